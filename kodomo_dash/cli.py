@@ -1,0 +1,95 @@
+"""The `kodomo` command: every batch step a city runs, one subcommand each.
+
+Subcommands import their module lazily so `kodomo --help` stays fast and a broken
+optional part cannot stop the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from kodomo_dash.synth.city import generate
+
+    result = generate(scenario=args.scenario, scale=args.scale, seed=args.seed, out_dir=Path(args.out))
+    print(result.summary())
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from kodomo_dash.ingest.build import build_warehouse
+
+    report = build_warehouse(Path(args.source), as_of=args.as_of)
+    print(report.summary())
+    return 0 if report.ok else 2
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from kodomo_dash.demo import run_demo
+
+    return run_demo(scenario=args.scenario, scale=args.scale, seed=args.seed)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from kodomo_dash.bench import run_bench
+
+    run_bench(scale=args.scale, seed=args.seed, out=Path(args.out), doc=Path(args.doc) if args.doc else None)
+    return 0
+
+
+def _cmd_contracts_docs(args: argparse.Namespace) -> int:
+    from kodomo_dash.contracts.docs import write_docs
+
+    paths = write_docs(Path(args.out))
+    print(f"{len(paths)} files written to {args.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kodomo", description="kodomo-dash: こどもデータ連携ダッシュボード")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("synth", help="generate a synthetic city (one CSV per contract)")
+    s.add_argument("--scenario", default="fukuoka-fy2025")
+    s.add_argument("--scale", type=float, default=1.0)
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=_cmd_synth)
+
+    b = sub.add_parser("build", help="load extracts and build the analytical warehouse")
+    b.add_argument("--source", required=True, help="folder of extracts, one CSV per contract")
+    b.add_argument("--as-of", default=None, help="as-of date (YYYY-MM-DD); default: from the extracts")
+    b.set_defaults(func=_cmd_build)
+
+    d = sub.add_parser("demo", help="synth + build (+ later steps) for a scenario, without starting the app")
+    d.add_argument("--scenario", default="fukuoka-fy2025")
+    d.add_argument("--scale", type=float, default=1.0)
+    d.add_argument("--seed", type=int, default=1)
+    d.set_defaults(func=_cmd_demo)
+
+    be = sub.add_parser("bench", help="measure each step at a scale and write JSON")
+    be.add_argument("--scale", type=float, default=1.0)
+    be.add_argument("--seed", type=int, default=1)
+    be.add_argument("--out", default="bench.json")
+    be.add_argument("--doc", default=None, help="also append the run to this markdown file")
+    be.set_defaults(func=_cmd_bench)
+
+    c = sub.add_parser("contracts-docs", help="write docs/contracts/ from the contracts")
+    c.add_argument("--out", default="docs/contracts")
+    c.set_defaults(func=_cmd_contracts_docs)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

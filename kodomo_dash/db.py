@@ -1,0 +1,82 @@
+"""Where the two database files live and how the app opens them.
+
+The analytical file is rebuilt from extracts and swapped in atomically; the app opens it
+read-only and reopens it when the file on disk is a new one (a new inode), so a
+rebuild reaches a running app without a restart. Casework is the only file people's
+input goes to; it is never touched by a rebuild.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def warehouse_dir() -> Path:
+    return Path(os.environ.get("KODOMO_WAREHOUSE", REPO_ROOT / "warehouse"))
+
+
+def analytics_path() -> Path:
+    return warehouse_dir() / "kodomo.duckdb"
+
+
+def casework_path() -> Path:
+    return warehouse_dir() / "casework.duckdb"
+
+
+def sql_dir() -> Path:
+    return REPO_ROOT / "sql"
+
+
+class _ReadOnlyHandle:
+    """One read-only connection per file generation; callers take cursors from it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._ident: tuple[str, int, int] | None = None
+
+    def cursor(self, path: Path) -> duckdb.DuckDBPyConnection:
+        st = path.stat()
+        ident = (str(path), st.st_ino, st.st_mtime_ns)
+        with self._lock:
+            if self._con is None or self._ident != ident:
+                old = self._con
+                self._con = duckdb.connect(str(path), read_only=True)
+                self._ident = ident
+                if old is not None:
+                    old.close()
+            return self._con.cursor()
+
+
+_analytics = _ReadOnlyHandle()
+
+
+class WarehouseMissing(RuntimeError):
+    """No build yet: the app shows how to make one instead of a stack trace."""
+
+
+def analytics_cursor() -> duckdb.DuckDBPyConnection:
+    """A fresh cursor on the current analytical build (thread-safe to use alone)."""
+    path = analytics_path()
+    if not path.exists():
+        raise WarehouseMissing(str(path))
+    return _analytics.cursor(path)
+
+
+@contextmanager
+def casework_connection(read_only: bool = False):
+    """Open casework for one unit of work; the single-writer rule is DuckDB's own lock."""
+    path = casework_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()

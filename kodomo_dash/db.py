@@ -34,6 +34,20 @@ def sql_dir() -> Path:
     return REPO_ROOT / "sql"
 
 
+def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection on exactly this file generation.
+
+    duckdb.connect(path) returns the already-open instance for a path it has seen, which
+    would keep serving the replaced file; attaching in a fresh in-memory instance reads
+    the file that is on disk now.
+    """
+    con = duckdb.connect()
+    escaped = str(path).replace("'", "''")
+    con.execute(f"attach '{escaped}' as wh (read_only)")
+    con.execute("use wh")
+    return con
+
+
 class _ReadOnlyHandle:
     """One read-only connection per file generation; callers take cursors from it."""
 
@@ -48,11 +62,13 @@ class _ReadOnlyHandle:
         with self._lock:
             if self._con is None or self._ident != ident:
                 old = self._con
-                self._con = duckdb.connect(str(path), read_only=True)
+                self._con = open_read_only(path)
                 self._ident = ident
                 if old is not None:
                     old.close()
-            return self._con.cursor()
+            cur = self._con.cursor()
+        cur.execute("use wh")  # the default catalog is per connection, not inherited
+        return cur
 
 
 _analytics = _ReadOnlyHandle()

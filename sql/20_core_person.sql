@@ -1,0 +1,51 @@
+-- 20_core_person: every person in the resident registry (住基), with ward name, age at the
+-- as-of date, the school-year cohort and whether they still live in the city.
+-- class_age follows the Japanese school year (born 2 April .. 1 April next year share a class):
+-- 0..5 = preschool classes (3 = 3歳児クラス), 6 = first grade, ... 14 = ninth grade.
+create or replace table core.person as
+with
+params as (
+    select as_of,
+           case when month(as_of) >= 4 then year(as_of) else year(as_of) - 1 end as fiscal_year
+    from meta.build_info
+),
+registry as (select * from stg.resident_registry),
+wards as (
+    select code as ward_code, label_ja as ward_name
+    from meta.code_label where source = 'resident_registry' and column_name = 'ward_code'
+),
+final as (
+    select
+        ---------- ids
+        r.resident_id,
+        r.household_id,
+        r.relationship,
+        ---------- identity (four facts)
+        r.name_kanji,
+        r.name_kana,
+        r.birth_date,
+        r.sex,
+        r.nationality,
+        r.alias_name,
+        r.address_text,
+        r.address_code,
+        r.ward_code,
+        w.ward_name,
+        ---------- age at as-of
+        (year(p.as_of) - year(r.birth_date))
+            - ((month(p.as_of) * 100 + day(p.as_of)) < (month(r.birth_date) * 100 + day(r.birth_date)))::int
+            as age_years,
+        date_diff('month', r.birth_date, p.as_of) - (day(p.as_of) < day(r.birth_date))::int as age_months,
+        p.fiscal_year
+            - (year(r.birth_date) - (month(r.birth_date) * 100 + day(r.birth_date) <= 401)::int)
+            - 1 as class_age,
+        ---------- moves
+        r.moved_in_date,
+        r.moved_out_date,
+        (r.moved_out_date is null or r.moved_out_date > p.as_of) as is_resident
+    from registry r
+    cross join params p
+    left join wards w using (ward_code)
+    where r.birth_date is not null
+)
+select * from final;

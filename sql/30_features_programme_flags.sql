@@ -1,10 +1,24 @@
 -- 30_features_programme_flags: one row per child, one 0/1 flag per programme.
 -- Participant-only systems hold rows only for participants; everyone else is completed
 -- with 0 (「0：非該当」), as Fukuoka did, so every child has the same columns (2.3.2).
+-- enrolled_any for a first-grader in April-September is their last preschool year (an
+-- enrolment active on 31 March): Fukuoka treats them as preschoolers then (図表 3-1). A
+-- first-grader who moved in after that day has no city record of that year: NULL (unknown).
 create or replace table features.programme_flags as
 with
-params as (select as_of from meta.build_info),
-children as (select resident_id, household_id from core.child),
+params as (
+    select as_of,
+           make_date(case when month(as_of) >= 4 then year(as_of) else year(as_of) - 1 end, 3, 31) as preschool_end,
+           month(as_of) between 4 and 9 as first_half
+    from meta.build_info
+),
+children as (
+    select c.resident_id, c.household_id, (c.class_age = 6 and p.first_half) as as_preschooler,
+           coalesce(pe.moved_in_date > p.preschool_end, false) as moved_in_since
+    from core.child c
+    join core.person pe using (resident_id)
+    cross join params p
+),
 active_pa as (
     select distinct m.household_id
     from stg.public_assistance pa
@@ -31,6 +45,12 @@ enrolled as (
     where n.start_date <= p.as_of and (n.end_date is null or n.end_date >= p.as_of)
     group by resident_id
 ),
+enrolled_last_preschool_day as (
+    select resident_id, max((licensed = '1')::int) as licensed
+    from stg.nursery_enrolment n cross join params p
+    where n.start_date <= p.preschool_end and (n.end_date is null or n.end_date >= p.preschool_end)
+    group by resident_id
+),
 aid as (
     select distinct resident_id from stg.school_expense_aid a cross join params p
     where a.fiscal_year = case when month(p.as_of) >= 4 then year(p.as_of) else year(p.as_of) - 1 end
@@ -46,11 +66,14 @@ final as (
         (c.resident_id in (select resident_id from subsidy_sp))::int as medical_subsidy_single_parent,
         (c.resident_id in (select resident_id from handbook))::int as disability_handbook,
         (c.resident_id in (select resident_id from service))::int as child_disability_service,
-        coalesce((e.resident_id is not null)::int, 0) as enrolled_any,
-        coalesce(e.licensed, 0) as enrolled_licensed,
+        case when c.as_preschooler and c.moved_in_since then null
+             when c.as_preschooler then (ep.resident_id is not null)::int
+             else (e.resident_id is not null)::int end as enrolled_any,
+        coalesce(case when c.as_preschooler then ep.licensed else e.licensed end, 0) as enrolled_licensed,
         (c.resident_id in (select resident_id from aid))::int as school_expense_aid,
         (c.resident_id in (select resident_id from newborn))::int as newborn_visit_done
     from children c
     left join enrolled e using (resident_id)
+    left join enrolled_last_preschool_day ep using (resident_id)
 )
 select * from final;

@@ -234,6 +234,17 @@ def _create_meta(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _link_school_records(con: duckdb.DuckDBPyConnection, log) -> None:
+    """名寄せ between staging and core, re-applying people's decisions from casework."""
+    from kodomo_dash.linkage import decisions_for_build, link_students
+
+    t0 = time.perf_counter()
+    result = link_students(con, decisions=decisions_for_build())
+    log(f"名寄せ (linkage): {result.school_records:,} 件中 {result.linked_total:,} 件紐付け, "
+        f"確認待ち {result.review_pupils:,} 人, 未紐付け率 {result.unlinked_rate:.2%} "
+        f"({time.perf_counter() - t0:.1f}s)")
+
+
 def _write_code_labels(con: duckdb.DuckDBPyConnection, contracts: list[Contract]) -> None:
     """Code lists from the contracts, so SQL and pages join labels instead of typing them."""
     con.execute("create table meta.code_label (source varchar, column_name varchar, code varchar, label_ja varchar)")
@@ -291,6 +302,7 @@ def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target
             [uuid.uuid4().hex, str(source_dir), as_of_date, __version__],
         )
         _write_code_labels(con, contracts)
+        _link_school_records(con, log)
         log("コア・特徴量を作成中 (building core and features)")
         run_sql_files(con, log=log)
         report.seconds = time.perf_counter() - t_start

@@ -1,0 +1,171 @@
+"""The one interface every screening method implements (DESIGN decision 4).
+
+A page, a run and the model card treat the four shipped methods alike: each declares its
+parameters (so a page can draw inputs and a run can store them as JSON), validates them
+with Japanese messages before anything is computed, and returns a `ScoreResult` with a
+score, a rank and reasons per child, plus the method's own list rule (`in_list`).
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from kodomo_dash.screening.errors import ScreeningError
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """A parameter a manager may set; `kind` is int, float, bool or choice."""
+
+    name: str
+    label_ja: str
+    kind: str
+    default: Any
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[Any, ...] = ()
+    optional: bool = False
+    help_ja: str = ""
+
+    def validate(self, value: Any) -> Any:
+        if value is None:
+            if self.optional:
+                return None
+            raise ScreeningError(f"「{self.label_ja}」を指定してください。", code="missing_param")
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise ScreeningError(f"「{self.label_ja}」は はい／いいえ で指定してください。", code="bad_param")
+            return value
+        if self.kind == "choice":
+            if value not in self.choices:
+                shown = "、".join(str(c) for c in self.choices)
+                raise ScreeningError(f"「{self.label_ja}」は次のいずれかにしてください: {shown}。", code="bad_param")
+            return value
+        number = check_number(value, self.label_ja)
+        if self.kind == "int":
+            if not float(number).is_integer():
+                raise ScreeningError(f"「{self.label_ja}」は整数で指定してください（値: {value}）。", code="bad_param")
+            number = int(number)
+        check_range(number, self.label_ja, self.min, self.max)
+        return number
+
+
+def check_number(value: Any, label: str) -> float | int:
+    """Numbers only: a bool, a string or NaN from a form or YAML is refused, not coerced."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScreeningError(f"「{label}」は数値で指定してください（値: {value!r}）。", code="not_numeric")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ScreeningError(f"「{label}」に有限の数値を指定してください（値: {value}）。", code="not_numeric")
+    return value
+
+
+def check_range(value: float, label: str, lo: float | None, hi: float | None) -> None:
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        lo_s = "" if lo is None else f"{lo:g}"
+        hi_s = "" if hi is None else f"{hi:g}"
+        raise ScreeningError(
+            f"「{label}」は{lo_s}～{hi_s}の範囲で指定してください（値: {value}）。", code="out_of_range"
+        )
+
+
+def validate_params(specs: Sequence[ParamSpec], params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Defaults filled in, unknown names refused (a typo must not be silently ignored)."""
+    params = dict(params or {})
+    known = {s.name for s in specs}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise ScreeningError(
+            f"知らないパラメータが指定されました: {'、'.join(unknown)}。指定できるのは {'、'.join(sorted(known))} です。",
+            code="unknown_param",
+        )
+    return {s.name: s.validate(params.get(s.name, s.default)) for s in specs}
+
+
+RESULT_COLUMNS = ("resident_id", "score", "rank", "reasons", "in_list")
+
+
+@dataclass
+class ScoreResult:
+    """Per-child output of one method on one frame.
+
+    `frame` has resident_id, score (higher = more in need of a look), rank (1 = first on
+    the list, in the method's own order), reasons (list of Japanese strings), in_list (the
+    method's own list rule: Beppu's 20+10, Izumi's N+welfare-only, a threshold...) and
+    any sub-scores. `version` is the model version or rule-set checksum used.
+    """
+
+    method: str
+    label_ja: str
+    frame: pd.DataFrame
+    params: dict[str, Any]
+    version: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def ranked(self) -> pd.DataFrame:
+        return self.frame.sort_values("rank").reset_index(drop=True)
+
+    def own_list(self) -> pd.DataFrame:
+        return self.ranked().loc[lambda d: d["in_list"]].reset_index(drop=True)
+
+    def select(self, top_n: int | None = None, threshold: float | None = None) -> pd.DataFrame:
+        """The list a run writes: the method's own rule, or top N and/or score ≥ threshold."""
+        if top_n is None and threshold is None:
+            return self.own_list()
+        out = self.ranked()
+        if threshold is not None:
+            out = out[out["score"] >= threshold]
+        if top_n is not None:
+            out = out.head(top_n)
+        return out.reset_index(drop=True)
+
+    def sub_score_columns(self) -> list[str]:
+        return [c for c in self.frame.columns if c not in RESULT_COLUMNS]
+
+
+def order_ranks(frame: pd.DataFrame, keys: Sequence[str], ascending: Sequence[bool]) -> pd.Series:
+    """Rank 1..n by the given sort keys, ties broken by resident_id so runs are repeatable."""
+    order = frame.sort_values([*keys, "resident_id"], ascending=[*ascending, True], kind="mergesort").index
+    rank = pd.Series(range(1, len(frame) + 1), index=order)
+    return rank.reindex(frame.index).astype("int64")
+
+
+class Method(ABC):
+    """A screening method. Subclasses set `name`, `label_ja` and implement `param_specs`, `_score`."""
+
+    name: str = ""
+    label_ja: str = ""
+    description_ja: str = ""
+
+    @abstractmethod
+    def param_specs(self) -> list[ParamSpec]: ...
+
+    def validate_params(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return validate_params(self.param_specs(), params)
+
+    def version(self) -> str | None:
+        """Model version or rule-set checksum; stored with every run."""
+        return None
+
+    def score(self, frame: pd.DataFrame, params: Mapping[str, Any] | None = None) -> ScoreResult:
+        """Validate, then score. An empty frame is refused: there is nobody to rank."""
+        checked = self.validate_params(params)
+        if "resident_id" not in frame.columns:
+            raise ScreeningError("データに宛名番号（resident_id）の列がありません。", code="missing_columns")
+        if len(frame) == 0:
+            raise ScreeningError("対象のこどもが0人です。コホートと除外条件を確認してください。", code="empty_cohort")
+        if frame["resident_id"].duplicated().any():
+            raise ScreeningError("同じ宛名番号のこどもが複数行あります。1人1行のデータにしてください。", code="duplicate_ids")
+        result = self._score(frame.reset_index(drop=True), checked)
+        missing = [c for c in RESULT_COLUMNS if c not in result.frame.columns]
+        if missing:  # a programming error in a method, not user input
+            raise RuntimeError(f"{self.name} returned no {missing}")
+        return result
+
+    @abstractmethod
+    def _score(self, frame: pd.DataFrame, params: dict[str, Any]) -> ScoreResult: ...

@@ -1,0 +1,83 @@
+"""Screening figures for `kodomo bench`: train and score times, AUC against the Bayes optimum,
+and each method's precision at the list size on the same children.
+
+Run on the synthetic features frame (or any frame with `truth_p`/`true_need`), so the
+numbers in docs/benchmarks.md can be reproduced with one call.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pandas as pd
+
+from kodomo_dash.screening.cohorts import apply_exclusions, derive
+from kodomo_dash.screening.counts import ItemCountMethod
+from kodomo_dash.screening.edu_welfare import EduWelfareMethod
+from kodomo_dash.screening.evaluation import bayes_optimal_auc, compare_methods
+from kodomo_dash.screening.features import LABEL_DERIVED
+from kodomo_dash.screening.points import RulePointsMethod
+from kodomo_dash.screening.rules import RuleSet
+from kodomo_dash.screening.similarity import SimilarityMethod, SimilarityModel
+
+
+def bench_screening(frame: pd.DataFrame | None = None, n: int = 210_000, seed: int = 1,
+                    list_size: int = 200, as_of: str = "2025-07-01") -> dict[str, Any]:
+    """Steps `train` and `score` (seconds) and figures `model_auc`, `bayes_optimal_auc`,
+    `precision_at_list_<method>`.
+
+    The comparison uses the model's held-out children (never seen in training), minus those
+    already in support, so the model gets no in-sample advantage over the rule methods.
+    """
+    if frame is None:
+        from kodomo_dash.screening.synthetic import synthetic_child_features
+
+        frame = synthetic_child_features(n, seed=seed, as_of=as_of)
+    frame = derive(frame.reset_index(drop=True), frame.attrs.get("as_of", as_of))
+    out: dict[str, Any] = {"n": int(len(frame))}
+    t = time.perf_counter()
+    model = SimilarityModel.train(frame)
+    out["train_seconds"] = time.perf_counter() - t
+    sim = SimilarityMethod(model)
+    t = time.perf_counter()
+    sim.score(frame, {"explain_top": 0})  # every child scored and explained
+    out["score_seconds"] = time.perf_counter() - t
+    out["model_auc"] = model.metrics.get("holdout_auc")
+    out["model_pr_auc"] = model.metrics.get("holdout_pr_auc")
+    if "truth_p" in frame.columns:
+        out["bayes_optimal_auc"] = bayes_optimal_auc(frame["truth_p"])
+        out["model_auc_share_of_bayes"] = out["model_auc"] / out["bayes_optimal_auc"]
+    holdout = frame.iloc[model.holdout_rows]
+    holdout.attrs.update(frame.attrs)
+    cohort, _ = apply_exclusions(holdout, ("already_in_support",))
+    methods = {
+        "similarity": (sim, None),
+        "rule_points": (RulePointsMethod(), None),
+        "item_counts": (ItemCountMethod(), None),
+        "edu_welfare": (EduWelfareMethod(), None),
+    }
+    truth = "true_need" if "true_need" in cohort.columns else None
+    table = compare_methods(cohort, methods, list_size=list_size, truth=truth)
+    for _, row in table.iterrows():
+        out[f"precision_at_list_{row['method']}"] = row["precision_at_list"]
+        if truth:
+            out[f"precision_of_true_need_{row['method']}"] = row["precision_of_true_need"]
+            out[f"recall_of_true_need_{row['method']}"] = row["recall_of_true_need"]
+    # The same comparison with the rule items that read label-derived columns switched off
+    # (相談歴, 一時保護歴...): every past support case has a consultation by definition.
+    free = {
+        "rule_points": (RulePointsMethod(RuleSet.preset("amagasaki").without_columns(LABEL_DERIVED)), None),
+        "item_counts": (ItemCountMethod(RuleSet.preset("beppu").without_columns(LABEL_DERIVED)), None),
+        "edu_welfare": (EduWelfareMethod(RuleSet.preset("izumi").without_columns(LABEL_DERIVED)), None),
+    }
+    free_table = compare_methods(cohort, free, list_size=list_size, truth=truth)
+    for _, row in free_table.iterrows():
+        out[f"precision_at_list_{row['method']}_label_free"] = row["precision_at_list"]
+        if truth:
+            out[f"precision_of_true_need_{row['method']}_label_free"] = row["precision_of_true_need"]
+    table = pd.concat([table, free_table.assign(method=free_table["method"] + "_label_free")], ignore_index=True)
+    out["comparison_cohort_size"] = int(len(cohort))
+    out["list_size"] = list_size
+    out["comparison"] = table
+    return out

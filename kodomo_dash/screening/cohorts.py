@@ -1,0 +1,264 @@
+"""Cohorts (who is screened) and exclusions (who is taken off, and why).
+
+Each cohort exists twice on purpose: as SQL for the warehouse (`sql/40_cohorts.sql`, text
+kept here so it is tested beside its pandas twin) and as a pandas function the tests and
+the run code use on frames. The two are checked against each other in the tests.
+
+Exclusion reasons follow the funnel (DESIGN decision 5): 'already_in_support' (要対協
+registered or an open consultation — primary screening), 'enrolled' (a nursery of any kind,
+licensed or not — secondary screening), 'moved_out' (gone from the registry before the
+approach — Fukuoka's 80 → 73).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from kodomo_dash.db import sql_dir
+from kodomo_dash.screening.errors import ScreeningError
+from kodomo_dash.screening.features import require_columns
+
+EXCLUSION_REASONS: dict[str, str] = {
+    "already_in_support": "既に支援中（要対協登録・対応中の相談）",
+    "enrolled": "保育園・幼稚園等に所属（認可外を含む）",
+    "moved_out": "転出等",
+}
+DEFAULT_EXCLUSIONS: tuple[str, ...] = ("already_in_support", "enrolled", "moved_out")
+
+MIN_PERCENTILE_GROUP = 20
+
+
+def as_date(value: date | str | pd.Timestamp | None) -> date:
+    if value is None:
+        raise ScreeningError("基準日（as_of）を指定してください。", code="missing_as_of")
+    try:
+        return pd.Timestamp(value).date()
+    except (ValueError, TypeError) as exc:
+        raise ScreeningError(f"基準日「{value}」を日付として読めません（例: 2025-09-01）。", code="bad_as_of") from exc
+
+
+def fiscal_year_start(as_of: date) -> date:
+    """April 1 of the fiscal year (年度) the as-of date falls in."""
+    return date(as_of.year if as_of.month >= 4 else as_of.year - 1, 4, 1)
+
+
+def in_first_half(as_of: date) -> bool:
+    """April–September: Fukuoka treats first-graders as preschoolers then (school data is thin)."""
+    return 4 <= as_of.month <= 9
+
+
+def fiscal_age(birth_date: pd.Series, as_of: date) -> pd.Series:
+    """Age on April 1 of the fiscal year: 3 = 年少, 4 = 年中, 5 = 年長, 6 = 小1.
+
+    A child born on April 1 turns that age on April 1 by this count and so sits with the
+    year above, which is how Japanese school years are cut.
+    """
+    start = fiscal_year_start(as_of)
+    b = pd.to_datetime(birth_date)
+    had_birthday = (b.dt.month < 4) | ((b.dt.month == 4) & (b.dt.day <= 1))
+    return (start.year - b.dt.year - (~had_birthday).astype(int)).astype("Int64")
+
+
+def _within_group_percentile(frame: pd.DataFrame, value: str) -> pd.Series:
+    """Percentile (0–100) of a measurement among children of the same age and sex.
+
+    Groups smaller than MIN_PERCENTILE_GROUP give no percentile: 'lowest of five' means nothing.
+    """
+    v = frame[value].astype("Float64")
+    groups = frame.groupby(["age_years", "sex"], dropna=False)[value]
+    pct = groups.rank(pct=True, method="average") * 100
+    size = groups.transform("count")
+    out = pct.where(size >= MIN_PERCENTILE_GROUP)
+    return out.where(v.notna()).astype("Float64")
+
+
+def derive(frame: pd.DataFrame, as_of: date | str) -> pd.DataFrame:
+    """Add the columns rule items and cohorts need but the warehouse does not store.
+
+    fiscal_age, stage ('preschool' / 'school' / 'school_age_no_record'), height_pct,
+    weight_pct (kept when already given, e.g. from check-up percentiles) and any_disability.
+    Call it on all children, before selecting a cohort, so percentiles compare a child with
+    everyone of the same age and sex rather than with a small cohort.
+    """
+    as_of = as_date(as_of)
+    require_columns(frame, ["birth_date", "age_years", "sex", "grade"], "派生列の計算")
+    out = frame.copy()
+    # The build's class_age is the same count (sql/20_core_person.sql); prefer it when present.
+    out["fiscal_age"] = (out["class_age"].astype("Int64") if "class_age" in out.columns
+                         else fiscal_age(out["birth_date"], as_of))
+    grade = out["grade"]
+    stage = np.where(grade.notna(), "school", np.where(out["fiscal_age"].fillna(0) >= 7, "school_age_no_record",
+                                                       "preschool"))
+    out["stage"] = pd.Series(stage, index=out.index, dtype="string")
+    for col, pct in (("height_cm", "height_pct"), ("weight_kg", "weight_pct")):
+        if pct not in out.columns and col in out.columns:
+            out[pct] = _within_group_percentile(out, col)
+    if "any_disability" not in out.columns:
+        parts = [out[c].fillna(0) for c in ("disability_handbook", "child_disability_service") if c in out.columns]
+        out["any_disability"] = (sum(parts) > 0).astype("int64") if parts else 0
+    out.attrs["as_of"] = as_of
+    return out
+
+
+# ---------------------------------------------------------------- cohorts (pandas)
+
+
+def fukuoka_unenrolled_3_6(frame: pd.DataFrame, as_of: date | str) -> pd.DataFrame:
+    """Fukuoka's 3歳から6歳の未就園児: preschoolers aged 3–6 in no nursery of any kind.
+
+    Licensed and unlicensed nurseries both count as enrolled (enrolled_any), so Amagasaki's
+    trap — unlicensed nurseries looking 'unenrolled' — cannot happen. In April–September
+    first-graders are treated as preschoolers: their enrolled_any is their last preschool year.
+    """
+    as_of = as_date(as_of)
+    require_columns(frame, ["age_years", "grade", "enrolled_any"], "コホート（3～6歳の未就園児）")
+    unenrolled = frame["enrolled_any"].fillna(0) == 0
+    preschool = frame["grade"].isna() & frame["age_years"].between(3, 6)
+    # A first-grader who moved in after 31 March has enrolled_any NULL: unknown, not unenrolled.
+    first_grader = (frame["grade"] == 1) & in_first_half(as_of) & (frame["enrolled_any"] == 0)
+    return frame[(unenrolled & preschool) | first_grader.fillna(False)].copy()
+
+
+def school_children(frame: pd.DataFrame, school_codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Izumi: school-age children (grade 1–9) of the chosen model schools; all schools if none given."""
+    require_columns(frame, ["grade", "school_code"], "コホート（学齢児）")
+    keep = frame["grade"].notna()
+    if school_codes is not None:
+        codes = [str(c) for c in school_codes]
+        if not codes:
+            raise ScreeningError("対象の学校を1校以上選んでください。", code="bad_cohort")
+        keep &= frame["school_code"].astype("string").isin(codes)
+    return frame[keep].copy()
+
+
+def all_children(frame: pd.DataFrame) -> pd.DataFrame:
+    """Beppu: every child in the features table."""
+    return frame.copy()
+
+
+@dataclass(frozen=True)
+class Cohort:
+    name: str
+    label_ja: str
+    select: Callable[..., pd.DataFrame]
+    needs: tuple[str, ...] = ()
+
+
+COHORTS: dict[str, Cohort] = {
+    "fukuoka_unenrolled_3_6": Cohort("fukuoka_unenrolled_3_6", "3～6歳の未就園児（福岡市）", fukuoka_unenrolled_3_6,
+                                     ("as_of",)),
+    "school_children": Cohort("school_children", "モデル校の学齢児（和泉市）", school_children, ("school_codes",)),
+    "all_children": Cohort("all_children", "全てのこども（別府市）", all_children),
+}
+
+
+def select_cohort(frame: pd.DataFrame, name: str, **params: object) -> pd.DataFrame:
+    if name not in COHORTS:
+        raise ScreeningError(
+            f"コホート「{name}」はありません。選べるのは {'、'.join(COHORTS)} です。", code="unknown_cohort"
+        )
+    cohort = COHORTS[name]
+    kwargs = {k: params[k] for k in cohort.needs if k in params}
+    if "as_of" in cohort.needs and "as_of" not in kwargs:
+        raise ScreeningError("このコホートには基準日（as_of）が必要です。", code="missing_as_of")
+    return cohort.select(frame, **kwargs)
+
+
+# ---------------------------------------------------------------- exclusions (pandas)
+
+
+def exclusion_reasons(
+    frame: pd.DataFrame, current_resident_ids: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Every (resident_id, reason) that applies; a child may have several.
+
+    moved_out: a `moved_out` flag column if the frame has one, else children missing from
+    `current_resident_ids` (the residents of the latest build) when that is given.
+    """
+    require_columns(frame, ["resident_id", "yotaikyo_open", "open_consultation", "enrolled_any"], "除外判定")
+    parts = []
+    support = (frame["yotaikyo_open"].fillna(0) == 1) | (frame["open_consultation"].fillna(0) == 1)
+    parts.append(frame.loc[support, ["resident_id"]].assign(reason="already_in_support"))
+    parts.append(frame.loc[frame["enrolled_any"].fillna(0) == 1, ["resident_id"]].assign(reason="enrolled"))
+    if "moved_out" in frame.columns:
+        moved = frame["moved_out"].fillna(0) == 1
+    elif current_resident_ids is not None:
+        moved = ~frame["resident_id"].isin(set(current_resident_ids))
+    else:
+        moved = pd.Series(False, index=frame.index)
+    parts.append(frame.loc[moved, ["resident_id"]].assign(reason="moved_out"))
+    out = pd.concat(parts, ignore_index=True)
+    out["reason_ja"] = out["reason"].map(EXCLUSION_REASONS)
+    return out
+
+
+def apply_exclusions(
+    frame: pd.DataFrame,
+    reasons: Sequence[str] = DEFAULT_EXCLUSIONS,
+    current_resident_ids: Iterable[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(kept rows, excluded (resident_id, reason) rows) for the chosen reasons.
+
+    An excluded child keeps one row per chosen reason that applies, so the funnel can count
+    each stage's exclusions (a child both in support and enrolled shows under both).
+    """
+    unknown = [r for r in reasons if r not in EXCLUSION_REASONS]
+    if unknown:
+        raise ScreeningError(
+            f"知らない除外理由です: {'、'.join(unknown)}。選べるのは {'、'.join(EXCLUSION_REASONS)} です。",
+            code="unknown_exclusion",
+        )
+    all_reasons = exclusion_reasons(frame, current_resident_ids)
+    excluded = all_reasons[all_reasons["reason"].isin(list(reasons))].reset_index(drop=True)
+    kept = frame[~frame["resident_id"].isin(set(excluded["resident_id"]))].copy()
+    return kept, excluded
+
+
+def moved_out_ids(listed_ids: Iterable[str], current_resident_ids: Iterable[str]) -> list[str]:
+    """Children on a saved list who are no longer in the latest build (転出等)."""
+    current = set(current_resident_ids)
+    return [rid for rid in listed_ids if rid not in current]
+
+
+# ---------------------------------------------------------------- cohorts (SQL)
+
+COHORTS_SQL = sql_dir().joinpath("40_cohorts.sql").read_text(encoding="utf-8")
+
+
+COHORT_QUERIES: dict[str, str] = {
+    "fukuoka_unenrolled_3_6": "select * from cohorts.fukuoka_unenrolled_3_6",
+    "school_children": "select * from cohorts.school_children where list_contains($school_codes, school_code)",
+    "all_children": "select * from cohorts.all_children",
+}
+
+
+def cohort_query(name: str) -> str:
+    """The read a page or run does for a cohort; `school_children` takes `$school_codes`."""
+    if name not in COHORT_QUERIES:
+        raise ScreeningError(f"コホート「{name}」はありません。", code="unknown_cohort")
+    return COHORT_QUERIES[name]
+
+
+def ensure_derived(frame: pd.DataFrame, as_of: date | str | None = None) -> pd.DataFrame:
+    """The frame with derived columns, computing them only when missing.
+
+    The as-of date comes from the argument, `frame.attrs['as_of']` (set by `derive` and by the
+    loader) or an `as_of` column, in that order.
+    """
+    if {"stage", "fiscal_age", "any_disability"}.issubset(frame.columns):
+        return frame
+    if as_of is None:
+        as_of = frame.attrs.get("as_of")
+    if as_of is None and "as_of" in frame.columns and len(frame):
+        as_of = frame["as_of"].iloc[0]
+    if as_of is None:
+        raise ScreeningError(
+            "基準日（as_of）が分からないため、年度当初の年齢（年少・年中・年長）を計算できません。基準日を指定してください。",
+            code="missing_as_of",
+        )
+    return derive(frame, as_of)

@@ -1,0 +1,244 @@
+"""Numbers for the model card: discrimination, calibration, the four methods side by side, fairness.
+
+All functions take plain arrays or frames so the model card page, `kodomo bench` and the
+tests compute the same figures. Anchors the issue cites for context: AUC 0.76 (New
+Zealand), 0.83 (Los Angeles 2023), above 0.87 (Denmark 2024). On synthetic data the
+generator's `truth_p` gives the Bayes-optimal AUC, the ceiling any model could reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from kodomo_dash.screening.base import Method, ScoreResult
+from kodomo_dash.screening.errors import ScreeningError
+from kodomo_dash.screening.features import require_columns
+
+PUBLISHED_AUC = {"ニュージーランド": 0.76, "ロサンゼルス（2023）": 0.83, "デンマーク（2024）": 0.87}
+
+
+def _binary(y: Any, what: str = "正解ラベル") -> np.ndarray:
+    arr = pd.Series(y).astype("Float64")
+    if arr.isna().any() or not arr.isin([0, 1]).all():
+        raise ScreeningError(f"{what}は 0 か 1 にしてください（欠損も不可）。", code="bad_label")
+    out = arr.to_numpy(dtype=int)
+    if out.min() == out.max():
+        raise ScreeningError(f"{what}に正例（1）と負例（0）の両方が必要です。", code="one_class")
+    return out
+
+
+def auc(y: Any, score: Any) -> float:
+    return float(roc_auc_score(_binary(y), np.asarray(score, dtype=float)))
+
+
+def pr_auc(y: Any, score: Any) -> float:
+    """Average precision: the PR-curve area, which stays honest when positives are rare."""
+    return float(average_precision_score(_binary(y), np.asarray(score, dtype=float)))
+
+
+def _top_k_mask(score: np.ndarray, k: int) -> np.ndarray:
+    order = np.argsort(-score, kind="mergesort")
+    mask = np.zeros(len(score), dtype=bool)
+    mask[order[: max(0, min(k, len(score)))]] = True
+    return mask
+
+
+def precision_at_k(y: Any, score: Any, k: int) -> float:
+    if k <= 0:
+        raise ScreeningError("k は1以上にしてください。", code="out_of_range")
+    y = np.asarray(y, dtype=int)
+    mask = _top_k_mask(np.asarray(score, dtype=float), k)
+    return float(y[mask].mean())
+
+
+def recall_at_k(y: Any, score: Any, k: int) -> float:
+    y = np.asarray(y, dtype=int)
+    if y.sum() == 0:
+        return float("nan")
+    mask = _top_k_mask(np.asarray(score, dtype=float), k)
+    return float(y[mask].sum() / y.sum())
+
+
+def calibration_curve_data(y: Any, prob: Any, n_bins: int = 10, strategy: str = "quantile") -> pd.DataFrame:
+    """Per bin: mean predicted probability vs observed rate and count (for the calibration chart)."""
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(prob, dtype=float)
+    if strategy == "quantile":
+        edges = np.unique(np.quantile(p, np.linspace(0, 1, n_bins + 1)))
+    elif strategy == "uniform":
+        edges = np.linspace(0, 1, n_bins + 1)
+    else:
+        raise ScreeningError("strategy は quantile か uniform にしてください。", code="bad_param")
+    if len(edges) < 2:
+        edges = np.array([p.min(), p.max() + 1e-12])
+    idx = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
+    df = pd.DataFrame({"bin": idx, "p": p, "y": y})
+    out = df.groupby("bin").agg(mean_predicted=("p", "mean"), observed_rate=("y", "mean"), n=("y", "size"))
+    out["bin_low"] = edges[out.index]
+    out["bin_high"] = edges[out.index + 1]
+    return out.reset_index()
+
+
+def bayes_optimal_auc(truth_p: Any, y: Any | None = None) -> float:
+    """The ceiling: AUC of the generator's true probability.
+
+    With labels it is the empirical AUC of truth_p. Without, the expected AUC over label draws:
+    sum over pairs p_i (1 - p_j) [p_i > p_j] (ties half) divided by sum over pairs p_i (1 - p_j),
+    computed in O(n log n) — no sampling noise, so it is the stable reference for a benchmark.
+    """
+    p = np.asarray(truth_p, dtype=float)
+    if y is not None:
+        return auc(y, p)
+    if np.any((p < 0) | (p > 1)) or np.isnan(p).any():
+        raise ScreeningError("真の確率は0～1の値にしてください。", code="bad_label")
+    vals, inv = np.unique(p, return_inverse=True)
+    pos_w = np.bincount(inv, weights=p)  # expected positives per distinct value
+    neg_w = np.bincount(inv, weights=1 - p)  # expected negatives per distinct value
+    neg_below = np.concatenate([[0.0], np.cumsum(neg_w)[:-1]])
+    num = float((pos_w * neg_below).sum() + 0.5 * (pos_w * neg_w).sum() - 0.5 * (p * (1 - p)).sum())
+    den = float(p.sum() * (1 - p).sum() - (p * (1 - p)).sum())
+    if den <= 0:
+        raise ScreeningError("真の確率から正例と負例の両方が生じません。", code="one_class")
+    return num / den
+
+
+def model_card_metrics(y: Any, prob: Any, ks: Sequence[int] = (100, 200, 500)) -> dict[str, float]:
+    y_arr = _binary(y)
+    p = np.asarray(prob, dtype=float)
+    out = {"auc": auc(y_arr, p), "pr_auc": pr_auc(y_arr, p), "base_rate": float(y_arr.mean()),
+           "brier": float(np.mean((p - y_arr) ** 2)), "n": int(len(y_arr)), "positives": int(y_arr.sum())}
+    for k in ks:
+        if k <= len(y_arr):
+            out[f"precision_at_{k}"] = precision_at_k(y_arr, p, k)
+    return out
+
+
+# ---------------------------------------------------------------- the four methods side by side
+
+
+def compare_methods(
+    frame: pd.DataFrame,
+    methods: Mapping[str, tuple[Method, Mapping[str, Any] | None]],
+    list_size: int | None = None,
+    label: str = "past_support_case",
+    truth: str | None = "true_need",
+) -> pd.DataFrame:
+    """One row per method on the same cohort: its list size, precision, recall of true need.
+
+    list_size None: each method's own list rule (Beppu's 30, Izumi's 206, ...). Given: every
+    method's top `list_size` by its own rank, which is the fair comparison at equal effort.
+    """
+    require_columns(frame, ["resident_id", label], "手法の比較")
+    y = frame.set_index("resident_id")[label]
+    need = frame.set_index("resident_id")[truth] if truth and truth in frame.columns else None
+    rows = []
+    for key, (method, params) in methods.items():
+        result: ScoreResult = method.score(frame, params)
+        chosen = result.select(top_n=list_size) if list_size else result.own_list()
+        ids = chosen["resident_id"]
+        hits = y.reindex(ids).fillna(0)
+        row = {
+            "method": key,
+            "label_ja": method.label_ja,
+            "list_size": int(len(ids)),
+            "positives_in_list": int(hits.sum()),
+            "precision_at_list": float(hits.mean()) if len(ids) else float("nan"),
+            "recall_of_label": float(hits.sum() / max(int(y.sum()), 1)),
+            "version": result.version,
+        }
+        ranked = result.frame.set_index("resident_id")["rank"].reindex(y.index)
+        try:
+            row["auc"] = auc(y.to_numpy(), -ranked.to_numpy(dtype=float))
+        except ScreeningError:
+            row["auc"] = float("nan")
+        if need is not None:
+            found = need.reindex(ids).fillna(0)
+            row["true_need_in_list"] = int(found.sum())
+            row["precision_of_true_need"] = float(found.mean()) if len(ids) else float("nan")
+            row["recall_of_true_need"] = float(found.sum() / max(int(need.sum()), 1))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- fairness
+
+FAIRNESS_GROUPS: dict[str, str] = {
+    "ward_code": "区",
+    "single_parent": "ひとり親世帯",
+    "foreign_national": "外国籍",
+    "any_disability": "障害",
+}
+DEFAULT_TOLERANCE = {"selection_rate": 0.05, "tpr": 0.15, "fpr": 0.05, "calibration_gap": 0.05}
+METRIC_JA = {"selection_rate": "選定率", "tpr": "真陽性率（TPR）", "fpr": "偽陽性率（FPR）",
+             "calibration_gap": "予測と実績の差（較正）"}
+
+
+@dataclass
+class FairnessReport:
+    table: pd.DataFrame  # one row per (attribute, group)
+    gaps: pd.DataFrame  # one row per (attribute, metric): max - min across groups, warning flag
+    warnings: list[str] = field(default_factory=list)
+
+
+def fairness_report(
+    frame: pd.DataFrame,
+    selected: str = "in_list",
+    label: str = "past_support_case",
+    prob: str | None = "score",
+    groups: Mapping[str, str] | None = None,
+    tolerance: Mapping[str, float] | None = None,
+    min_group_size: int = 30,
+) -> FairnessReport:
+    """Selection rate, TPR, FPR and calibration per group, with a warning when a gap exceeds tolerance.
+
+    Groups smaller than min_group_size are shown but left out of the gaps: their rates are noise.
+    A gap is not proof of unfairness (base rates differ between groups); it is a prompt to look.
+    """
+    groups = dict(groups or FAIRNESS_GROUPS)
+    tol = {**DEFAULT_TOLERANCE, **(tolerance or {})}
+    require_columns(frame, [selected, label, *groups], "公平性の確認")
+    rows = []
+    for attr, attr_ja in groups.items():
+        for value, g in frame.groupby(attr, dropna=False):
+            sel = g[selected].astype(bool).to_numpy()
+            y = g[label].astype("Float64").fillna(0).to_numpy(dtype=int)
+            row = {
+                "attribute": attr,
+                "attribute_ja": attr_ja,
+                "group": "不明" if pd.isna(value) else str(value),
+                "n": int(len(g)),
+                "selection_rate": float(sel.mean()),
+                "base_rate": float(y.mean()),
+                "tpr": float(sel[y == 1].mean()) if (y == 1).any() else float("nan"),
+                "fpr": float(sel[y == 0].mean()) if (y == 0).any() else float("nan"),
+            }
+            if prob and prob in g.columns and frame[prob].between(0, 1).all():  # probabilities only
+                row["mean_predicted"] = float(g[prob].mean())
+                row["calibration_gap"] = row["mean_predicted"] - row["base_rate"]
+            row["small_group"] = len(g) < min_group_size
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    gap_rows, warnings = [], []
+    metrics = [m for m in ("selection_rate", "tpr", "fpr", "calibration_gap") if m in table.columns]
+    for attr, attr_ja in groups.items():
+        t = table[(table["attribute"] == attr) & ~table["small_group"]]
+        for m in metrics:
+            vals = t[m].dropna()
+            if len(vals) < 2:
+                continue
+            gap = float(vals.max() - vals.min())
+            warn = gap > tol[m]
+            gap_rows.append({"attribute": attr, "attribute_ja": attr_ja, "metric": m, "metric_ja": METRIC_JA[m],
+                             "gap": gap, "tolerance": tol[m], "warning": warn,
+                             "max_group": str(t.loc[vals.idxmax(), "group"]),
+                             "min_group": str(t.loc[vals.idxmin(), "group"])})
+            if warn:
+                warnings.append(f"{attr_ja}別の{METRIC_JA[m]}の差が{gap:.3f}で、許容値{tol[m]:.3f}を超えています"
+                                f"（最大: {t.loc[vals.idxmax(), 'group']}、最小: {t.loc[vals.idxmin(), 'group']}）。")
+    return FairnessReport(table=table, gaps=pd.DataFrame(gap_rows), warnings=warnings)

@@ -1,0 +1,63 @@
+"""Browser fixtures: one app server per session on the fixture city, Debian's Chromium, a tab.
+
+Playwright never downloads a browser here: the system ``chromium`` is launched through
+``executable_path`` with the flags that work in a container (no sandbox, no GPU).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser.harness import CHROMIUM_ARGS, StreamlitServer, start_streamlit
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
+    """One app server per test session, reading the fixture city."""
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    server = start_streamlit(built_warehouse, log_path)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium under Playwright (no browser download, ever)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("chromium is not installed: run scripts/setup.sh (apt-get install chromium fonts-noto-cjk)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh Japanese-locale browser tab at a desktop size."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    tab = context.new_page()
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def fresh_streamlit_server(built_warehouse: Path, tmp_path: Path) -> Iterator[StreamlitServer]:
+    """A server no browser has talked to yet, for what only happens on a process's first run."""
+    server = start_streamlit(built_warehouse, tmp_path / "server.log")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,121 @@
+"""Helpers for driving the app in a real browser: start a ``streamlit run`` server, wait for it.
+
+Modelled on Streamlit's own e2e fixtures: start the server as a subprocess on a free port with
+the file watcher off, wait for its health endpoint, then for the app to finish its script run
+(``[data-testid='stApp'][data-test-script-state='notRunning']``) before acting. When anything
+times out the server's output is put into the failure, because a blank page in a headless
+browser says nothing on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SERVER_START_TIMEOUT_S = 60
+APP_IDLE_TIMEOUT_MS = 45_000
+APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class StreamlitServer:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def output(self) -> str:
+        """Everything the server printed so far (stdout and stderr together)."""
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return "<no server output>"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def start_streamlit(warehouse: Path, log_path: Path, script: str = "app.py") -> StreamlitServer:
+    """Start ``streamlit run`` for the repo's app reading ``warehouse``; return once healthy.
+
+    A free port can be taken by a parallel worker between choosing and binding it, so a server
+    that dies complaining about its port is retried on another one.
+    """
+    for _attempt in range(3):
+        server = _launch(warehouse, log_path, script)
+        if _wait_healthy(server):
+            return server
+        output = server.output()
+        server.stop()
+        if "is not available" not in output and "already in use" not in output:
+            break
+    pytest.fail(f"streamlit did not start (exit code {server.process.returncode}):\n{server.output()}")
+
+
+def _launch(warehouse: Path, log_path: Path, script: str) -> StreamlitServer:
+    port = free_port()
+    env = {**os.environ, "KODOMO_WAREHOUSE": str(warehouse), "PYTHONUNBUFFERED": "1"}
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", script,
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with log_path.open("wb") as log:  # the child keeps its own descriptor
+        process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return StreamlitServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+
+
+def _wait_healthy(server: StreamlitServer) -> bool:
+    """Poll the health endpoint until it answers, the process dies, or the start timeout passes."""
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline and server.process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return True
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    return False
+
+
+def wait_for_app(page, server: StreamlitServer, timeout_ms: int = APP_IDLE_TIMEOUT_MS) -> None:
+    """Wait until the app has finished its script run; on timeout, fail with the server's log."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
+    except PlaywrightTimeout:
+        pytest.fail(f"app did not finish running within {timeout_ms / 1000:.0f}s\n--- server output ---\n"
+                    f"{server.output()}")
+
+
+def open_app(page, server: StreamlitServer, path: str = "") -> None:
+    """Open ``path`` on the app (``""`` is the default page) and wait until it is idle."""
+    page.goto(f"{server.url}/{path.lstrip('/')}", wait_until="domcontentloaded")
+    wait_for_app(page, server)

@@ -1,0 +1,158 @@
+"""Model-card numbers (AUC, PR-AUC, precision@k, calibration, Bayes-optimal reference, the
+methods side by side, fairness) and the capacity planner."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kodomo_dash.screening import ScreeningError
+from kodomo_dash.screening.capacity import (
+    FUKUOKA_FY2025,
+    FunnelRates,
+    plan_by_ward,
+    plan_from_capacity,
+    select_by_ward_capacity,
+)
+from kodomo_dash.screening.counts import ItemCountMethod
+from kodomo_dash.screening.edu_welfare import EduWelfareMethod
+from kodomo_dash.screening.evaluation import (
+    auc,
+    bayes_optimal_auc,
+    calibration_curve_data,
+    compare_methods,
+    fairness_report,
+    model_card_metrics,
+    pr_auc,
+    precision_at_k,
+    recall_at_k,
+)
+from kodomo_dash.screening.points import RulePointsMethod
+from kodomo_dash.screening.synthetic import synthetic_child_features
+
+AS_OF = "2025-07-01"
+
+
+def test_basic_metrics_on_known_values():
+    y = [1, 0, 1, 0, 0]
+    s = [0.9, 0.8, 0.7, 0.2, 0.1]
+    assert auc(y, s) == pytest.approx(5 / 6)
+    assert pr_auc(y, s) == pytest.approx((1 + 2 / 3) / 2)
+    assert precision_at_k(y, s, 2) == 0.5
+    assert precision_at_k(y, s, 3) == pytest.approx(2 / 3)
+    assert recall_at_k(y, s, 1) == 0.5
+    with pytest.raises(ScreeningError) as e:
+        auc([0, 0, 0], [0.1, 0.2, 0.3])
+    assert e.value.code == "one_class"
+    with pytest.raises(ScreeningError):
+        precision_at_k(y, s, 0)
+
+
+def test_bayes_optimal_auc_expected_matches_simulation():
+    rng = np.random.default_rng(0)
+    p = 1 / (1 + np.exp(-rng.normal(-2, 1.2, 3000)))
+    expected = bayes_optimal_auc(p)
+    draws = [bayes_optimal_auc(p, (rng.random(len(p)) < p).astype(int)) for _ in range(40)]
+    assert expected == pytest.approx(np.mean(draws), abs=0.01)
+    assert bayes_optimal_auc(np.full(100, 0.3)) == pytest.approx(0.5)
+    assert bayes_optimal_auc(np.r_[np.zeros(50), np.ones(50)]) == pytest.approx(1.0)
+    with pytest.raises(ScreeningError):
+        bayes_optimal_auc([0.2, 1.5])
+
+
+def test_calibration_curve_and_card_metrics():
+    rng = np.random.default_rng(1)
+    p = rng.random(5000)
+    y = (rng.random(5000) < p).astype(int)
+    curve = calibration_curve_data(y, p, n_bins=10)
+    assert curve["n"].sum() == 5000 and len(curve) == 10
+    assert np.abs(curve["mean_predicted"] - curve["observed_rate"]).max() < 0.06
+    card = model_card_metrics(y, p, ks=(100, 10000))
+    assert {"auc", "pr_auc", "brier", "precision_at_100"} <= set(card) and "precision_at_10000" not in card
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return synthetic_child_features(6000, seed=11, as_of=AS_OF)
+
+
+def test_methods_side_by_side_on_one_cohort(synthetic):
+    methods = {
+        "rule_points": (RulePointsMethod(as_of=AS_OF), None),
+        "item_counts": (ItemCountMethod(as_of=AS_OF), None),
+        "edu_welfare": (EduWelfareMethod(as_of=AS_OF), None),
+    }
+    table = compare_methods(synthetic, methods, list_size=100)
+    assert table["method"].tolist() == list(methods)
+    assert (table["list_size"] == 100).all()
+    for _, row in table.iterrows():
+        result = methods[row["method"]][0].score(synthetic)
+        top = result.select(top_n=100)["resident_id"]
+        truth = synthetic.set_index("resident_id")
+        assert row["precision_at_list"] == pytest.approx(truth.loc[top, "past_support_case"].mean())
+        assert row["recall_of_true_need"] == pytest.approx(truth.loc[top, "true_need"].sum()
+                                                            / synthetic["true_need"].sum())
+    own = compare_methods(synthetic, methods)  # each method's own list rule
+    assert own.set_index("method").loc["item_counts", "list_size"] == 30
+    assert own.set_index("method").loc["edu_welfare", "list_size"] == 206
+
+
+def test_fairness_flags_gaps_beyond_tolerance():
+    n = 400
+    frame = pd.DataFrame(
+        {
+            "ward_code": ["40131"] * 200 + ["40132"] * 190 + ["40133"] * 10,
+            "single_parent": [0, 1] * 200,
+            "foreign_national": [0] * n,
+            "any_disability": [0] * n,
+            "past_support_case": ([1] * 20 + [0] * 180) * 2,
+            "score": [0.1] * n,
+        }
+    )
+    frame["in_list"] = False
+    frame.loc[:99, "in_list"] = True  # half of ward 40131 selected
+    frame.loc[200:209, "in_list"] = True  # 10 of 190 in ward 40132
+    frame.loc[390:, "in_list"] = True  # tiny ward 40133: all selected, but too small to count
+    report = fairness_report(frame, tolerance={"selection_rate": 0.1})
+    ward = report.gaps[(report.gaps["attribute"] == "ward_code") & (report.gaps["metric"] == "selection_rate")]
+    assert ward["warning"].item() and ward["max_group"].item() == "40131" and ward["min_group"].item() == "40132"
+    assert any("区別の選定率" in w for w in report.warnings)
+    small = report.table[(report.table["attribute"] == "ward_code") & (report.table["group"] == "40133")]
+    assert small["small_group"].item()
+    nationality = report.gaps[report.gaps["attribute"] == "foreign_national"]
+    assert nationality.empty  # one group only: nothing to compare
+    assert {"selection_rate", "tpr", "fpr", "calibration_gap"} <= set(report.table.columns)
+
+
+def test_capacity_planner_reproduces_fukuoka_and_works_per_ward():
+    rates = FunnelRates.fukuoka_fy2025()
+    plan = plan_from_capacity(146, visits_per_family=2, rates=rates)  # 73 families approached
+    assert plan.list_size == FUKUOKA_FY2025["listed"]
+    assert plan.expected["approached"] == pytest.approx(73)
+    assert plan.expected["needs"] == pytest.approx(45)
+    assert plan.table()["stage_ja"].iloc[-1] == "ニーズあり"
+    scored = plan_from_capacity(146, 2, rates, scores=np.linspace(1, 0, 1000))
+    assert scored.expected_similar == pytest.approx(np.linspace(1, 0, 1000)[:217].sum())
+    wards = plan_by_ward({"40131": 40, "40132": 20})
+    assert wards["ward_code"].tolist() == ["40131", "40132", "合計"]
+    assert wards["list_size"].iloc[-1] == wards["list_size"].iloc[0] + wards["list_size"].iloc[1]
+    ranked = pd.DataFrame({"resident_id": list("abcde"), "ward_code": ["40131", "40131", "40132", "40131", "40132"],
+                           "rank": [1, 2, 3, 4, 5]})
+    assert select_by_ward_capacity(ranked, {"40131": 2, "40132": 1})["resident_id"].tolist() == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: plan_from_capacity(-1),
+        lambda: plan_from_capacity(100, visits_per_family=0),
+        lambda: plan_from_capacity("100"),
+        lambda: plan_from_capacity(100, rates=FunnelRates(1.2, 0.5, 0.9, 0.8, 0.8)),
+        lambda: plan_by_ward({}),
+        lambda: FunnelRates.from_counts({**FUKUOKA_FY2025, "listed": 0}),
+    ],
+)
+def test_capacity_planner_bad_input(call):
+    with pytest.raises(ScreeningError):
+        call()

@@ -100,6 +100,18 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+def _merge_area_messages() -> None:
+    from kodomo_dash.messages import collect
+
+    for key, value in collect().items():
+        if key in MESSAGES:
+            raise KeyError(f"UI text key {key!r} is defined twice (i18n and kodomo_dash.messages)")
+        MESSAGES[key] = value
+
+
+_merge_area_messages()
+
+
 def current_lang() -> str:
     """The viewer's language: their session's choice inside Streamlit, Japanese elsewhere."""
     try:

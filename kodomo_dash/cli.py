@@ -7,6 +7,8 @@ optional part cannot stop the others.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -48,6 +50,24 @@ def _cmd_contracts_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_link_eval(args: argparse.Namespace) -> int:
+    import json
+
+    from kodomo_dash.db import analytics_cursor
+    from kodomo_dash.linkage import evaluate
+
+    m = evaluate(analytics_cursor(), Path(args.truth))
+    print(json.dumps({k: v for k, v in m.items() if k.startswith("link_") or k == "review_pupils"}, indent=2))
+    return 0
+
+
+# Capabilities that bring their own subcommands, each as register(subparsers).
+AREA_COMMANDS: tuple[str, ...] = tuple(
+    m for m in ("kodomo_dash.cli_reports", "kodomo_dash.cli_auth")
+    if importlib.util.find_spec(m) is not None
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kodomo", description="kodomo-dash: こどもデータ連携ダッシュボード")
     sub = p.add_subparsers(dest="command", required=True)
@@ -80,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("contracts-docs", help="write docs/contracts/ from the contracts")
     c.add_argument("--out", default="docs/contracts")
     c.set_defaults(func=_cmd_contracts_docs)
+
+    le = sub.add_parser("link-eval", help="名寄せ accuracy of the current build against a synthetic truth file")
+    le.add_argument("--truth", required=True, help="student_identity.csv from the synthetic city's truth folder")
+    le.set_defaults(func=_cmd_link_eval)
+
+    for module in AREA_COMMANDS:
+        importlib.import_module(module).register(sub)
     return p
 
 

@@ -39,4 +39,27 @@ def run_demo(scenario: str, scale: float, seed: int) -> int:
     applied = ensure_casework()
     if applied:
         print(f"[demo] casework migrations applied: {', '.join(applied)}", file=sys.stderr)
-    return 0 if report.ok else 2
+    if not report.ok:
+        return 2
+    if _year_already_simulated(scenario):
+        print("[demo] ケースワークは記録済み (casework for this scenario already recorded)", file=sys.stderr)
+    else:
+        from kodomo_dash.scenario_year import run_year
+
+        run_year(scenario, truth_dir=Path(str(extracts) + "_truth"), seed=seed)
+    return 0
+
+
+def _year_already_simulated(scenario: str) -> bool:
+    """The demo is re-runnable: a second run keeps the year already worked in casework."""
+    import duckdb
+
+    from kodomo_dash.casework.simulate import get_workflow_scenario
+    from kodomo_dash.db import casework_connection
+
+    fy = get_workflow_scenario(scenario).fy
+    with casework_connection(read_only=True) as con:
+        try:
+            return con.execute("select count(*) from wf_list where fy = ?", [fy]).fetchone()[0] > 0
+        except duckdb.CatalogException:
+            return False

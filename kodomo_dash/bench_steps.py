@@ -1,0 +1,88 @@
+"""The measured steps of `kodomo bench` after synth and build, each run as its own process.
+
+Every step reads the warehouse the bench just built and leaves its figures through
+bench.record_figures. `link` relinks from the staged tables in a private in-memory
+database (the warehouse file is never written outside a build); `screening` trains and
+scores on the real feature table with the generator's truth; `year` runs the scenario's
+screening and simulated casework and records the funnel the SQL computes from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from kodomo_dash.bench import record_figures
+
+
+def step_link(truth_dir: Path) -> None:
+    import duckdb
+
+    from kodomo_dash.db import analytics_path
+    from kodomo_dash.linkage import evaluate, link_students
+
+    con = duckdb.connect()
+    con.execute(f"attach '{analytics_path()}' as wh (read_only)")
+    con.execute("create schema stg")
+    for table in ("resident_registry", "student_roster", "student_resident_map", "school_age_register"):
+        con.execute(f"create table stg.{table} as select * from wh.stg.{table}")  # noqa: S608 (constant names)
+    t0 = time.perf_counter()
+    result = link_students(con)
+    seconds = time.perf_counter() - t0
+    m = evaluate(con, truth_dir / "student_identity.csv")
+    record_figures(link_s=round(seconds, 2), link_school_records=result.school_records,
+                   link_precision=m["link_precision"], link_recall=m["link_recall"],
+                   link_unlinked_rate=m["link_unlinked_rate"], link_review_queue=m["link_review_queue"],
+                   link_review_pupils=m.get("review_pupils"))
+
+
+def step_screening(truth_dir: Path) -> None:
+    from kodomo_dash.db import analytics_cursor
+    from kodomo_dash.screening.bench import bench_screening
+
+    cur = analytics_cursor()
+    as_of = cur.execute("select as_of from meta.build_info").fetchone()[0]
+    frame = cur.execute("select * from features.child_features").df()
+    truth = pd.read_csv(truth_dir / "children.csv", dtype={"resident_id": str})
+    frame = frame.merge(truth[["resident_id", "true_need", "true_need_prob"]], on="resident_id", how="left")
+    frame = frame.rename(columns={"true_need_prob": "truth_p"})
+    frame.attrs["as_of"] = as_of
+    out = bench_screening(frame=frame, as_of=str(as_of))
+    steps = {"train": {"wall_s": round(out.pop("train_seconds"), 2)},
+             "score": {"wall_s": round(out.pop("score_seconds"), 2)}}
+    record_figures(_substeps=steps, **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()
+                                       if not isinstance(v, pd.DataFrame)})
+
+
+def step_year(truth_dir: Path, scenario: str) -> None:
+    from kodomo_dash.casework.funnel import funnel_report
+    from kodomo_dash.scenario_year import run_year
+
+    result = run_year(scenario, truth_dir)
+    report = funnel_report(2025)
+    record_figures(year_train_s=round(result.train_s, 2), year_simulate_s=round(result.simulate_s, 2),
+                   year_cohort=result.cohort_size, year_list=result.list_size,
+                   funnel=report["paths"]["ward"]["figures"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="kodomo bench-step")
+    p.add_argument("step", choices=["link", "screening", "year"])
+    p.add_argument("--truth", required=True)
+    p.add_argument("--scenario", default="fukuoka-fy2025")
+    args = p.parse_args(argv)
+    truth = Path(args.truth)
+    if args.step == "link":
+        step_link(truth)
+    elif args.step == "screening":
+        step_screening(truth)
+    else:
+        step_year(truth, args.scenario)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,9 +1,11 @@
-"""Entry point: page setup, language, and the list of pages this user may open. Nothing else.
+"""Entry point: page setup, language, sign-in, and the list of pages this user may open. Nothing else.
 
-Only pages handed to ``st.navigation`` are reachable at all, so the page list (filtered, later, by
-the signed-in user's role) is the gate. Screens live in ``pages/`` and are registered here
-explicitly; Streamlit's automatic ``pages/`` discovery is not used, and every page begins with
-``ui.require_entrypoint()`` so that it cannot run without this file (see there why).
+Only pages handed to ``st.navigation`` are reachable at all, so the page list (filtered by the
+signed-in user's role through the authorisation matrix) is the gate. Screens the role may not
+open are registered hidden as refusal stubs, so a hand-typed URL shows an audited refusal and
+never runs the page file. Screens live in ``pages/`` and are registered here explicitly; every
+page begins with ``ui.require_entrypoint()`` and ``kodomo_dash.auth.current.require(<key>)``.
+Sign-in, re-validation on every rerun and time-outs: ``kodomo_dash.auth.gate``.
 """
 
 from __future__ import annotations
@@ -11,20 +13,27 @@ from __future__ import annotations
 import streamlit as st
 
 from kodomo_dash import ui
+from kodomo_dash.auth import gate
 from kodomo_dash.i18n import t
-from kodomo_dash.navigation import PageSpec, existing_pages
-
-
-def allowed_pages(specs: tuple[PageSpec, ...]) -> list[PageSpec]:
-    """The pages the current user may open (roles arrive with the auth work; all pages for now)."""
-    return list(specs)
-
+from kodomo_dash.navigation import existing_pages
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/child_care:", layout="wide")
 ui.language_toggle()
+principal, logout = gate.sign_in()
+gate.user_badge(principal)
+gate.logout_button(logout)
+
+specs = existing_pages()
+allowed = {s.key for s in gate.allowed_pages(specs, principal)}
 sections: dict[str, list] = {}
-for spec in allowed_pages(existing_pages()):
-    page = st.Page(spec.path, title=t(f"page.{spec.key}"), icon=spec.icon, url_path=spec.key, default=spec.default)
-    sections.setdefault(t(f"nav.{spec.section}"), []).append(page)
+hidden: list = []
+for spec in specs:
+    title = t(f"page.{spec.key}")
+    if spec.key in allowed:
+        page = st.Page(spec.path, title=title, icon=spec.icon, url_path=spec.key, default=spec.default)
+        sections.setdefault(t(f"nav.{spec.section}"), []).append(page)
+    else:
+        hidden.append(st.Page(gate.refusal_page(spec.key), title=title, url_path=spec.key, visibility="hidden"))
+next(iter(sections.values())).extend(hidden)  # hidden pages draw no menu entry of their own
 with ui.entrypoint():
     st.navigation(sections).run()

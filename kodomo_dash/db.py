@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -86,12 +87,30 @@ def analytics_cursor() -> duckdb.DuckDBPyConnection:
     return _analytics.cursor(path)
 
 
+def _connect_retrying(path: Path, read_only: bool, wait_s: float = 10.0) -> duckdb.DuckDBPyConnection:
+    """Connect, waiting briefly while another process (the CLI, a test worker) holds the file lock.
+
+    DuckDB allows one writing process per file and refuses at once rather than waiting; units of
+    work on casework are short, so a few retries turn a collision into a short pause.
+    """
+    deadline = time.monotonic() + wait_s
+    delay = 0.02
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
 @contextmanager
 def casework_connection(read_only: bool = False):
     """Open casework for one unit of work; the single-writer rule is DuckDB's own lock."""
     path = casework_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = _connect_retrying(path, read_only)
     try:
         yield con
     finally:

@@ -47,7 +47,26 @@ def run_demo(scenario: str, scale: float, seed: int) -> int:
         from kodomo_dash.scenario_year import run_year
 
         run_year(scenario, truth_dir=Path(str(extracts) + "_truth"), seed=seed)
+    from kodomo_dash.auth.gate import demo_users
+    from kodomo_dash.casework.funnel import funnel_report, render_funnel_report
+    from kodomo_dash.casework.simulate import get_workflow_scenario
+
+    print(render_funnel_report(funnel_report(get_workflow_scenario(scenario).fy), "table"))
+    _ensure_secrets()
+    print(demo_users())
     return 0
+
+
+def _ensure_secrets() -> None:
+    """The app refuses to start without a cookie key; the demo makes a local one once."""
+    import secrets
+
+    path = REPO_ROOT / ".streamlit" / "secrets.toml"
+    if path.exists():
+        return
+    path.write_text(f'[auth]\ncookie_key = "{secrets.token_urlsafe(48)}"\n', encoding="utf-8")
+    path.chmod(0o600)
+    print(f"[demo] {path} を作成しました (cookie key for the login)", file=sys.stderr)
 
 
 def _year_already_simulated(scenario: str) -> bool:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+import kodomo_dash.auth.current
 from kodomo_dash import ui
 from kodomo_dash.i18n import current_lang, fmt_date, fmt_datetime, fmt_int, label, t
 from kodomo_dash.queries import WarehouseMissing
 from kodomo_dash.queries import home as q
 
 ui.require_entrypoint()
+p = kodomo_dash.auth.current.require("home")
 st.title(t("app.title"))
 st.caption(t("home.lead"))
 

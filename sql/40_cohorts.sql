@@ -17,10 +17,12 @@ final as (
     select children.*
     from children
     cross join build
+    -- school year from the registry (class_age: 6 = first grade), not from school records,
+    -- which can be missing or quarantined for a pupil
     where (coalesce(children.enrolled_any, 0) = 0
-           and children.grade is null and children.age_years between 3 and 6)
+           and children.class_age <= 5 and children.age_years between 3 and 6)
        -- a first-grader who moved in after 31 March has enrolled_any NULL: unknown, not unenrolled
-       or (children.enrolled_any = 0 and children.grade = 1 and month(build.as_of) between 4 and 9)
+       or (children.enrolled_any = 0 and children.class_age = 6 and month(build.as_of) between 4 and 9)
 )
 
 select * from final;

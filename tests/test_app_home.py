@@ -11,12 +11,13 @@ import duckdb
 from streamlit.testing.v1 import AppTest
 
 from kodomo_dash import i18n
+from tests.signin import app_as
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
-def run_app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30).run()
+def run_app(role: str = "manager") -> AppTest:
+    at = app_as(role, timeout=30).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -118,9 +118,16 @@ def fukuoka_unenrolled_3_6(frame: pd.DataFrame, as_of: date | str) -> pd.DataFra
     as_of = as_date(as_of)
     require_columns(frame, ["age_years", "grade", "enrolled_any"], "コホート（3～6歳の未就園児）")
     unenrolled = frame["enrolled_any"].fillna(0) == 0
-    preschool = frame["grade"].isna() & frame["age_years"].between(3, 6)
+    # School year from the registry when present (class_age 6 = first grade): school records can
+    # be missing or quarantined for a pupil. Frames without it fall back to the school's grade.
+    if "class_age" in frame.columns and frame["class_age"].notna().all():
+        preschool = (frame["class_age"] <= 5) & frame["age_years"].between(3, 6)
+        first = frame["class_age"] == 6
+    else:
+        preschool = frame["grade"].isna() & frame["age_years"].between(3, 6)
+        first = frame["grade"] == 1
     # A first-grader who moved in after 31 March has enrolled_any NULL: unknown, not unenrolled.
-    first_grader = (frame["grade"] == 1) & in_first_half(as_of) & (frame["enrolled_any"] == 0)
+    first_grader = first & in_first_half(as_of) & (frame["enrolled_any"] == 0)
     return frame[(unenrolled & preschool) | first_grader.fillna(False)].copy()
 
 

@@ -65,7 +65,10 @@ def build(city: City, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     # First-graders count as preschoolers in April-September (Fukuoka 図表 3-1): those with no
     # enrolment in their last preschool year belong to the cohort too.
     first_half = 4 <= city.sc.as_of.month <= 9
-    cohort = current & (age >= 3) & ((grade <= 0) | ((grade == 1) & first_half))
+    fy = city.sc.as_of.year if city.sc.as_of.month >= 4 else city.sc.as_of.year - 1
+    eve = np.datetime64(f"{fy}-03-31")  # last preschool day of this year's first-graders
+    lived_on_eve = start_hh <= eve  # a first-grader who moved in later has no city record of that year
+    cohort = current & (age >= 3) & ((grade <= 0) | ((grade == 1) & first_half & lived_on_eve))
     target = round(city.sc.unenrolled_3_6 * city.scale)
     log_w = 1.1 * z + 0.8 * ch["disability"].to_numpy() + 0.4 * ch["dev_service"].to_numpy()
     cidx = np.flatnonzero(cohort)
@@ -114,7 +117,7 @@ def build(city: City, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     prev_rows.append(pd.DataFrame({"resident_id": moved["resident_id"].to_numpy()[keep], "ftype": 11,
                                    "start_date": p_start[keep], "end_date": p_end[keep],
                                    "ward_idx": moved["ward_idx"].to_numpy()[keep]}))  # fmt: skip
-    quit_idx = np.flatnonzero(unenrolled & (rng.random(n) < 0.08))
+    quit_idx = np.flatnonzero(unenrolled & (grade <= 0) & (rng.random(n) < 0.08))  # only preschoolers withdrew
     q_start = uniform_date(rng, np.maximum(add_days(birth[quit_idx], 57), start_hh[quit_idx]), add_days(np.full(len(quit_idx), city.as_of), -120))
     q_end = uniform_date(rng, add_days(q_start, 30), add_days(np.full(len(quit_idx), city.as_of), -30))
     keep = ~np.isnat(q_start) & ~np.isnat(q_end)

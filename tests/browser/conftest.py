@@ -12,14 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.harness import CHROMIUM_ARGS, StreamlitServer, start_streamlit
+from tests.browser.harness import CHROMIUM_ARGS, StreamlitServer, auth_env, start_streamlit
 
 
 @pytest.fixture(scope="session")
 def streamlit_server(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
     """One app server per test session, reading the fixture city."""
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    server = start_streamlit(built_warehouse, log_path)
+    folder = tmp_path_factory.mktemp("streamlit")
+    env, creds = auth_env(folder)
+    server = start_streamlit(built_warehouse, folder / "server.log", extra_env=env)
+    server.creds = creds
     try:
         yield server
     finally:
@@ -56,7 +58,9 @@ def page(chromium):
 @pytest.fixture
 def fresh_streamlit_server(built_warehouse: Path, tmp_path: Path) -> Iterator[StreamlitServer]:
     """A server no browser has talked to yet, for what only happens on a process's first run."""
-    server = start_streamlit(built_warehouse, tmp_path / "server.log")
+    env, creds = auth_env(tmp_path)
+    server = start_streamlit(built_warehouse, tmp_path / "server.log", extra_env=env)
+    server.creds = creds
     try:
         yield server
     finally:

@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -39,6 +39,7 @@ class StreamlitServer:
     url: str
     process: subprocess.Popen
     log_path: Path
+    creds: dict = field(default_factory=dict)  # demo users the server accepts, by username
 
     def output(self) -> str:
         """Everything the server printed so far (stdout and stderr together)."""
@@ -57,14 +58,45 @@ class StreamlitServer:
                 self.process.wait(timeout=10)
 
 
-def start_streamlit(warehouse: Path, log_path: Path, script: str = "app.py") -> StreamlitServer:
+def auth_env(folder: Path) -> tuple[dict[str, str], dict]:
+    """A throw-away demo users file and a secrets file with a cookie key, as server env vars."""
+    import secrets
+
+    from kodomo_dash.auth.users import create_demo_users
+
+    creds = {c.username: c for c in create_demo_users(folder / "users.yaml", rounds=4)}
+    secrets_file = folder / "secrets.toml"
+    secrets_file.write_text(f'[auth]\ncookie_key = "{secrets.token_urlsafe(32)}"\n', encoding="utf-8")
+    env = {"KODOMO_USERS": str(folder / "users.yaml"), "STREAMLIT_SECRETS_FILES": str(secrets_file)}
+    return env, creds
+
+
+def sign_in(page, server: StreamlitServer, cred) -> None:
+    """The real login: username and password, then the TOTP code."""
+    import pyotp
+
+    username = page.get_by_label("ユーザー名")
+    username.wait_for(timeout=30_000)
+    username.fill(cred.username)
+    page.get_by_label("パスワード").fill(cred.password)
+    page.get_by_role("button", name="ログイン").click()
+    wait_for_app(page, server)
+    code = page.get_by_label("確認コード（6桁）")
+    code.wait_for(timeout=30_000)
+    code.fill(pyotp.TOTP(cred.totp_secret).now())
+    page.get_by_role("button", name="確認").click()
+    wait_for_app(page, server)
+
+
+def start_streamlit(warehouse: Path, log_path: Path, script: str = "app.py",
+                    extra_env: dict[str, str] | None = None) -> StreamlitServer:
     """Start ``streamlit run`` for the repo's app reading ``warehouse``; return once healthy.
 
     A free port can be taken by a parallel worker between choosing and binding it, so a server
     that dies complaining about its port is retried on another one.
     """
     for _attempt in range(3):
-        server = _launch(warehouse, log_path, script)
+        server = _launch(warehouse, log_path, script, extra_env or {})
         if _wait_healthy(server):
             return server
         output = server.output()
@@ -74,9 +106,9 @@ def start_streamlit(warehouse: Path, log_path: Path, script: str = "app.py") -> 
     pytest.fail(f"streamlit did not start (exit code {server.process.returncode}):\n{server.output()}")
 
 
-def _launch(warehouse: Path, log_path: Path, script: str) -> StreamlitServer:
+def _launch(warehouse: Path, log_path: Path, script: str, extra_env: dict[str, str]) -> StreamlitServer:
     port = free_port()
-    env = {**os.environ, "KODOMO_WAREHOUSE": str(warehouse), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **extra_env, "KODOMO_WAREHOUSE": str(warehouse), "PYTHONUNBUFFERED": "1"}
     cmd = [
         sys.executable, "-m", "streamlit", "run", script,
         "--server.headless", "true",

@@ -7,7 +7,7 @@ import struct
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.harness import open_app
+from tests.browser.harness import open_app, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +24,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 def test_home_page_renders_in_japanese(page, streamlit_server, tmp_path):
     page.set_viewport_size({"width": 1400, "height": 2200})  # tall enough for the source table
     open_app(page, streamlit_server)
+    sign_in(page, streamlit_server, streamlit_server.creds["manager"])
 
     assert page.title() == TITLE
     page.get_by_role("heading", name=TITLE).wait_for()
@@ -46,6 +47,7 @@ def test_home_page_renders_in_japanese(page, streamlit_server, tmp_path):
 
 def test_english_toggle_in_the_browser(page, streamlit_server):
     open_app(page, streamlit_server)
+    sign_in(page, streamlit_server, streamlit_server.creds["manager"])
 
     page.get_by_role("radio", name="English").click()
     page.get_by_role("heading", name="Child data linkage dashboard").wait_for()
@@ -56,6 +58,7 @@ def test_a_page_url_opened_first_still_goes_through_app_py(page, fresh_streamlit
     """On a fresh server Streamlit's legacy pages/ discovery would run pages/home.py alone for
     /home; the page must bounce through app.py (which will hold the login and role gate)."""
     open_app(page, fresh_streamlit_server, "home")
+    sign_in(page, fresh_streamlit_server, fresh_streamlit_server.creds["manager"])
 
     page.get_by_role("radio", name="English").wait_for()  # drawn by app.py
     page.get_by_role("heading", name=TITLE).wait_for()

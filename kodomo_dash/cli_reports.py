@@ -1,0 +1,95 @@
+"""`kodomo report funnel` and `kodomo report deck`: the year's figures from casework, from the shell.
+
+`report funnel --fy 2025 --format json` prints ``casework.funnel.funnel_report`` (the same views the
+funnel page reads), so after ``kodomo demo --scenario fukuoka-fy2025`` it prints the published
+figures. `report deck` adapts the same funnel to ``reports.indicators.FunnelData``
+(``reports.funnel_adapter``), builds the year-end deck and writes PPTX, PDF or the tables as Excel;
+every export is audited (user "cli") in casework's audit log before the file is put in place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+DECK_FORMATS = ("pptx", "pdf", "xlsx")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    rep = subparsers.add_parser("report", help="year-end figures and decks from casework")
+    sub = rep.add_subparsers(dest="report_command", required=True)
+    f = sub.add_parser("funnel", help="the year's funnel in the published shape (図表 6-1, 6-2, 7-1, 7-3, 6-4)")
+    f.add_argument("--fy", type=int, required=True, help="fiscal year, e.g. 2025 (令和7年度)")
+    f.add_argument("--format", choices=("json", "table"), default="table")
+    f.add_argument("--method", default=None, help="only lists of this screening method")
+    f.add_argument("--ward", default="all", help="ward code (default: all wards)")
+    f.set_defaults(func=cmd_report_funnel)
+    d = sub.add_parser("deck", help="the year-end report deck (PPTX/PDF) or its tables (Excel)")
+    d.add_argument("--fy", type=int, required=True)
+    d.add_argument("--format", choices=DECK_FORMATS, required=True)
+    d.add_argument("--out", required=True, help="file to write")
+    d.add_argument("--no-charts", action="store_true", help="tables only (no Chromium needed)")
+    d.set_defaults(func=cmd_report_deck)
+
+
+def cmd_report_funnel(args: argparse.Namespace) -> int:
+    from kodomo_dash.casework.funnel import funnel_report, render_funnel_report
+
+    report = funnel_report(args.fy, method=args.method, ward_code=args.ward)
+    sys.stdout.write(render_funnel_report(report, args.format))
+    if args.format == "table" and not report["paths"]:
+        return 1
+    return 0
+
+
+def build_deck(fy: int, *, charts: bool = True):
+    """The deck of one fiscal year from the casework funnel (ward path: Fukuoka's shape)."""
+    from kodomo_dash.auth.users import FUKUOKA_WARDS
+    from kodomo_dash.db import casework_connection
+    from kodomo_dash.reports.deck import year_end_deck
+    from kodomo_dash.reports.funnel_adapter import casework_paths, funnel_data, shape_for_path
+    from kodomo_dash.reports.indicators import ReportContext
+    from kodomo_dash.reports.published import PUBLISHED_TOP_LINE
+
+    with casework_connection() as con:
+        paths = [(p, sheet) for y, p, sheet in casework_paths(con) if y == fy]
+        path, sheet = paths[0] if paths else ("ward", False)
+        if "ward" in [p for p, _ in paths]:
+            path, sheet = "ward", False
+        data = funnel_data(con, path=path, unit_names=FUKUOKA_WARDS if path == "ward" else None)
+    shape = shape_for_path(path, screening_sheet_required=sheet)
+    context = ReportContext(as_of=f"{fy}年度", city=shape.city)
+    return year_end_deck(data, fy, shape=shape, policy=PUBLISHED_TOP_LINE, context=context, charts=charts)
+
+
+def export_audit(principal_or_user):
+    """An export audit hook writing to casework's audit log (the ExportRecord's aggregate detail)."""
+    from kodomo_dash.auth import audit
+    from kodomo_dash.casework.migrate import migrate
+    from kodomo_dash.db import casework_connection
+
+    def hook(record) -> None:
+        with casework_connection() as con:
+            migrate(con)
+            audit.record(con, principal_or_user, **record.as_audit_kwargs())
+
+    return hook
+
+
+def cmd_report_deck(args: argparse.Namespace) -> int:
+    from kodomo_dash.reports import export
+
+    deck = build_deck(args.fy, charts=not args.no_charts)
+    hook = export_audit(f"cli:{getpass.getuser()}")
+    out = Path(args.out)
+    if args.format == "pptx":
+        record = export.write_pptx(deck, out, audit=hook)
+    elif args.format == "pdf":
+        record = export.write_pdf(deck, out, audit=hook)
+    else:
+        record = export.write_xlsx(deck.tables(), out, audit=hook, fy=args.fy)
+    print(f"{out}: {record.slides or len(record.tables)} {'slides' if record.slides else 'tables'}, "
+          f"{record.size_bytes:,} bytes, {record.suppressed_cells} suppressed cells")  # fmt: skip
+    return 0

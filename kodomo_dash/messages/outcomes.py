@@ -1,0 +1,24 @@
+"""UI text of the evaluation pages: outcome indicators (oc.) and presentation mode (pres.)."""
+
+MESSAGES = {
+    "oc.title": {"ja": "成果指標", "en": "Outcome indicators"},
+    "oc.lead": {
+        "ja": "図表 7-3 の形の成果・進捗と、支援内容（図表 6-4）、除外理由、区別の内訳です。"
+        "1〜9の件数と、そこから逆算できてしまう数は「秘匿」と表示します。",
+        "en": "Outcomes in the shape of Fig. 7-3, support acts (Fig. 6-4), exclusions and the breakdown by ward. "
+        "Counts of 1–9, and cells that would reveal them, are shown as 「秘匿」 (suppressed).",
+    },
+    "oc.unit": {"ja": "区（内訳）", "en": "Ward"},
+    "oc.city": {"ja": "全区（市全体）", "en": "Whole city"},
+    "oc.no_data": {"ja": "令和{r}年度のデータはありません。", "en": "No data for FY{fy}."},
+    "oc.notes": {"ja": "注記", "en": "Notes"},
+    "pres.title": {"ja": "成果報告会", "en": "Year-end presentation"},
+    "pres.prev": {"ja": "前へ", "en": "Previous"},
+    "pres.next": {"ja": "次へ", "en": "Next"},
+    "pres.position": {"ja": "{i} / {n}", "en": "{i} / {n}"},
+    "pres.make": {"ja": "{fmt} を作成", "en": "Make {fmt}"},
+    "pres.download": {"ja": "{fmt} をダウンロード", "en": "Download {fmt}"},
+    "pres.made": {"ja": "{fmt} を作成しました（操作履歴に記録済み）。", "en": "{fmt} made (recorded in the audit log)."},
+    "pres.notes": {"ja": "発表者メモ", "en": "Presenter notes"},
+    "pres.no_export": {"ja": "この役割ではダウンロードできません。", "en": "Your role may not download the deck."},
+}

@@ -1,0 +1,124 @@
+"""こどもカード: one child — indicators, timeline, household, support, forms, quarantined values.
+
+Layout only. ``kodomo_dash.queries.children.child_card`` checks the right, the scope and the
+columns (tax only for admin and yotaikyo) and audits the view; the summary sheet download is
+audited as an export. All values are shown through plain-text elements (no HTML).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import kodomo_dash.auth.current
+from kodomo_dash import ui
+from kodomo_dash.auth import audit, matrix
+from kodomo_dash.db import casework_connection
+from kodomo_dash.i18n import fmt_date, label, t
+from kodomo_dash.queries import WarehouseMissing
+from kodomo_dash.queries import audit as qa
+from kodomo_dash.queries import children as q
+from kodomo_dash.reports import summary_sheet
+
+ui.require_entrypoint()
+p = kodomo_dash.auth.current.require("child_card")
+
+st.title(t("page.child_card"))
+rid = st.session_state.get("child_card_rid")
+if not rid:
+    st.info(t("ccard.pick_first"))
+    if st.button(t("ccard.to_search"), key="cc_to_search"):
+        st.switch_page("pages/child_search.py")
+    st.stop()
+
+try:
+    card = q.child_card(p, rid)
+except WarehouseMissing:
+    ui.warehouse_missing_notice()
+    st.stop()
+if card is None:
+    st.error(t("ccard.not_found"))
+    st.stop()
+if card.alert:
+    st.warning(card.alert, icon=":material/warning:")
+
+b = card.basic
+st.subheader(t("ccard.basic"))
+with st.container(horizontal=True, key="cc_basic"):
+    st.metric(t("csearch.col.name_kanji"), str(b.get("name_kanji") or "—"), border=True)
+    st.metric(t("csearch.col.name_kana"), str(b.get("name_kana") or "—"), border=True)
+    st.metric(t("csearch.col.birth_date"), fmt_date(b["birth_date"].date() if b.get("birth_date") is not None else None),
+              border=True)
+    st.metric(t("csearch.col.age_years"), str(b.get("age_years") if b.get("age_years") is not None else "—"), border=True)
+    st.metric(t("csearch.col.sex"), t(f"csearch.sex.{b.get('sex')}") if b.get("sex") in ("1", "2") else "—", border=True)
+    st.metric(t("csearch.col.resident_id"), str(b.get("resident_id")), border=True)
+st.text(f"{t('csearch.col.address_text')}：{b.get('address_text') or '—'}　{b.get('ward_name') or ''}")
+if b.get("alias_name"):
+    st.text(f"{t('csearch.col.alias_name')}：{b.get('alias_name')}")
+if card.school_linked is False:
+    st.warning(t("ccard.school_unlinked"), icon=":material/link_off:")
+if card.tax is not None:
+    st.subheader(t("ccard.tax"))
+    if card.tax:
+        st.text(f"{card.tax.get('fiscal_year')}年度　住民税：{'非課税' if card.tax.get('tax_exempt') else '課税'}"
+                f"　所得階層：{card.tax.get('income_band') or '—'}")
+    else:
+        st.text(t("ccard.no_data"))
+
+st.subheader(t("ccard.indicators"))
+st.caption(t("ccard.indicators.caption"))
+with st.container(horizontal=True, key="cc_indicators"):
+    for ind in card.indicators:
+        name = f"{ind.item}. {ind.label}" if ind.item else ind.label
+        st.metric(name, t("ccard.no_data") if ind.missing else ind.value, border=True, width=220)
+
+tab_tl, tab_hh, tab_sup, tab_forms, tab_q, tab_who = st.tabs([
+    t("ccard.timeline"), t("ccard.household"), t("ccard.support"), t("ccard.forms"), t("ccard.quarantine"),
+    t("ccard.viewers"),
+])
+with tab_tl:
+    if card.timeline.empty:
+        st.info(t("ccard.timeline.empty"))
+    else:
+        st.dataframe(card.timeline, hide_index=True, width="stretch", key="cc_timeline")
+with tab_hh:
+    st.caption(t("ccard.household.caption"))
+    st.dataframe(card.household, hide_index=True, width="stretch", key="cc_household")
+with tab_sup:
+    if card.screening.empty and card.funnel.empty:
+        st.info(t("ccard.support.none"))
+    else:
+        if not card.funnel.empty:
+            stage_cols = [c for c in ("fy", "current_stage", "listed_on", "conference_decision", "approach_decision",
+                                      "contacted_on", "exclusion_reason") if c in card.funnel.columns]
+            st.dataframe(card.funnel[stage_cols], hide_index=True, width="stretch", key="cc_funnel")
+        if not card.screening.empty:
+            st.dataframe(card.screening, hide_index=True, width="stretch", key="cc_screening")
+with tab_forms:
+    if card.forms.empty:
+        st.info(t("ccard.forms.none"))
+    else:
+        st.dataframe(card.forms, hide_index=True, width="stretch", key="cc_forms")
+with tab_q:
+    st.caption(t("ccard.quarantine.caption"))
+    if not card.quarantine.empty:
+        shown = card.quarantine.assign(rule=[label("rule", r) for r in card.quarantine["rule"]])
+        shown.insert(0, "⚠", "⚠")
+        st.dataframe(shown, hide_index=True, width="stretch", key="cc_quarantine")
+with tab_who:
+    st.dataframe(qa.viewers_of_child(p, card.resident_id), hide_index=True, width="stretch", key="cc_viewers")
+
+if matrix.can(p, "child_card", "export"):
+    st.subheader(t("ccard.sheet"))
+    sections = st.multiselect(t("ccard.sheet.sections"), list(summary_sheet.SECTIONS),
+                              default=list(summary_sheet.SECTIONS), key="cc_sections",
+                              format_func=summary_sheet.SECTIONS.__getitem__)
+    if st.button(t("ccard.sheet"), key="cc_make_sheet", icon=":material/picture_as_pdf:"):
+        pdf = summary_sheet.summary_sheet_pdf(card, printed_by=p.username, sections=sections)
+        with casework_connection() as con:
+            audit.record(con, p, "export", page="child_card", resident_id=card.resident_id, n_children=1,
+                         target="summary_sheet", detail={"sections": sections})
+        st.session_state["cc_sheet"] = (card.resident_id, pdf)
+    made = st.session_state.get("cc_sheet")
+    if made and made[0] == card.resident_id:
+        st.download_button(t("ccard.sheet.download"), made[1], file_name=f"summary_{card.resident_id}.pdf",
+                           mime="application/pdf", key="cc_download", on_click="ignore")

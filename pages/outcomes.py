@@ -1,0 +1,38 @@
+from kodomo_dash import ui
+ui.require_entrypoint()
+from kodomo_dash.auth.current import require
+principal = require("outcomes")
+
+# ruff: noqa: E402, I001 - the four guard lines must come first, exactly as on every page.
+# 成果指標: 図表 7-3 (children at each stage, needs found, outcomes), 図表 6-4 support acts,
+# exclusion reasons, and the breakdown by ward, this year beside last year — as safe aggregates
+# (suppressed cells show 「秘匿」). Layout only: tables come from kodomo_dash.queries.outcomes.
+import streamlit as st
+
+from kodomo_dash.i18n import t
+from kodomo_dash.queries import outcomes as q
+from kodomo_dash.reports.suppression import TOTAL
+
+st.title(t("oc.title"))
+st.caption(t("oc.lead"))
+if not q.has_casework():
+    st.info(t("wf.no_casework"))
+    st.stop()
+
+inputs = q.outcome_inputs(principal)
+if not inputs.years:
+    st.info(t("wf.no_casework"))
+    st.stop()
+with st.container(horizontal=True, key="oc_filters"):
+    fy = st.selectbox(t("wf.fy"), inputs.years, format_func=lambda y: f"{y}年度（令和{y - 2018}年度）", key="oc_fy")
+    units = [TOTAL, *[u for u in inputs.data.units() if u != "unknown"]]
+    unit = st.selectbox(t("oc.unit"), units, key="oc_unit",
+                        format_func=lambda u: t("oc.city") if u == TOTAL else inputs.data.unit_label(u))  # fmt: skip
+
+tables = q.outcome_tables(inputs, fy, unit)
+for key, table in tables.items():
+    st.subheader(table.title)
+    frame = table.to_frame(display=True)
+    st.dataframe(frame, hide_index=True, width="stretch", key=f"oc_{key}")  # text cells: never HTML
+    for note in table.notes:
+        st.caption(note)

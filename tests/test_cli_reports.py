@@ -1,0 +1,103 @@
+"""`kodomo report funnel` and `kodomo report deck` on a simulated Fukuoka FY2025 year of casework."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import duckdb
+import pytest
+
+from kodomo_dash.cli import main
+
+PUBLISHED = {
+    "cohort": 1327,
+    "primary_screening": 217,
+    "secondary_screening": 151,
+    "conference_approach": 80,
+    "approach_not_needed": 7,
+    "approached": 73,
+    "contacted": 57,
+    "needs_yes": 45,
+    "needs_no": 12,
+    "pending": 16,
+    "outcomes": {"enrolled": 7, "yotaikyo": 2, "consultation_referral": 2, "other_programme": 2},
+    "support_acts": {
+        "advice": {"enrolment": 28, "developmental": 8, "other": 11},
+        "information": {"consultation_desk": 32, "enrolment_procedure": 20, "developmental_procedure": 4,
+                        "services": 11, "other": 5},
+    },
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    from kodomo_dash.casework.migrate import migrate
+    from kodomo_dash.casework.simulate import simulate_scenario
+
+    folder = tmp_path_factory.mktemp("cli-reports")
+    con = duckdb.connect(str(folder / "casework.duckdb"))
+    migrate(con)
+    simulate_scenario(con, "fukuoka-fy2025", seed=3)
+    con.close()
+    old = os.environ.get("KODOMO_WAREHOUSE")
+    os.environ["KODOMO_WAREHOUSE"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("KODOMO_WAREHOUSE", None)
+    else:
+        os.environ["KODOMO_WAREHOUSE"] = old
+
+
+def audit_rows(folder):
+    con = duckdb.connect(str(folder / "casework.duckdb"), read_only=True)
+    try:
+        return con.execute("select action, username, detail from audit_log where action = 'export'").fetchall()
+    finally:
+        con.close()
+
+
+def test_report_funnel_json_prints_the_published_figures(warehouse, capsys):
+    assert main(["report", "funnel", "--fy", "2025", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["paths"]["ward"]["figures"] == PUBLISHED
+
+
+def test_report_funnel_table_and_filters(warehouse, capsys):
+    assert main(["report", "funnel", "--fy", "2025", "--format", "table"]) == 0
+    text = capsys.readouterr().out
+    assert "令和7年度" in text and "1,327名" in text and "57名" in text
+    assert main(["report", "funnel", "--fy", "2025", "--format", "json", "--ward", "40136"]) == 0
+    ward = json.loads(capsys.readouterr().out)["paths"]["ward"]["figures"]
+    assert 0 < ward["primary_screening"] < 217
+    assert main(["report", "funnel", "--fy", "2025", "--format", "json", "--method", "no-such"]) == 0
+    assert json.loads(capsys.readouterr().out)["paths"] == {}
+
+
+def test_report_funnel_of_a_year_without_lists_says_so(warehouse, capsys):
+    assert main(["report", "funnel", "--fy", "2019", "--format", "table"]) == 1
+    assert "まだありません" in capsys.readouterr().out
+
+
+def test_report_deck_pptx_is_audited_and_holds_the_figures(warehouse, tmp_path):
+    from pptx import Presentation
+
+    out = tmp_path / "deck.pptx"
+    assert main(["report", "deck", "--fy", "2025", "--format", "pptx", "--out", str(out), "--no-charts"]) == 0
+    texts = [
+        shape.text_frame.text if shape.has_text_frame else " ".join(c.text for r in shape.table.rows for c in r.cells)
+        for slide in Presentation(str(out)).slides
+        for shape in slide.shapes
+        if shape.has_text_frame or shape.has_table
+    ]
+    joined = "\n".join(texts)
+    for figure in ("1,327", "217", "151", "57"):
+        assert figure in joined
+    rows = audit_rows(warehouse)
+    assert rows and rows[-1][1].startswith("cli:")
+
+
+def test_report_deck_xlsx(warehouse, tmp_path):
+    out = tmp_path / "tables.xlsx"
+    assert main(["report", "deck", "--fy", "2025", "--format", "xlsx", "--out", str(out), "--no-charts"]) == 0
+    assert out.stat().st_size > 0

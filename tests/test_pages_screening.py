@@ -1,0 +1,180 @@
+"""Screening, rule settings and model card under AppTest, on a private copy of the fixture city."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.test_pages_quality import demo_users, signed_in  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.usefixtures("demo_users")
+
+
+@pytest.fixture
+def private_warehouse(built_warehouse, tmp_path, monkeypatch):
+    """Runs, rule sets and the trained model are written beside the build: keep them private."""
+    shutil.copy(built_warehouse / "kodomo.duckdb", tmp_path / "kodomo.duckdb")
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(tmp_path))
+    return tmp_path
+
+
+def open_page(page: str, role: str = "manager"):
+    started = time.perf_counter()
+    at = signed_in(role, page, timeout=180).run()
+    at.render_seconds = time.perf_counter() - started
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def casework_rows(warehouse, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(warehouse / "casework.duckdb"))
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def run_form(at, method: str, top_n: int = 10):
+    at.selectbox(key="sc_method").set_value(method).run()
+    at.radio(key="sc_selection").set_value("top_n")
+    at.number_input(key="sc_top_n").set_value(top_n)
+    at.button[[b.label for b in at.button].index("実行して下書きを保存")].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_rule_points_run_is_saved_listed_and_accepted(private_warehouse):
+    at = open_page("screening")
+    assert [t.value for t in at.title] == ["スクリーニング"]
+    assert "まだ実行がありません。" in [i.value for i in at.info]
+
+    run_form(at, "rule_points", top_n=5)
+    assert any("下書きとして保存しました" in s.value for s in at.success), [e.value for e in at.error]
+    listed = at.dataframe[0].value
+    assert 0 < len(listed) <= 5
+    assert list(listed["rank"]) == list(range(1, len(listed) + 1))
+    (run_id, status, size), = casework_rows(private_warehouse, "select run_id, status, list_size from screening_run")
+    assert status == "draft" and size == len(listed)
+
+    at.button(key="sc_accept").click().run()
+    assert casework_rows(private_warehouse, "select status, decided_by from screening_run") == [("accepted", "manager")]
+    audited = casework_rows(private_warehouse, "select action, target from audit_log where page = 'screening'")
+    assert ("form_save", f"screening_run:{run_id}") in audited
+
+
+def test_two_runs_compare_who_enters_and_leaves(private_warehouse):
+    at = open_page("screening")
+    run_form(at, "rule_points", top_n=5)
+    run_form(at, "item_counts", top_n=5)
+    assert not at.error, [e.value for e in at.error]
+    labels = {m.label: m.value for m in at.metric}
+    assert {"新たに入る", "外れる", "残る"} <= set(labels)
+    assert int(labels["新たに入る"]) + int(labels["残る"]) == 5
+
+
+def test_similarity_trains_a_model_once_and_saves_it(private_warehouse):
+    at = open_page("screening")
+    started = time.perf_counter()
+    run_form(at, "similarity", top_n=10)
+    seconds = time.perf_counter() - started
+    assert not at.error, [e.value for e in at.error]
+    assert (private_warehouse / "models" / "similarity.joblib").exists()
+    assert casework_rows(private_warehouse, "select count(*) from screening_model") == [(1,)]
+    listed = at.dataframe[0].value
+    assert len(listed) == 10 and listed["reasons"].str.len().gt(0).any()
+    assert seconds < 120
+
+
+def test_a_yotaikyo_user_sees_runs_but_cannot_run(private_warehouse):
+    at = open_page("screening", role="yotaikyo")
+    assert not at.error
+    assert "実行して下書きを保存" not in [b.label for b in at.button]
+
+
+def test_a_school_user_is_refused(private_warehouse):
+    at = signed_in("school", "screening").run()
+    assert any("権限がありません" in e.value for e in at.error)
+
+
+# ---------------------------------------------------------------- rules
+
+
+def edited(rule_set, **points):
+    """The page's own edit path (AppTest cannot type into st.data_editor)."""
+    from kodomo_dash.queries import screening as q
+
+    items = rule_set.point_table()
+    items["points"] = [points.get(k, p) for k, p in zip(items["key"], items["points"], strict=True)]
+    params = pd.DataFrame([{"key": p.key, "value": p.value} for p in rule_set.params.values()])
+    return q.edited_rule_set(rule_set, items, params)
+
+
+def test_rules_page_shows_the_preset_and_a_saved_version(private_warehouse):
+    from kodomo_dash.queries import screening as q
+    from kodomo_dash.queries.home import current_build
+    from tests.signin import principal_for
+
+    at = open_page("rules")
+    assert [t.value for t in at.title] == ["ルール設定"]
+    assert any("第1版" in c.value for c in at.caption)
+    assert not at.error
+
+    manager = principal_for("manager")
+    version, rule_set = q.latest_rule_set(manager, "amagasaki")
+    first = rule_set.items[0].key
+    changed = edited(rule_set, **{first: 99})
+    assert changed.checksum() != rule_set.checksum()
+    assert edited(rule_set).checksum() == rule_set.checksum(), "an untouched table is no change"
+    diff = q.diff_with_previous_version(manager, current_build().build_id, rule_set, changed)
+    assert set(diff["change"]) <= {"entered", "left", "stayed"}
+    saved = q.save_rule_set(manager, changed, version.rule_set_id, "テスト")
+    assert saved.version == 2
+
+    at = open_page("rules")
+    assert any("第2版" in c.value for c in at.caption)
+    assert casework_rows(private_warehouse, "select count(*) from audit_log where page = 'rules'") == [(1,)]
+
+
+def test_rules_refuse_a_negative_point_in_japanese(private_warehouse):
+    from kodomo_dash.queries import screening as q
+    from kodomo_dash.screening.errors import ScreeningError
+    from tests.signin import principal_for
+
+    _, rule_set = q.latest_rule_set(principal_for("manager"), "amagasaki")
+    with pytest.raises(ScreeningError, match="点"):
+        edited(rule_set, **{rule_set.items[0].key: -5})
+
+
+def test_rules_are_read_only_for_an_evaluator(private_warehouse):
+    at = open_page("rules", role="evaluator")
+    assert "この役割では閲覧のみです。" in [i.value for i in at.info]
+
+
+# ---------------------------------------------------------------- model card
+
+
+def test_model_card_for_an_evaluator(private_warehouse):
+    from kodomo_dash.queries import screening as q
+    from kodomo_dash.queries.home import current_build
+    from tests.signin import principal_for
+
+    at = open_page("model_card", role="evaluator")
+    assert "まだ類似度モデルがありません" in " ".join(i.value for i in at.info)
+    q.model_for_build(principal_for("manager"), current_build().build_id)
+
+    at = open_page("model_card", role="evaluator")
+    labels = {m.label for m in at.metric}
+    assert {"AUC", "PR-AUC"} <= labels
+    compare = at.dataframe[0].value
+    assert len(compare) == 4
+    assert at.dataframe[1].value["attribute_ja"].nunique() >= 3
+    assert at.render_seconds < 60
+
+
+def test_model_card_is_refused_to_school(private_warehouse):
+    at = signed_in("school", "model_card").run()
+    assert any("権限がありません" in e.value for e in at.error)

@@ -118,6 +118,11 @@ def test_derive_adds_stage_and_percentiles():
 @pytest.fixture(scope="module")
 def warehouse():
     frame = synthetic_child_features(4000, seed=6, as_of=AS_OF)
+    if "class_age" not in frame.columns:  # the build's registry school year (sql/20_core_person.sql)
+        b = pd.to_datetime(frame["birth_date"])
+        as_of = pd.Timestamp(AS_OF)
+        fy = as_of.year if as_of.month >= 4 else as_of.year - 1
+        frame["class_age"] = fy - (b.dt.year - ((b.dt.month * 100 + b.dt.day) <= 401).astype(int)) - 1
     cols = [c for c in frame.columns if c not in ("truth_p", "true_need", "latent")]
     con = duckdb.connect()
     con.execute("create schema features")

@@ -79,12 +79,12 @@ def sign_in(page, server: StreamlitServer, cred) -> None:
     username.wait_for(timeout=30_000)
     username.fill(cred.username)
     page.get_by_label("パスワード").fill(cred.password)
-    page.get_by_role("button", name="ログイン").click()
+    page.get_by_role("button", name="ログイン", exact=True).click()
     wait_for_app(page, server)
     code = page.get_by_label("確認コード（6桁）")
     code.wait_for(timeout=30_000)
     code.fill(pyotp.TOTP(cred.totp_secret).now())
-    page.get_by_role("button", name="確認").click()
+    page.get_by_role("button", name="確認", exact=True).click()
     wait_for_app(page, server)
 
 

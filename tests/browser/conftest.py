@@ -20,7 +20,7 @@ def pytest_collection_modifyitems(items):
     a timing failure there is retried twice, while the same assertion failing three times fails."""
     for item in items:
         if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.flaky(reruns=2, reruns_delay=2))
+            item.add_marker(pytest.mark.flaky(reruns=2, reruns_delay=31))  # past a TOTP step
 
 
 @pytest.fixture(scope="session")

@@ -71,10 +71,24 @@ def auth_env(folder: Path) -> tuple[dict[str, str], dict]:
     return env, creds
 
 
-def sign_in(page, server: StreamlitServer, cred) -> None:
-    """The real login: username and password, then the TOTP code."""
+_LAST_STEP: dict[str, int] = {}
+
+
+def _fresh_code(username: str, secret: str) -> str:
+    """A TOTP code from a time step this user has not used yet: the app accepts each step once."""
+    import time
+
     import pyotp
 
+    totp = pyotp.TOTP(secret)
+    while int(time.time()) // totp.interval <= _LAST_STEP.get(username, -1):
+        time.sleep(1)
+    _LAST_STEP[username] = int(time.time()) // totp.interval
+    return totp.now()
+
+
+def sign_in(page, server: StreamlitServer, cred) -> None:
+    """The real login: username and password, then the TOTP code."""
     username = page.get_by_label("ユーザー名")
     username.wait_for(timeout=30_000)
     username.fill(cred.username)
@@ -83,7 +97,7 @@ def sign_in(page, server: StreamlitServer, cred) -> None:
     wait_for_app(page, server)
     code = page.get_by_label("確認コード（6桁）")
     code.wait_for(timeout=30_000)
-    code.fill(pyotp.TOTP(cred.totp_secret).now())
+    code.fill(_fresh_code(cred.username, cred.totp_secret))
     page.get_by_role("button", name="確認", exact=True).click()
     wait_for_app(page, server)
 

@@ -16,31 +16,8 @@ import pytest
 from kodomo_dash.casework import funnel, stages
 from kodomo_dash.casework.migrate import migrate
 from kodomo_dash.casework.simulate import simulate_scenario, simulate_year, synthetic_list
+from tests.published import FUKUOKA_FY2025_FUNNEL as FUKUOKA_FY2025
 
-# Fukuoka FY2025 (令和7年度), 図表 6-1, 6-2, 7-3, 6-4 — written out as published.
-FUKUOKA_FY2025 = {
-    "cohort": 1327,
-    "primary_screening": 217,
-    "secondary_screening": 151,
-    "conference_approach": 80,
-    "approach_not_needed": 7,
-    "approached": 73,
-    "contacted": 57,
-    "needs_yes": 45,
-    "needs_no": 12,
-    "pending": 16,
-    "outcomes": {"enrolled": 7, "yotaikyo": 2, "consultation_referral": 2, "other_programme": 2},
-    "support_acts": {
-        "advice": {"enrolment": 28, "developmental": 8, "other": 11},
-        "information": {
-            "consultation_desk": 32,
-            "enrolment_procedure": 20,
-            "developmental_procedure": 4,
-            "services": 11,
-            "other": 5,
-        },  # fmt: skip
-    },
-}
 # Izumi FY2025: 7,347 in 15 schools → 6,500 after excluding 要対協-registered → 206 (200 + 6) → 34 supported.
 IZUMI_FY2025 = {"cohort": 7347, "eligible": 6500, "listed": 206, "supported": 34}
 # Beppu FY2025: 30 (top 20 basic items + top 10 other items) → 8 new support cases.

@@ -77,11 +77,26 @@ def warehouse_figures(path: Path) -> dict:
             "cohort_unenrolled_3_6": int(unenrolled), "warehouse_mb": round(db_mb, 1)}
 
 
+def _encrypt_like_a_city() -> None:
+    """Measure the product as a city runs it: both files encrypted, under a throw-away key.
+
+    Set in this process's environment, so the steps (child processes) and the figures read here
+    use the same key; the developer's own secrets.toml is not consulted.
+    """
+    from kodomo_dash.auth.encryption import generate_key
+
+    os.environ["KODOMO_DB_KEY"] = generate_key()
+    os.environ["KODOMO_SECRETS_FILE"] = os.devnull
+    os.environ.pop("KODOMO_ALLOW_PLAINTEXT", None)
+
+
 def run_bench(scale: float, seed: int, out: Path, doc: Path | None = None) -> dict:
     result: dict = {"scale": scale, "seed": seed, "started_at": dt.datetime.now().isoformat(timespec="seconds"),
                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                 "platform": platform.platform()},
                     "steps": {}, "figures": {}}
+    _encrypt_like_a_city()
+    result["encrypted"] = True
     with tempfile.TemporaryDirectory(prefix="kodomo-bench-") as tmp:
         work = Path(tmp)
         figures_file = work / "figures.json"

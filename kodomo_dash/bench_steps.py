@@ -19,13 +19,11 @@ from kodomo_dash.bench import record_figures
 
 
 def step_link(truth_dir: Path) -> None:
-    import duckdb
-
-    from kodomo_dash.db import analytics_path
+    from kodomo_dash.db import analytics_path, open_read_only
     from kodomo_dash.linkage import evaluate, link_students
 
-    con = duckdb.connect()
-    con.execute(f"attach '{analytics_path()}' as wh (read_only)")
+    con = open_read_only(analytics_path())  # attached as wh, under the key when encrypted
+    con.execute("use memory")
     con.execute("create schema stg")
     for table in ("resident_registry", "student_roster", "student_resident_map", "school_age_register"):
         con.execute(f"create table stg.{table} as select * from wh.stg.{table}")  # noqa: S608 (constant names)

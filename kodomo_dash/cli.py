@@ -12,6 +12,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from kodomo_dash.auth.encryption import KeyMissing
+
 
 def _cmd_synth(args: argparse.Namespace) -> int:
     from kodomo_dash.synth.city import generate
@@ -116,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except KeyMissing as e:
+        # No database key and plaintext not allowed: say where the key goes, not a traceback.
+        print(str(e), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

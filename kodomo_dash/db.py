@@ -4,17 +4,28 @@ The analytical file is rebuilt from extracts and swapped in atomically; the app 
 read-only and reopens it when the file on disk is a new one (a new inode), so a
 rebuild reaches a running app without a restart. Casework is the only file people's
 input goes to; it is never touched by a rebuild.
+
+Both files are encrypted at rest when a key is configured (environment or secrets.toml, see
+kodomo_dash.auth.encryption and docs/decisions/006); without a key the product refuses to
+open them unless KODOMO_ALLOW_PLAINTEXT=1 says a plaintext development copy is intended.
+Every connection to either file is made here, so no caller can forget the key.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
+import tomllib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
+
+from kodomo_dash.auth import encryption
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +46,80 @@ def sql_dir() -> Path:
     return REPO_ROOT / "sql"
 
 
+# --------------------------------------------------------------------------- keys
+
+
+def secrets_file() -> Path:
+    """The secrets.toml the database keys are read from (the app's own, unless overridden).
+
+    KODOMO_SECRETS_FILE wins (tests point it at a throw-away file); then Streamlit's own
+    STREAMLIT_SECRETS_FILES (first entry); then the repository's .streamlit/secrets.toml,
+    which `kodomo demo` writes.
+    """
+    if os.environ.get("KODOMO_SECRETS_FILE"):
+        return Path(os.environ["KODOMO_SECRETS_FILE"])
+    streamlit_files = os.environ.get("STREAMLIT_SECRETS_FILES", "").strip("[] ")
+    if streamlit_files:
+        return Path(streamlit_files.split(",")[0].strip().strip("'\""))
+    return REPO_ROOT / ".streamlit" / "secrets.toml"
+
+
+def _read_secrets() -> dict[str, Any]:
+    path = secrets_file()
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        return {}
+
+
+def plaintext_allowed() -> bool:
+    return os.environ.get("KODOMO_ALLOW_PLAINTEXT", "") == "1"
+
+
+def database_key(which: str) -> str | None:
+    """The key for 'analytics' or 'casework'; None only where plaintext is explicitly allowed.
+
+    Raises encryption.KeyMissing (a Japanese message saying where to put the key) when no key is
+    configured and plaintext is not allowed, so a forgotten key stops the product instead of
+    silently writing children's data unencrypted.
+    """
+    try:
+        return encryption.load_key(which, secrets=_read_secrets())
+    except encryption.KeyMissing:
+        if plaintext_allowed():
+            return None
+        raise
+
+
+def _alias_for(path: Path) -> str:
+    """The catalog name a plain duckdb.connect(path) would give, so SQL naming it still works."""
+    stem = path.stem
+    return stem if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", stem) else "db"
+
+
+def connect_file(
+    path: Path, which: str, read_only: bool = False, config: dict[str, Any] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A private connection (own instance) whose default database is this file.
+
+    For work that owns the file for a while in its own process: the build, migrations, the
+    durability workers. Encrypted when a key is configured for `which`.
+    """
+    key = database_key(which)
+    if key is None:
+        return duckdb.connect(str(path), read_only=read_only, config=config or {})
+    config = config or {}
+    return encryption.open_encrypted(
+        path,
+        key,
+        read_only=read_only,
+        alias=_alias_for(path),
+        memory_limit=config.get("memory_limit"),
+        threads=config.get("threads"),
+    )
+
+
 def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection on exactly this file generation.
 
@@ -42,6 +127,16 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     would keep serving the replaced file; attaching in a fresh in-memory instance reads
     the file that is on disk now.
     """
+    key = database_key("analytics")
+    if key is not None:
+        con = encryption.new_connection(encryption.default_temp_dir(path))
+        try:
+            encryption.attach(con, path, "wh", key, read_only=True)
+            con.execute("use wh")
+        except Exception:
+            con.close()
+            raise
+        return con
     con = duckdb.connect()
     escaped = str(path).replace("'", "''")
     con.execute(f"attach '{escaped}' as wh (read_only)")
@@ -87,8 +182,12 @@ def analytics_cursor() -> duckdb.DuckDBPyConnection:
     return _analytics.cursor(path)
 
 
-def _connect_retrying(path: Path, read_only: bool, wait_s: float = 10.0) -> duckdb.DuckDBPyConnection:
-    """Connect, waiting briefly while another process (the CLI, a test worker) holds the file lock.
+def _is_lock_error(e: Exception) -> bool:
+    return "lock" in str(e).lower()
+
+
+def _retrying(open_, wait_s: float = 10.0):
+    """Call open_(), waiting briefly while another process (the CLI, a test worker) holds the file lock.
 
     DuckDB allows one writing process per file and refuses at once rather than waiting; units of
     work on casework are short, so a few retries turn a collision into a short pause.
@@ -97,20 +196,64 @@ def _connect_retrying(path: Path, read_only: bool, wait_s: float = 10.0) -> duck
     delay = 0.02
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return open_()
         except duckdb.IOException as e:
-            if "lock" not in str(e).lower() or time.monotonic() > deadline:
+            if not _is_lock_error(e) or time.monotonic() > deadline:
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
 
 
+class _EncryptedCasework:
+    """One in-memory instance per casework file in this process; the file is attached per unit of work.
+
+    Loading the crypto extension costs ~170 ms per instance, attaching ~2 ms, so the instance is
+    kept and the file attached and detached around each unit of work — which leaves the file
+    lock free between units for other processes (the CLI, a second app worker), as the plaintext
+    path does. DuckDB refuses a second attach of one file in one process, so units of work in
+    this process take turns (they are short).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.alias = _alias_for(path)
+        self.lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    @contextmanager
+    def unit(self, key: str, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.lock:
+            if self._con is None:
+                self._con = encryption.new_connection(encryption.default_temp_dir(self.path))
+            base = self._con
+            _retrying(lambda: encryption.attach(base, self.path, self.alias, key, read_only=read_only))
+            cur = base.cursor()
+            try:
+                cur.execute(f"use {self.alias}")
+                yield cur
+            finally:
+                cur.close()
+                base.execute("use memory")
+                base.execute(f"detach {self.alias}")
+
+
+_encrypted_casework: dict[str, _EncryptedCasework] = {}
+_encrypted_casework_lock = threading.Lock()
+
+
 @contextmanager
-def casework_connection(read_only: bool = False):
+def casework_connection(read_only: bool = False, path: Path | None = None):
     """Open casework for one unit of work; the single-writer rule is DuckDB's own lock."""
-    path = casework_path()
+    path = Path(path or casework_path())
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect_retrying(path, read_only)
+    key = database_key("casework")
+    if key is not None:
+        with _encrypted_casework_lock:
+            handle = _encrypted_casework.setdefault(str(path), _EncryptedCasework(path))
+        with handle.unit(key, read_only) as con:
+            yield con
+        return
+    con = _retrying(lambda: duckdb.connect(str(path), read_only=read_only))
     try:
         yield con
     finally:

@@ -23,6 +23,7 @@ def run_demo(scenario: str, scale: float, seed: int) -> int:
     from kodomo_dash.ingest.build import build_warehouse
     from kodomo_dash.synth.city import generate
 
+    _ensure_secrets()
     extracts = data_dir(scenario) / "extracts"
     stamp = data_dir(scenario) / "synth.json"
     wanted = {"scenario": scenario, "scale": scale, "seed": seed}
@@ -52,21 +53,45 @@ def run_demo(scenario: str, scale: float, seed: int) -> int:
     from kodomo_dash.casework.simulate import get_workflow_scenario
 
     print(render_funnel_report(funnel_report(get_workflow_scenario(scenario).fy), "table"))
-    _ensure_secrets()
     print(demo_users())
     return 0
 
 
 def _ensure_secrets() -> None:
-    """The app refuses to start without a cookie key; the demo makes a local one once."""
+    """The app refuses to start without a cookie key and database keys; the demo makes local ones once.
+
+    They go to the repository's .streamlit/secrets.toml (0600). A casework file left in plaintext
+    by an older demo is encrypted in place; the analytical file is rebuilt under the key anyway.
+    """
     import secrets
 
+    from kodomo_dash.auth.encryption import KeyMissing, generate_key, is_encrypted, rotate_key
+    from kodomo_dash.db import casework_path, database_key, plaintext_allowed, secrets_file
+
     path = REPO_ROOT / ".streamlit" / "secrets.toml"
-    if path.exists():
-        return
-    path.write_text(f'[auth]\ncookie_key = "{secrets.token_urlsafe(48)}"\n', encoding="utf-8")
-    path.chmod(0o600)
-    print(f"[demo] {path} を作成しました (cookie key for the login)", file=sys.stderr)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    added = []
+    if "[auth]" not in text:
+        added.append(f'[auth]\ncookie_key = "{secrets.token_urlsafe(48)}"\n')
+    key = None
+    if not plaintext_allowed():
+        try:
+            database_key("casework")
+            database_key("analytics")
+        except KeyMissing:
+            if secrets_file().resolve() != path.resolve():
+                raise
+            key = generate_key()
+            added.append(f'[encryption]\nkey = "{key}"\n')
+    if added:
+        path.write_text(text + ("\n" if text and not text.endswith("\n") else "") + "\n".join(added), encoding="utf-8")
+        path.chmod(0o600)
+        print(f"[demo] {path} にキーを書き込みました (cookie / database keys)", file=sys.stderr)
+    cw = casework_path()
+    if key is not None and cw.exists() and not is_encrypted(cw):
+        rotate_key(cw, None, key)
+        print("[demo] 既存のケースワークを暗号化しました (casework encrypted in place)", file=sys.stderr)
 
 
 def _year_already_simulated(scenario: str) -> bool:

@@ -14,6 +14,14 @@ from pathlib import Path
 
 import pytest
 
+# Most tests inspect the files they make with a plain duckdb.connect, so the suite runs with
+# plaintext explicitly allowed and no keys; tests/test_encryption_wired.py sets keys itself and
+# proves the same pipeline encrypts. Set before any test module imports kodomo_dash.
+os.environ["KODOMO_ALLOW_PLAINTEXT"] = "1"
+os.environ["KODOMO_SECRETS_FILE"] = os.devnull
+for _name in ("KODOMO_DB_KEY", "KODOMO_CASEWORK_KEY", "KODOMO_ANALYTICS_KEY"):
+    os.environ.pop(_name, None)
+
 FIXTURE_SCENARIO = "fukuoka-fy2025"
 FIXTURE_SCALE = 0.01  # about 2,100 children: every source, ward and rule appears, in seconds
 FIXTURE_SEED = 1

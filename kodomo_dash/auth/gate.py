@@ -31,6 +31,7 @@ import streamlit as st
 from kodomo_dash.auth import audit, matrix, sessions
 from kodomo_dash.auth.current import principal as current_principal
 from kodomo_dash.auth.current import set_principal
+from kodomo_dash.auth.encryption import KeyMissing
 from kodomo_dash.auth.login import (
     K_MESSAGE,
     K_SESSION,
@@ -41,7 +42,7 @@ from kodomo_dash.auth.login import (
 )
 from kodomo_dash.auth.principal import Principal
 from kodomo_dash.auth.users import UserFileError, create_demo_users, demo_login_text, load_users
-from kodomo_dash.db import casework_connection, casework_path
+from kodomo_dash.db import casework_connection, casework_path, database_key
 
 TEST_PRINCIPAL_FLAG = "_kodomo_test_principal"
 FLOW_KEY = "_kodomo_login_flow"
@@ -72,6 +73,16 @@ def cookie_key_or_stop() -> str:
         raise  # pragma: no cover - st.stop raises
 
 
+def database_keys_or_stop() -> None:
+    """Both files are encrypted at rest; without their keys the app shows where to put them and stops."""
+    try:
+        for which in ("casework", "analytics"):
+            database_key(which)
+    except KeyMissing as e:
+        st.error(str(e), icon=":material/key_off:")
+        st.stop()
+
+
 def _revalidate(p: Principal, users_path: Path | None = None) -> Principal | None:
     """The same principal rebuilt from the users file now, or None if it no longer holds."""
     try:
@@ -91,6 +102,7 @@ def _revalidate(p: Principal, users_path: Path | None = None) -> Principal | Non
 def sign_in(users_path: Path | None = None) -> tuple[Principal, Callable[[], None]]:
     """Run the sign-in step due for this session; return (principal, logout) or stop the run."""
     cookie_key = cookie_key_or_stop()
+    database_keys_or_stop()
     ensure_casework_once()
     matrix.set_denial_recorder(audit.denial_recorder(casework_connection))
     ss = st.session_state

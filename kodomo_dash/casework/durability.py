@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import duckdb
+from kodomo_dash.db import connect_file
 
 FORMS = 4  # few forms, many versions each: every kill lands on a form that has history
 ACTOR = "durability_worker"
@@ -57,7 +57,7 @@ def prepare(path: Path) -> list[str]:
     from kodomo_dash.casework import form_store, stages
     from kodomo_dash.casework.migrate import migrate
 
-    con = duckdb.connect(str(path))
+    con = connect_file(path, "casework")
     try:
         migrate(con)
         list_id = stages.accept_list(
@@ -84,7 +84,7 @@ def worker(path: str, seed: int, ack_fd: int) -> None:
     from kodomo_dash.casework import form_store
 
     rng = random.Random(seed)
-    con = duckdb.connect(path)
+    con = connect_file(Path(path), "casework")
     forms = [r[0] for r in con.execute("select form_id from form_record order by form_id").fetchall()]
     form_store.get_form(con, forms[0])
     os.write(ack_fd, f"READY {os.getpid()}\n".encode())
@@ -142,7 +142,7 @@ def check(path: Path, acks: dict[tuple[str, int], str]) -> tuple[int, list[str]]
     hundreds of kills have left thousands of revisions.
     """
     problems: list[str] = []
-    con = duckdb.connect(str(path))
+    con = connect_file(path, "casework")
     try:
         revisions = {
             (f, v): (stored, actual)

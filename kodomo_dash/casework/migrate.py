@@ -51,12 +51,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def ensure_casework(path: Path | None = None) -> list[str]:
-    from kodomo_dash.db import casework_path
+    from kodomo_dash.db import casework_connection
 
-    path = path or casework_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    try:
+    with casework_connection(path=path) as con:
         return migrate(con)
-    finally:
-        con.close()

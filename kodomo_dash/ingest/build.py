@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -19,8 +20,9 @@ from pathlib import Path
 import duckdb
 
 from kodomo_dash import __version__
+from kodomo_dash.auth.encryption import default_temp_dir
 from kodomo_dash.contracts import Contract, all_contracts
-from kodomo_dash.db import analytics_path, sql_dir
+from kodomo_dash.db import analytics_path, connect_file, sql_dir
 from kodomo_dash.ingest import validate as v
 from kodomo_dash.ingest.reader import UnreadableExtract, open_extract
 
@@ -265,7 +267,7 @@ def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target
     report = BuildReport(path=target, as_of=as_of_date)
     tmp_path = target.parent / f".build-{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
     contracts = list(all_contracts().values())
-    con = duckdb.connect(str(tmp_path))
+    con = connect_file(tmp_path, "analytics")
     try:
         _create_meta(con)
         with tempfile.TemporaryDirectory(prefix="kodomo-build-") as work:
@@ -311,8 +313,10 @@ def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target
     except BaseException:
         con.close()
         tmp_path.unlink(missing_ok=True)
+        shutil.rmtree(default_temp_dir(tmp_path), ignore_errors=True)
         raise
     con.close()
+    shutil.rmtree(default_temp_dir(tmp_path), ignore_errors=True)  # spill folder of this build only
     os.replace(tmp_path, target)
     report.seconds = time.perf_counter() - t_start
     return report

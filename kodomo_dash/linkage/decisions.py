@@ -77,19 +77,16 @@ def decisions_for_build(path: Path | None = None) -> list[Decision]:
     A fresh installation has no casework file (or no migration 020 yet): the build must still
     run, with nothing to re-apply. Opened read-only for the moment of the read.
     """
-    from kodomo_dash.db import casework_path
+    from kodomo_dash.db import casework_connection, casework_path
 
     path = Path(path or casework_path())
     if not path.exists():
         return []
-    con = duckdb.connect(str(path), read_only=True)
-    try:
+    with casework_connection(read_only=True, path=path) as con:
         exists = con.execute(
             "select count(*) from information_schema.tables where table_name = 'link_decision_current'"
         ).fetchone()[0]
         return load_decisions(con) if exists else []
-    finally:
-        con.close()
 
 
 def as_decisions(decisions: Iterable[Any] | None) -> list[Decision]:

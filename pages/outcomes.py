@@ -9,6 +9,8 @@ principal = require("outcomes")
 # (suppressed cells show 「秘匿」). Layout only: tables come from kodomo_dash.queries.outcomes.
 import streamlit as st
 
+from kodomo_dash.auth.matrix import can
+from kodomo_dash.casework.visit_plan import VisitPlanError
 from kodomo_dash.i18n import t
 from kodomo_dash.queries import outcomes as q
 from kodomo_dash.reports.suppression import TOTAL
@@ -36,3 +38,26 @@ for key, table in tables.items():
     st.dataframe(frame, hide_index=True, width="stretch", key=f"oc_{key}")  # text cells: never HTML
     for note in table.notes:
         st.caption(note)
+
+if can(principal, "outcomes", "save") and inputs.path == "ward":
+    wards = q.visit_plan_wards(inputs)
+
+    def _save_plan() -> None:
+        ss = st.session_state
+        try:
+            fy_, ward, n = q.save_visit_plan(principal, inputs, fy, ss.get("oc_plan_ward"), ss.get("oc_plan_n"))
+            ss["oc_plan_msg"] = ("ok", t("oc.plan.saved", ward=wards.get(ward, ward), n=n))
+        except VisitPlanError as e:
+            ss["oc_plan_msg"] = ("error", str(e))
+
+    with st.expander(t("oc.plan.title")):
+        st.caption(t("oc.plan.caption"))
+        with st.form("oc_plan_form"):
+            st.selectbox(t("oc.plan.ward"), list(wards), format_func=lambda u: wards[u], key="oc_plan_ward")
+            st.number_input(t("oc.plan.planned"), min_value=0, max_value=100_000, step=1, key="oc_plan_n")
+            st.form_submit_button(t("oc.plan.save"), on_click=_save_plan)
+        kind, text = st.session_state.pop("oc_plan_msg", (None, None))
+        if kind == "ok":
+            st.success(text)
+        elif kind == "error":
+            st.error(text)

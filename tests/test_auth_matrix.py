@@ -40,7 +40,7 @@ EXPECTED = {
     "forms_home_visit": {A: "vsSe", M: "vsSe", Y: "vs", W: "vsS"},
     "progress": {A: "ve", M: "ve", W: "v", S: "v", SSW: "v"},
     "worklist": {A: "vsSe", M: "vsSe", Y: "vs", W: "vsSe"},
-    "outcomes": {A: "ve", M: "ve", Y: "v", E: "ve"},
+    "outcomes": {A: "vSe", M: "vSe", Y: "v", E: "ve"},  # S: the visit plan of the capacity view
     "presentation": {A: "ve", M: "ve", Y: "v", W: "v", E: "ve"},
     "audit_log": {A: "vse"},
     "privacy_checklist": {A: "vSe", M: "vS"},

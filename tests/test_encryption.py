@@ -18,9 +18,10 @@ NAMES = ["山田太郎", "ヤマダタロウ", "鈴木花子", "スズキハナ�
 KEY = encryption.generate_key()
 
 
-def needles():
+def needles(names=NAMES) -> list[bytes]:
+    """Each name as UTF-8, UTF-16 and (where it fits) CP932 bytes: how a file could hold it."""
     out = []
-    for n in NAMES:
+    for n in names:
         out += [n.encode("utf-8"), n.encode("utf-16-le")]
         try:
             out.append(n.encode("cp932"))

@@ -20,6 +20,7 @@ import pytest
 from kodomo_dash.auth import encryption
 from kodomo_dash.db import casework_connection, database_key
 from tests.signin import app_as, principal_for
+from tests.test_encryption import needles as encoding_needles
 
 REPO = Path(__file__).resolve().parent.parent
 KEY = encryption.generate_key()
@@ -35,17 +36,6 @@ def _names(extracts: Path, n: int = 60) -> list[str]:
             if r.get(col) and len(r[col]) >= 4:
                 out.add(r[col])
     return sorted(out)
-
-
-def _needles(names: list[str]) -> list[bytes]:
-    out = []
-    for n in names:
-        out.append(n.encode("utf-8"))
-        try:
-            out.append(n.encode("cp932"))
-        except UnicodeEncodeError:
-            pass
-    return out
 
 
 def _files_on_disk(warehouse: Path) -> list[Path]:
@@ -122,7 +112,7 @@ def test_no_name_in_any_file_or_wal_or_temp_folder(keyed):
     q.search_children(principal_for("admin"), q.SearchCriteria(name=names[0]))
     files = _files_on_disk(warehouse)
     assert any(p.name == "kodomo.duckdb" for p in files) and any(p.name == "casework.duckdb" for p in files)
-    needles = _needles(names)
+    needles = encoding_needles(names)
     leaks = [(p.name, n.decode("utf-8", "replace")) for p in files for n in needles if n in p.read_bytes()]
     assert leaks == []
     # The control: the plaintext fixture build of the same extracts does contain them.

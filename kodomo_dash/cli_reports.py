@@ -24,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     f.add_argument("--fy", type=int, required=True, help="fiscal year, e.g. 2025 (令和7年度)")
     f.add_argument("--format", choices=("json", "table"), default="table")
     f.add_argument("--method", default=None, help="only lists of this screening method")
+    f.add_argument("--scenario", default=None,
+                   help="only the lists of this scenario's city (fukuoka-fy2025, izumi-fy2025, beppu-fy2025):"
+                        " its screening method")
     f.add_argument("--ward", default="all", help="ward code (default: all wards)")
     f.set_defaults(func=cmd_report_funnel)
     d = sub.add_parser("deck", help="the year-end report deck (PPTX/PDF) or its tables (Excel)")
@@ -37,11 +40,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def cmd_report_funnel(args: argparse.Namespace) -> int:
     from kodomo_dash.casework.funnel import funnel_report, render_funnel_report
 
-    report = funnel_report(args.fy, method=args.method, ward_code=args.ward)
+    report = funnel_report(args.fy, method=scenario_method(args.scenario, args.method), ward_code=args.ward)
     sys.stdout.write(render_funnel_report(report, args.format))
     if args.format == "table" and not report["paths"]:
         return 1
     return 0
+
+
+def scenario_method(scenario: str | None, method: str | None = None) -> str | None:
+    """The screening method that tells a scenario's lists apart (each city screened its own way).
+
+    The funnel page selects the same way (``queries.outcomes.PROGRAMMES``), so CLI and page agree.
+    """
+    if scenario is None:
+        return method
+    from kodomo_dash.casework.simulate import get_workflow_scenario
+
+    wf_method = get_workflow_scenario(scenario).method
+    if method is not None and method != wf_method:
+        raise SystemExit(f"--scenario {scenario} は手法 {wf_method} です（--method {method} と矛盾します）。")
+    return wf_method
 
 
 def build_deck(fy: int, *, charts: bool = True):

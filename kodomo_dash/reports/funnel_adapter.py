@@ -67,8 +67,10 @@ OUTCOMES = {
 
 # The school path's list parts (funnel_list_parts, migration 053) → the shapes' split stages.
 LIST_PARTS = {
-    "edu_welfare": {"top": "extracted_combined", "welfare_only": "extracted_welfare_only"},
-    "item_counts": {"basic": "extracted_basic", "other": "extracted_other"},
+    "edu_welfare": {"top": "extracted_combined", "top_n": "extracted_combined",
+                    "welfare_only": "extracted_welfare_only"},
+    "item_counts": {"basic": "extracted_basic", "basic_items": "extracted_basic",
+                    "other": "extracted_other", "other_items": "extracted_other"},
 }
 # The school decisions (funnel_counts) → Izumi's outcomes (図: 支援の実施状況) and Beppu's supports.
 SCHOOL_OUTCOMES = {"school_yotaikyo": "yotaikyo_case_meeting", "school_watch": "school_watch"}
@@ -189,18 +191,19 @@ def _school_frames(
     → extracted = below the top of the list; extracted → supported = the decisions' reasons
     (already in support / not needed). Outcomes (Izumi) and supports (Beppu) are the decisions.
     """
-    # eligible is a list-level count (the run's own exclusions): in a city without wards its one
-    # unit is the city, so the city row is that unit's row.
-    if not (stages["stage"] == "eligible").any():
+    # eligible (and a cohort without a per-ward split) is a list-level count: in a city without
+    # wards its one unit is the city, so the city row is that unit's row.
+    for level in ("cohort", "eligible"):
         city = con.execute(
             "select fy, sum(n)::bigint from funnel_counts where path = 'school' and ward_code = 'all'"
-            " and stage = 'eligible' and (?::varchar is null or method = ?) group by fy",
-            [method, method],
+            " and stage = ? and (?::varchar is null or method = ?) group by fy",
+            [level, method, method],
         ).fetchall()
         for fy, n in city:
             units = stages.loc[stages["fy"] == fy, "ward_code"].unique()
-            if len(units) == 1:
-                row = pd.DataFrame([{"fy": fy, "ward_code": units[0], "stage": "eligible", "count": n}])
+            known = ((stages["fy"] == fy) & (stages["stage"] == level)).any()
+            if len(units) == 1 and not known:
+                row = pd.DataFrame([{"fy": fy, "ward_code": units[0], "stage": level, "count": n}])
                 stages = pd.concat([stages, row], ignore_index=True)
                 counts = pd.concat([counts, row], ignore_index=True)
     parts = con.execute(

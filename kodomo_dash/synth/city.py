@@ -40,6 +40,10 @@ class SynthResult:
     facts: dict[str, int] = field(default_factory=dict)
     dirt: list[dirt.DirtRecord] = field(default_factory=list)
 
+    @property
+    def max_age(self) -> int:
+        return int(get_scenario(self.scenario).max_age_years)
+
     def summary(self) -> str:
         lines = [
             f"合成データ生成 / synthetic city: {self.scenario} (scale {self.scale:g}, seed {self.seed})",
@@ -51,7 +55,8 @@ class SynthResult:
         lines += [f"{name + '.csv':<34}{n:>12,}" for name, n in self.rows.items()]
         lines += [
             "",
-            f"こども（0〜15歳・現住） / children aged 0-15 living in the city: {self.facts.get('children_current', 0):,}",
+            f"こども（0〜{self.max_age}歳・現住） / children aged 0-{self.max_age} living in the city:"
+            f" {self.facts.get('children_current', 0):,}",
             f"3〜6歳の未就園児 / unenrolled children aged 3-6: {self.facts.get('unenrolled_3_6', 0):,}",
             f"過去の支援ケース（養護相談・虐待） / past support cases: {self.facts.get('past_support_cases', 0):,}",
             f"注入した不正値 / injected bad values: {sum(d.rows for d in self.dirt):,}",

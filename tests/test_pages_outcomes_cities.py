@@ -67,3 +67,18 @@ def test_beppu_shape(three_cities):
     assert "リスク判定により抽出したこどもの数" in text and "30名" in text
     assert "新たに支援が必要と判断したこどもの数" in text and "8名" in text
     assert "7,347" not in text
+
+
+def test_funnel_page_keeps_izumi_and_beppu_apart(three_cities):
+    """Both cities are on the school path: the funnel page asks which programme, like the CLI's --scenario."""
+    at = app_as("manager", page="funnel").run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.segmented_control(key="fn_path").set_value("school").run()
+    assert not at.exception, [e.value for e in at.exception]
+    box = at.selectbox(key="fn_programme")
+    assert set(box.options) == {"和泉市", "別府市"}
+    box.set_value("item_counts").run()
+    assert not at.exception, [e.value for e in at.exception]
+    bars = at.dataframe
+    text = "\n".join(el.value.to_csv() for el in bars)
+    assert "7,347" not in text and "7347" not in text  # Izumi's cohort is not added to Beppu's

@@ -52,7 +52,8 @@ def run_demo(scenario: str, scale: float, seed: int) -> int:
     from kodomo_dash.casework.funnel import funnel_report, render_funnel_report
     from kodomo_dash.casework.simulate import get_workflow_scenario
 
-    print(render_funnel_report(funnel_report(get_workflow_scenario(scenario).fy), "table"))
+    wf = get_workflow_scenario(scenario)
+    print(render_funnel_report(funnel_report(wf.fy, method=wf.method), "table"))
     print(demo_users())
     return 0
 
@@ -95,15 +96,21 @@ def _ensure_secrets() -> None:
 
 
 def _year_already_simulated(scenario: str) -> bool:
-    """The demo is re-runnable: a second run keeps the year already worked in casework."""
+    """The demo is re-runnable: a second run keeps the year already worked in casework.
+
+    A scenario's year is its fiscal year and screening method (Fukuoka: similarity, Izumi:
+    edu_welfare, Beppu: item_counts), so the three cities' FY2025 can share one casework file.
+    """
     import duckdb
 
     from kodomo_dash.casework.simulate import get_workflow_scenario
     from kodomo_dash.db import casework_connection
 
-    fy = get_workflow_scenario(scenario).fy
+    wf = get_workflow_scenario(scenario)
     with casework_connection(read_only=True) as con:
         try:
-            return con.execute("select count(*) from wf_list where fy = ?", [fy]).fetchone()[0] > 0
+            return con.execute(
+                "select count(*) from wf_list where fy = ? and method = ?", [wf.fy, wf.method]
+            ).fetchone()[0] > 0
         except duckdb.CatalogException:
             return False

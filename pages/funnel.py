@@ -34,8 +34,12 @@ with st.container(horizontal=True, key="fn_filters"):
     path = st.segmented_control(
         t("fn.path"), paths, default="ward" if "ward" in paths else paths[0], format_func=lambda p: t(f"wf.path.{p}"), key="fn_path"
     ) or ("ward" if "ward" in paths else paths[0])
+    programmes = q.funnel_programmes(fy, path)
+    method = None
+    if len(programmes) > 1:  # two cities on one path (Izumi, Beppu): never add them up
+        method = st.selectbox(t("fn.programme"), list(programmes), format_func=programmes.get, key="fn_programme")
 
-bars = q.funnel_bars(fy, ward, principal, path)
+bars = q.funnel_bars(fy, ward, principal, path, method)
 main = bars[bars["kind"] == "main"]
 counts = dict(zip(bars["stage"], bars["n"], strict=True))
 
@@ -61,7 +65,7 @@ st.plotly_chart(fig, width="stretch", key="funnel_chart", alt=t("fn.chart"))
 left, right = st.columns(2, gap="large")
 with left:
     st.subheader(t("fn.conversion"))
-    conv = q.funnel_conversion(fy, ward, principal, path)
+    conv = q.funnel_conversion(fy, ward, principal, path, method)
     st.dataframe(
         conv[["to_label_ja", "from_n", "to_n", "rate"]],
         hide_index=True,
@@ -88,7 +92,7 @@ with left:
     )
 with right:
     st.subheader(t("fn.exclusions"))
-    excl = q.funnel_exclusions(fy, ward, principal, path)
+    excl = q.funnel_exclusions(fy, ward, principal, path, method)
     st.dataframe(
         excl[["stage_label_ja", "department_label_ja", "reason_label_ja", "n"]],
         hide_index=True,
@@ -103,7 +107,7 @@ with right:
     )
     st.subheader(t("fn.durations"))
     st.dataframe(
-        q.stage_durations(fy, ward, principal, path),
+        q.stage_durations(fy, ward, principal, path, method),
         hide_index=True,
         width="stretch",
         key="fn_durations",
@@ -117,7 +121,7 @@ with right:
     )
 
 st.subheader(t("fn.years"))
-years_frame = q.funnel_year_comparison(ward, principal, path)
+years_frame = q.funnel_year_comparison(ward, principal, path, method)
 if not years_frame.empty:
     year_cols = [c for c in years_frame.columns if isinstance(c, int | float) and not isinstance(c, bool)]
     table = years_frame[["label_ja", *year_cols]].rename(columns={c: f"{int(c)}年度" for c in year_cols})
@@ -158,7 +162,7 @@ labels = dict(zip(drillable["stage"], drillable["label_ja"], strict=True))
 stage = st.selectbox(t("fn.drill.stage"), list(labels), format_func=lambda s: f"{labels[s]}（{fmt_int(counts.get(s, 0))}名）",
                      key="fn_drill_stage")  # fmt: skip
 if stage:
-    children = q.funnel_children(fy, stage, ward, principal)
+    children = q.funnel_children(fy, stage, ward, principal, method)
     st.caption(t("fn.drill.count", n=fmt_int(len(children))))
     if children.empty:
         st.info(t("fn.drill.none"))

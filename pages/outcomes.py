@@ -21,15 +21,22 @@ if not q.has_casework():
     st.info(t("wf.no_casework"))
     st.stop()
 
-inputs = q.outcome_inputs(principal)
+programmes = q.programme_options()
+method = None
+if len(programmes) > 1:
+    method = st.selectbox(t("oc.programme"), list(programmes), format_func=programmes.get, key="oc_programme")
+inputs = q.outcome_inputs(principal, method)
 if not inputs.years:
     st.info(t("wf.no_casework"))
     st.stop()
 with st.container(horizontal=True, key="oc_filters"):
     fy = st.selectbox(t("wf.fy"), inputs.years, format_func=lambda y: f"{y}年度（令和{y - 2018}年度）", key="oc_fy")
     units = [TOTAL, *[u for u in inputs.data.units() if u != "unknown"]]
-    unit = st.selectbox(t("oc.unit"), units, key="oc_unit",
-                        format_func=lambda u: t("oc.city") if u == TOTAL else inputs.data.unit_label(u))  # fmt: skip
+    if len(units) > 2:  # a city without wards (Izumi, Beppu) has nothing to break down
+        unit = st.selectbox(t("oc.unit"), units, key="oc_unit",
+                            format_func=lambda u: t("oc.city") if u == TOTAL else inputs.data.unit_label(u))  # fmt: skip
+    else:
+        unit = TOTAL
 
 tables = q.outcome_tables(inputs, fy, unit)
 for key, table in tables.items():

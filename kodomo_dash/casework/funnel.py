@@ -125,13 +125,14 @@ def funnel_counts(
 
 
 def funnel_years(
-    con: duckdb.DuckDBPyConnection, *, path: str = "ward", ward_code: str = "all"
+    con: duckdb.DuckDBPyConnection, *, path: str = "ward", ward_code: str = "all", method: str | None = None
 ) -> pd.DataFrame:
-    """Main bars with one column per fiscal year, all methods summed: the year comparison."""
+    """Main bars with one column per fiscal year, all methods summed (or one): the year comparison."""
     frame = con.execute(
         "select fy, sort_no, stage, label_ja, sum(n)::bigint as n from funnel_counts"
-        " where path = ? and ward_code = ? and kind = 'main' group by all order by sort_no, fy",
-        [path, ward_code],
+        " where path = ? and ward_code = ? and kind = 'main' and (?::varchar is null or method = ?)"
+        " group by all order by sort_no, fy",
+        [path, ward_code, method, method],
     ).df()
     if frame.empty:
         return frame

@@ -195,7 +195,7 @@ WORKFLOW_SCENARIOS: dict[str, WorkflowScenario] = {
         fy=2025,
         path="school",
         method="item_counts",
-        cohort_label_ja="こども見守りシステムのこども（0〜18歳）",
+        cohort_label_ja="こども見守りシステムのこども（0〜17歳の全員）",
         cohort_size=None,
         eligible_size=None,
         list_size=30,
@@ -321,6 +321,11 @@ class _Sim:
         p = np.clip(frame["need_prob"].to_numpy(dtype=float), 1e-4, 1 - 1e-4)
         self.logit = dict(zip(frame["resident_id"], np.log(p / (1 - p)), strict=True))
         self.need = dict(zip(frame["resident_id"], p, strict=True))
+        # Children the screening listed although already in support (Beppu did not exclude them):
+        # the support-staff meeting cannot make them a *new* support case.
+        flags = frame["already_in_support"] if "already_in_support" in frame.columns else None
+        self.in_support: set[str] = set() if flags is None else set(frame.loc[flags.fillna(False).astype(bool),
+                                                                              "resident_id"])  # fmt: skip
         self.events = 0
         self.forms = 0
         self.today = sc.as_of
@@ -608,7 +613,7 @@ def _simulate_school(sim: _Sim, listed_on: date) -> None:
                 actor=f"teacher_{school}",
             )  # fmt: skip
     # ---- SSW hearings, then the decision ----------------------------------------------------
-    supported = sim.top(ids, sum(n for _, n in sc.school_decisions))
+    supported = sim.top([r for r in ids if r not in sim.in_support], sum(n for _, n in sc.school_decisions))
     decision: dict[str, str] = {}
     pos = 0
     for code, n in sc.school_decisions:  # the highest judged need first: 要対協 before watching
@@ -631,8 +636,8 @@ def _simulate_school(sim: _Sim, listed_on: date) -> None:
         )  # fmt: skip
     for rid in ids:
         code = decision.get(rid, "no_support")
-        sim.event(stages.record_school_decision, rid, decision=code,
-                  reason="low_risk" if code == "no_support" else None,
+        reason = None if code != "no_support" else "already_supported" if rid in sim.in_support else "low_risk"
+        sim.event(stages.record_school_decision, rid, decision=code, reason=reason,
                   event_date=sim.day(hearing_on[rid], 5, 20), actor="kosodate_shien")  # fmt: skip
 
 

@@ -21,6 +21,7 @@ MESSAGES = {
         "en": "Children from the target list to contact, counted from the casework records.",
     },
     "fn.path": {"ja": "確認の流れ", "en": "Path"},
+    "fn.programme": {"ja": "事業（市・スクリーニング方法）", "en": "Programme (city and screening method)"},
     "fn.chart": {"ja": "段階ごとの人数", "en": "Children at each stage"},
     "fn.metric.cohort": {"ja": "母集団", "en": "Cohort"},
     "fn.metric.listed": {"ja": "一次スクリーニング", "en": "Primary screening"},

@@ -20,7 +20,7 @@ from kodomo_dash.casework import visit_plan
 from kodomo_dash.queries.workflow import casework, has_casework
 from kodomo_dash.reports import evaluation, export
 from kodomo_dash.reports.deck import Deck, year_end_deck
-from kodomo_dash.reports.funnel_adapter import casework_paths, funnel_data, shape_for_path
+from kodomo_dash.reports.funnel_adapter import CITY_UNITS, casework_programmes, funnel_data, shape_for_method
 from kodomo_dash.reports.indicators import FunnelData, ReportContext, build_tables, year_pair
 from kodomo_dash.reports.published import PUBLISHED_TOP_LINE
 from kodomo_dash.reports.shapes import ProgrammeShape
@@ -28,7 +28,7 @@ from kodomo_dash.reports.suppression import TOTAL
 from kodomo_dash.reports.tables import ReportTable
 
 __all__ = ["OutcomeInputs", "deck_bytes", "deck_for_year", "has_casework", "outcome_inputs", "outcome_tables",
-           "save_visit_plan", "visit_plan_wards"]  # fmt: skip
+           "programme_options", "save_visit_plan", "visit_plan_wards"]  # fmt: skip
 
 # The tables of the outcomes page, in the order of the report, then the evaluation helpers
 # (conversion with confidence intervals, last year beside this year, visits planned vs made).
@@ -42,17 +42,47 @@ class OutcomeInputs:
     path: str
     shape: ProgrammeShape
     data: FunnelData
+    method: str | None = None
 
 
-def outcome_inputs(principal: Principal) -> OutcomeInputs:
-    """Every year of the main path (the ward path when there is one) as protected-report input."""
+def programme_options() -> dict[str, str]:
+    """Screening method → city of every programme in casework (the ward path first).
+
+    Each city screened its own way (Fukuoka: similarity, Izumi: edu_welfare, Beppu: item_counts),
+    so the method is what `kodomo report funnel --scenario` filters on too: page and CLI agree.
+    """
     with casework() as con:
-        found = casework_paths(con)
-        paths = {p: sheet for _, p, sheet in found}
-        path = "ward" if "ward" in paths else (next(iter(paths)) if paths else "ward")
-        data = funnel_data(con, path=path, unit_names=FUKUOKA_WARDS if path == "ward" else None)
-    years = sorted({y for y, p, _ in found if p == path}, reverse=True)
-    return OutcomeInputs(years, path, shape_for_path(path, screening_sheet_required=paths.get(path, True)), data)
+        found = casework_programmes(con)
+    out: dict[str, str] = {}
+    for _, path, method, sheet in found:
+        out.setdefault(method, shape_for_method(method, path, screening_sheet_required=sheet).city)
+    return out
+
+
+def outcome_inputs(principal: Principal, method: str | None = None) -> OutcomeInputs:
+    """Every year of one programme as protected-report input: its own shape (図表 7-3 for Fukuoka,
+    the school path's stages for Izumi and Beppu). Default: the ward path when there is one."""
+    with casework() as con:
+        found = casework_programmes(con)
+        if method is None or method not in {m for _, _, m, _ in found}:
+            ward = [m for _, p, m, _ in found if p == "ward"]
+            method = ward[0] if ward else (found[0][2] if found else None)
+        mine = [(y, p, sheet) for y, p, m, sheet in found if m == method]
+        path = mine[0][1] if mine else "ward"
+        sheet = any(s for _, _, s in mine) if mine else True
+        units = FUKUOKA_WARDS if path == "ward" else _present_units(con, path, method)
+        data = funnel_data(con, path=path, unit_names=units, method=method)
+    years = sorted({y for y, _, _ in mine}, reverse=True)
+    shape = shape_for_method(method or "", path, screening_sheet_required=sheet)
+    return OutcomeInputs(years, path, shape, data, method)
+
+
+def _present_units(con, path: str, method: str | None) -> dict[str, str]:
+    """Names of the units that have lists of this programme (a city without wards: the city)."""
+    codes = [r[0] for r in con.execute(
+        "select distinct ward_code from wf_list_member join wf_list using (list_id) where path = ? and method = ?",
+        [path, method]).fetchall()]  # fmt: skip
+    return {c: CITY_UNITS.get(c, c) for c in codes if c is not None}
 
 
 def outcome_tables(inputs: OutcomeInputs, fy: int, unit: str = TOTAL) -> dict[str, ReportTable]:
@@ -65,9 +95,14 @@ def outcome_tables(inputs: OutcomeInputs, fy: int, unit: str = TOTAL) -> dict[st
         tables["year_over_year"] = evaluation.year_over_year(this, prev, unit=unit)
     if inputs.path == "ward":
         with casework() as con:
-            visits = visit_plan.capacity(con, fy)
+            visits = visit_plan.capacity(con, fy, ward_codes=visit_plan_wards(inputs))
         tables["capacity"] = evaluation.capacity_view(visits, this, inputs.data, policy=PUBLISHED_TOP_LINE)
-    return {k: tables[k] for k in PAGE_TABLES if k in tables}
+    keys = [k for k in PAGE_TABLES if k in tables]
+    if len([u for u in inputs.data.units() if u != "unknown"]) <= 1:  # a city without wards: no breakdown
+        keys = [k for k in keys if not k.endswith("_by_unit")]
+    if not inputs.shape.acts:  # Izumi reports the decision taken, not support acts
+        keys = [k for k in keys if k != "support_acts"]
+    return {k: tables[k] for k in keys}
 
 
 def visit_plan_wards(inputs: OutcomeInputs) -> dict[str, str]:

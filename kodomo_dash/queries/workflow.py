@@ -27,6 +27,7 @@ from kodomo_dash.auth.users import FUKUOKA_WARDS
 from kodomo_dash.casework import form_store, forms, funnel, progress
 from kodomo_dash.casework.migrate import migrate
 from kodomo_dash.db import casework_connection, casework_path
+from kodomo_dash.reports.funnel_adapter import CITY_UNITS, casework_programmes, shape_for_method
 
 ALL = "all"
 DRILLDOWN_STAGES = funnel.DRILLDOWN_STAGES
@@ -96,7 +97,7 @@ def scope_of(principal: Principal) -> Scope:
 def ward_name(code: str) -> str:
     if code == ALL:
         return "全区"
-    return FUKUOKA_WARDS.get(str(code), str(code))
+    return FUKUOKA_WARDS.get(str(code), CITY_UNITS.get(str(code), str(code)))
 
 
 def audit_callback(con: duckdb.DuckDBPyConnection, principal: Principal, page: str):
@@ -134,6 +135,16 @@ def funnel_paths(fy: int) -> list[str]:
         return [r[0] for r in con.execute("select distinct path from wf_list where fy = ? order by path", [fy]).fetchall()]
 
 
+def funnel_programmes(fy: int, path: str) -> dict[str, str]:
+    """Screening method → city of the year's lists on one path (Izumi and Beppu share the school path).
+
+    The same filter as `kodomo report funnel --scenario` (a scenario is its city's method).
+    """
+    with casework() as con:
+        found = [(p, m, sheet) for y, p, m, sheet in casework_programmes(con) if y == fy and p == path]
+    return {m: shape_for_method(m, p, screening_sheet_required=sheet).city for p, m, sheet in found}
+
+
 def ward_options(principal: Principal) -> list[str]:
     """Wards the viewer may pick: 'all' (city) for city-wide roles, then every ward in their scope."""
     scope = scope_of(principal)
@@ -156,51 +167,62 @@ def _check_ward(principal: Principal, ward_code: str) -> None:
         raise OutOfScope(f"区コード {ward_code} は閲覧できる範囲にありません。")
 
 
-def funnel_bars(fy: int, ward_code: str, principal: Principal, path: str = "ward") -> pd.DataFrame:
-    """Bars and branches of one year (methods summed): stage, kind, parent_stage, label_ja, report_ref, n."""
+def funnel_bars(fy: int, ward_code: str, principal: Principal, path: str = "ward",
+                method: str | None = None) -> pd.DataFrame:  # fmt: skip
+    """Bars and branches of one year (methods summed unless one is given): stage, kind, parent_stage,
+    label_ja, report_ref, n."""
     _check_ward(principal, ward_code)
     with casework() as con:
         return con.execute(
             "select stage, min(sort_no) as sort_no, min(kind) as kind, min(parent_stage) as parent_stage,"
             " min(label_ja) as label_ja, min(report_ref) as report_ref, sum(n)::bigint as n"
-            " from funnel_counts where fy = ? and path = ? and ward_code = ? group by stage order by sort_no",
-            [fy, path, ward_code],
+            " from funnel_counts where fy = ? and path = ? and ward_code = ? and (?::varchar is null or method = ?)"
+            " group by stage order by sort_no",
+            [fy, path, ward_code, method, method],
         ).df()
 
 
-def funnel_conversion(fy: int, ward_code: str, principal: Principal, path: str = "ward") -> pd.DataFrame:
+def funnel_conversion(fy: int, ward_code: str, principal: Principal, path: str = "ward",
+                      method: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Conversion between consecutive main bars: from_stage, to_stage, to_label_ja, from_n, to_n, rate."""
     _check_ward(principal, ward_code)
     with casework() as con:
         frame = funnel.funnel_conversion(con, fy=fy, ward_code=ward_code)
-    frame = frame[frame["path"] == path]
+    frame = _of_method(frame[frame["path"] == path], method)
     out = frame.groupby(["sort_no", "from_stage", "to_stage", "to_label_ja"], as_index=False)[["from_n", "to_n"]].sum()
     out["rate"] = (out["to_n"] / out["from_n"].where(out["from_n"] > 0)).round(4)
     return out
 
 
-def funnel_exclusions(fy: int, ward_code: str, principal: Principal, path: str = "ward") -> pd.DataFrame:
+def _of_method(frame: pd.DataFrame, method: str | None) -> pd.DataFrame:
+    return frame if method is None else frame[frame["method"] == method]
+
+
+def funnel_exclusions(fy: int, ward_code: str, principal: Principal, path: str = "ward",
+                      method: str | None = None) -> pd.DataFrame:  # fmt: skip
     _check_ward(principal, ward_code)
     with casework() as con:
         frame = funnel.funnel_exclusions(con, fy=fy, ward_code=ward_code)
-    frame = frame[frame["path"] == path]
+    frame = _of_method(frame[frame["path"] == path], method)
     cols = ["stage", "stage_label_ja", "department_label_ja", "reason_label_ja"]
     return frame.fillna({"department_label_ja": "", "reason_label_ja": "理由なし"}).groupby(
         cols, as_index=False, sort=False
     )["n"].sum()
 
 
-def stage_durations(fy: int, ward_code: str, principal: Principal, path: str = "ward") -> pd.DataFrame:
+def stage_durations(fy: int, ward_code: str, principal: Principal, path: str = "ward",
+                    method: str | None = None) -> pd.DataFrame:  # fmt: skip
     _check_ward(principal, ward_code)
     with casework() as con:
         frame = funnel.stage_durations(con, fy=fy, ward_code=ward_code)
-    return frame[frame["path"] == path][["label_ja", "n", "median_days", "p90_days", "max_days"]]
+    return _of_method(frame[frame["path"] == path], method)[["label_ja", "n", "median_days", "p90_days", "max_days"]]
 
 
-def funnel_year_comparison(ward_code: str, principal: Principal, path: str = "ward") -> pd.DataFrame:
+def funnel_year_comparison(ward_code: str, principal: Principal, path: str = "ward",
+                           method: str | None = None) -> pd.DataFrame:  # fmt: skip
     _check_ward(principal, ward_code)
     with casework() as con:
-        return funnel.funnel_years(con, path=path, ward_code=ward_code)
+        return funnel.funnel_years(con, path=path, ward_code=ward_code, method=method)
 
 
 def pending_contacts(fy: int, ward_code: str, principal: Principal) -> pd.DataFrame:
@@ -216,7 +238,8 @@ def pending_contacts(fy: int, ward_code: str, principal: Principal) -> pd.DataFr
                   "last_attempt_result", "days_since_approach"]]  # fmt: skip
 
 
-def funnel_children(fy: int, stage: str, ward_code: str, principal: Principal) -> pd.DataFrame:
+def funnel_children(fy: int, stage: str, ward_code: str, principal: Principal,
+                    method: str | None = None) -> pd.DataFrame:  # fmt: skip
     """The children behind one bar (drill-down), never outside the viewer's wards or schools."""
     scope = scope_of(principal)
     if not scope.persons:
@@ -224,7 +247,7 @@ def funnel_children(fy: int, stage: str, ward_code: str, principal: Principal) -
     _check_ward(principal, ward_code)
     wards = scope.wards if ward_code == ALL else [ward_code]
     with casework() as con:
-        return funnel.funnel_children(con, fy, stage, ward_codes=wards, school_codes=scope.schools)
+        return funnel.funnel_children(con, fy, stage, method=method, ward_codes=wards, school_codes=scope.schools)
 
 
 def funnel_report(fy: int, ward_code: str, principal: Principal) -> dict[str, Any]:

@@ -65,10 +65,42 @@ OUTCOMES = {
 }
 
 
+# The school path's list parts (funnel_list_parts, migration 053) → the shapes' split stages.
+LIST_PARTS = {
+    "edu_welfare": {"top": "extracted_combined", "top_n": "extracted_combined",
+                    "welfare_only": "extracted_welfare_only"},
+    "item_counts": {"basic": "extracted_basic", "basic_items": "extracted_basic",
+                    "other": "extracted_other", "other_items": "extracted_other"},
+}
+# The school decisions (funnel_counts) → Izumi's outcomes (図: 支援の実施状況) and Beppu's supports.
+SCHOOL_OUTCOMES = {"school_yotaikyo": "yotaikyo_case_meeting", "school_watch": "school_watch"}
+SCHOOL_ACTS = {"school_other_support": ("support", "consultation"), "school_watch": ("support", "watch")}
+# The screening method tells the cities apart (each screened its own way).
+METHOD_SHAPES = {"similarity": FUKUOKA, "edu_welfare": IZUMI, "item_counts": BEPPU}
+# Cities without wards: the funnel's one "ward" is the city itself.
+CITY_UNITS = {"27219": "和泉市", "44202": "別府市"}
+
+
 def shape_for_path(path: str, *, screening_sheet_required: bool = True) -> ProgrammeShape:
     if path == "ward":
         return FUKUOKA
     return IZUMI if screening_sheet_required else BEPPU
+
+
+def shape_for_method(method: str, path: str, *, screening_sheet_required: bool = True) -> ProgrammeShape:
+    """The published shape of a list's city, by its screening method (falls back to the path)."""
+    return METHOD_SHAPES.get(method) or shape_for_path(path, screening_sheet_required=screening_sheet_required)
+
+
+def casework_programmes(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str, bool]]:
+    """(fy, path, method, screening_sheet_required) of every accepted list, newest year first."""
+    return [
+        (int(fy), str(path), str(method), bool(sheet))
+        for fy, path, method, sheet in con.execute(
+            "select fy, path, method, bool_or(screening_sheet_required) from wf_list"
+            " group by fy, path, method order by fy desc, path desc, method"
+        ).fetchall()
+    ]
 
 
 def casework_paths(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, bool]]:
@@ -87,23 +119,28 @@ def funnel_data(
     path: str = "ward",
     ward_codes: list[str] | None = None,
     unit_names: dict[str, str] | None = None,
+    method: str | None = None,
 ) -> FunnelData:
     """Every year of one path as ``FunnelData`` (units = wards on the ward path, schools on the school path).
 
-    ``ward_codes`` limits the units (a ward officer's own wards); None = every ward.
+    ``ward_codes`` limits the units (a ward officer's own wards); None = every ward. ``method``
+    limits the lists to one screening method, i.e. one city's programme (Izumi: edu_welfare,
+    Beppu: item_counts), so two cities on the school path are never added together.
     """
     stage_map = WARD_STAGES if path == "ward" else SCHOOL_STAGES
     counts = con.execute(
         "select fy, ward_code, stage, sum(n)::bigint as count from funnel_counts"
-        " where path = ? and ward_code <> 'all'"
+        " where path = ? and ward_code <> 'all' and (?::varchar is null or method = ?)"
         " and (?::varchar[] is null or list_contains(?::varchar[], ward_code)) group by all",
-        [path, ward_codes, ward_codes],
+        [path, method, method, ward_codes, ward_codes],
     ).df()
     stages = counts[counts["stage"].isin(stage_map)].assign(stage=lambda f: f["stage"].map(stage_map))
     stages = stages[["fy", "ward_code", "stage", "count"]]
     exclusions = pd.DataFrame(columns=["fy", "ward_code", "stage", "reason", "count"])
     acts = pd.DataFrame(columns=["fy", "ward_code", "category", "item", "count"])
     outcomes = pd.DataFrame(columns=["fy", "ward_code", "outcome", "count"])
+    if path == "school":
+        stages, exclusions, acts, outcomes = _school_frames(con, counts, stages, method, ward_codes)
     if path == "ward":
         ex = con.execute(
             "select fy, ward_code, stage, reason, sum(n)::bigint as count from funnel_exclusions"
@@ -141,3 +178,80 @@ def funnel_data(
     return FunnelData.from_records(
         stages=stages, exclusions=exclusions, acts=acts, outcomes=outcomes, unit_names=unit_names
     )
+
+
+def _school_frames(
+    con: duckdb.DuckDBPyConnection, counts: pd.DataFrame, stages: pd.DataFrame, method: str | None,
+    ward_codes: list[str] | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Izumi's and Beppu's shapes from the school-path views.
+
+    Split stages: the list's parts (funnel_list_parts). Exclusions, each the drop between two bars:
+    cohort → eligible = registered with the 要対協 (Izumi's run excluded them); eligible (or cohort)
+    → extracted = below the top of the list; extracted → supported = the decisions' reasons
+    (already in support / not needed). Outcomes (Izumi) and supports (Beppu) are the decisions.
+    """
+    # eligible (and a cohort without a per-ward split) is a list-level count: in a city without
+    # wards its one unit is the city, so the city row is that unit's row.
+    for level in ("cohort", "eligible"):
+        city = con.execute(
+            "select fy, sum(n)::bigint from funnel_counts where path = 'school' and ward_code = 'all'"
+            " and stage = ? and (?::varchar is null or method = ?) group by fy",
+            [level, method, method],
+        ).fetchall()
+        for fy, n in city:
+            units = stages.loc[stages["fy"] == fy, "ward_code"].unique()
+            known = ((stages["fy"] == fy) & (stages["stage"] == level)).any()
+            if len(units) == 1 and not known:
+                row = pd.DataFrame([{"fy": fy, "ward_code": units[0], "stage": level, "count": n}])
+                stages = pd.concat([stages, row], ignore_index=True)
+                counts = pd.concat([counts, row], ignore_index=True)
+    parts = con.execute(
+        "select fy, ward_code, method, list_part, sum(n)::bigint as count from funnel_list_parts"
+        " where path = 'school' and (?::varchar is null or method = ?)"
+        " and (?::varchar[] is null or list_contains(?::varchar[], ward_code)) group by all",
+        [method, method, ward_codes, ward_codes],
+    ).df()
+    parts["stage"] = [LIST_PARTS.get(m, {}).get(p) for m, p in zip(parts["method"], parts["list_part"], strict=True)]
+    parts = parts.dropna(subset=["stage"])[["fy", "ward_code", "stage", "count"]]
+    stages = pd.concat([stages, parts], ignore_index=True).groupby(["fy", "ward_code", "stage"], as_index=False)[
+        "count"
+    ].sum()
+    wide = counts.pivot_table(index=["fy", "ward_code"], columns="stage", values="count", aggfunc="sum").fillna(0)
+    ex_rows: list[pd.DataFrame] = []
+
+    def gap(upper: str, lower: str, stage: str, reason: str) -> None:
+        if upper in wide.columns and lower in wide.columns:
+            d = (wide[upper] - wide[lower]).clip(lower=0).astype(int).rename("count").reset_index()
+            ex_rows.append(d.assign(stage=stage, reason=reason))
+
+    if "eligible" in wide.columns:
+        gap("cohort", "eligible", "eligible", "yotaikyo_registered")
+        gap("eligible", "listed", "extracted", "below_top")
+    else:
+        gap("cohort", "listed", "extracted", "below_top")
+    decided = con.execute(
+        "select fy, ward_code, reason, sum(n)::bigint as count from funnel_exclusions"
+        " where path = 'school' and ward_code <> 'all' and (?::varchar is null or method = ?)"
+        " and (?::varchar[] is null or list_contains(?::varchar[], ward_code)) group by all",
+        [method, method, ward_codes, ward_codes],
+    ).df()
+    decided["reason"] = decided["reason"].map({"already_supported": "in_support"}).fillna("not_needed")
+    ex_rows.append(decided.assign(stage="supported"))
+    cols = ["fy", "ward_code", "stage", "reason", "count"]
+    exclusions = pd.concat([f[cols] for f in ex_rows], ignore_index=True)
+    exclusions = exclusions[exclusions["count"] > 0].groupby(cols[:-1], as_index=False)["count"].sum()
+    dec = counts[counts["stage"].isin(set(SCHOOL_OUTCOMES) | set(SCHOOL_ACTS))]
+    outcomes = dec[dec["stage"].isin(SCHOOL_OUTCOMES)].assign(outcome=lambda f: f["stage"].map(SCHOOL_OUTCOMES))
+    acts = dec[dec["stage"].isin(SCHOOL_ACTS)].copy()
+    if method == "item_counts":  # Beppu reports supports given, Izumi the decision taken
+        outcomes = outcomes.iloc[0:0]
+        # Beppu published no cohort: its report starts at the 30 extracted.
+        stages = stages[~stages["stage"].isin(["cohort", "eligible"])]
+        exclusions = exclusions[exclusions["stage"] == "supported"]
+    else:
+        acts = acts.iloc[0:0]
+    acts["category"] = [SCHOOL_ACTS[s][0] for s in acts["stage"]]
+    acts["item"] = [SCHOOL_ACTS[s][1] for s in acts["stage"]]
+    return (stages, exclusions, acts[["fy", "ward_code", "category", "item", "count"]],
+            outcomes[["fy", "ward_code", "outcome", "count"]])  # fmt: skip

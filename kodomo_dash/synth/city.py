@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from kodomo_dash.contracts import all_contracts
-from kodomo_dash.synth import dirt, maternal, nursery, population, school, support, welfare, writer
+from kodomo_dash.synth import dirt, geo, maternal, nursery, population, school, support, welfare, writer
 from kodomo_dash.synth.population import City
 from kodomo_dash.synth.rand import stream
 from kodomo_dash.synth.scenarios import get_scenario
@@ -40,6 +40,10 @@ class SynthResult:
     facts: dict[str, int] = field(default_factory=dict)
     dirt: list[dirt.DirtRecord] = field(default_factory=list)
 
+    @property
+    def max_age(self) -> int:
+        return int(get_scenario(self.scenario).max_age_years)
+
     def summary(self) -> str:
         lines = [
             f"合成データ生成 / synthetic city: {self.scenario} (scale {self.scale:g}, seed {self.seed})",
@@ -51,7 +55,8 @@ class SynthResult:
         lines += [f"{name + '.csv':<34}{n:>12,}" for name, n in self.rows.items()]
         lines += [
             "",
-            f"こども（0〜15歳・現住） / children aged 0-15 living in the city: {self.facts.get('children_current', 0):,}",
+            f"こども（0〜{self.max_age}歳・現住） / children aged 0-{self.max_age} living in the city:"
+            f" {self.facts.get('children_current', 0):,}",
             f"3〜6歳の未就園児 / unenrolled children aged 3-6: {self.facts.get('unenrolled_3_6', 0):,}",
             f"過去の支援ケース（養護相談・虐待） / past support cases: {self.facts.get('past_support_cases', 0):,}",
             f"注入した不正値 / injected bad values: {sum(d.rows for d in self.dirt):,}",
@@ -72,6 +77,11 @@ def _tables(city: City, seed: int) -> tuple[dict[str, pd.DataFrame], pd.DataFram
     tables.update(support.build(city, stream(seed, "support")))
     school_tables, identity = school.build(city, stream(seed, "school"))
     tables.update(school_tables)
+    if city.sc.has_model_schools:  # Izumi; its own stream, so Fukuoka's draws are untouched
+        tables["yotaikyo_case"] = support.calibrate_model_schools(
+            city, stream(seed, "model_schools"), school_tables["school_age_register"],
+            geo.model_school_codes(city.sc), tables["yotaikyo_case"],
+        )  # fmt: skip
     return tables, identity
 
 
@@ -145,11 +155,17 @@ def generate(scenario: str, scale: float, seed: int, out_dir: Path) -> SynthResu
     rows: dict[str, int] = {}
     records: list[dirt.DirtRecord] = []
     skip = {"student_roster": None}
+    # The model-school cohort (Izumi) is read from the 学齢簿 for pupils the schools cannot link, so
+    # that file is kept clean there, like the files behind Fukuoka's cohort (dirt.PROTECTED_FILES).
+    protected = {"school_age_register"} if sc.has_model_schools else set()
     for name, contract in all_contracts().items():
         if name not in tables:
             raise KeyError(f"synthetic city has no table for contract {name!r}")
         text = writer.to_text(contract, tables[name])
-        text, recs = dirt.inject(contract, text, stream(seed, f"dirt:{name}"), skip.get(name))
+        if name in protected:
+            recs = []
+        else:
+            text, recs = dirt.inject(contract, text, stream(seed, f"dirt:{name}"), skip.get(name))
         records += recs
         rows[name] = writer.write(out_dir / contract.file_name, contract, text)
     roster_blank = int(tables["student_roster"]["birth_date"].isna().sum())

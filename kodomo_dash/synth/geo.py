@@ -50,17 +50,35 @@ def compose(sc: Scenario, ward_idx, town, chome, banchi, go) -> dict[str, np.nda
 
 
 def school_counts(sc: Scenario, scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """Elementary and junior-high schools per ward (Fukuoka has about 144 and 69), at least 1."""
+    """Elementary and junior-high schools per ward (Fukuoka has about 144 and 69), at least 1.
+
+    A city whose scenario fixes its schools (``scale_schools=False``: Izumi's 15 model schools must
+    exist at any scale) keeps the real count and makes each school smaller instead.
+    """
     share = np.array([w.child_share for w in sc.wards])
-    elem = np.maximum(1, np.round(144 * share * scale)).astype(np.int64)
-    jhs = np.maximum(1, np.round(69 * share * scale)).astype(np.int64)
+    f = scale if sc.scale_schools else 1.0
+    elem = np.maximum(1, np.round(sc.elementary_schools * share * f)).astype(np.int64)
+    jhs = np.maximum(1, np.round(sc.junior_high_schools * share * f)).astype(np.int64)
     return elem, jhs
 
 
 def school_code(sc: Scenario, ward_idx: np.ndarray, kind: int, idx: np.ndarray) -> np.ndarray:
-    """6-digit school code: 4, last digit of the ward code, kind (1 elementary, 2 junior high), no."""
+    """6-digit school code: prefix (Fukuoka 4), last digit of the ward code, kind (1 elementary, 2 junior high), no."""
     last = np.array([int(w.code[-1]) for w in sc.wards], dtype=np.int64)[ward_idx]
-    return 400000 + last * 10000 + kind * 1000 + idx + 1
+    return sc.school_code_prefix * 100000 + last * 10000 + kind * 1000 + idx + 1
+
+
+def model_school_codes(sc: Scenario) -> list[str]:
+    """The model schools of a scenario that has them (Izumi: 15), as the 6-digit codes the extracts use.
+
+    They are the first schools of each kind in the first ward: the city's choice, declared in the
+    scenario, never derived from the data, so a screening run can name them before it looks.
+    """
+    n_elem, n_jhs = sc.model_schools
+    zero = np.zeros(1, dtype=np.int64)
+    codes = [geo_code for k in range(n_elem) for geo_code in school_code(sc, zero, 1, zero + k)]
+    codes += [geo_code for k in range(n_jhs) for geo_code in school_code(sc, zero, 2, zero + k)]
+    return [str(int(c)) for c in codes]
 
 
 def district_school(sc: Scenario, scale: float, ward_idx, town, chome, grade) -> np.ndarray:

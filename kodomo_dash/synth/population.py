@@ -34,7 +34,7 @@ NATIONALITIES = np.array(["CN", "VN", "KR", "NP", "PH", "US", "ZZ"], dtype=objec
 NATIONALITY_P = np.array([0.30, 0.22, 0.14, 0.12, 0.10, 0.03, 0.09])
 ALIAS_P = {"KR": 0.6, "CN": 0.3}
 KIDS_BASE = np.array([0.40, 0.41, 0.15, 0.035, 0.005])
-MAX_AGE_YEARS = 15.99
+MAX_AGE_YEARS = 15.99  # Fukuoka's default; a scenario sets its own (Scenario.max_age_years)
 
 
 @dataclass
@@ -102,9 +102,9 @@ def _household_block(
     span = np.zeros(n)
     np.maximum.at(span, hidx, offset)
     # Age of the first-born on as_of: uniform over [0, 16 + span) makes every child's age flat on [0, 16).
-    t1 = rng.random(n) * (MAX_AGE_YEARS + span)
+    t1 = rng.random(n) * (sc.max_age_years + span)
     age = t1[hidx] - offset
-    keep = (age >= 0) & (age < MAX_AGE_YEARS)
+    keep = (age >= 0) & (age < sc.max_age_years)
     kept_per_hh = np.bincount(hidx[keep], minlength=n)
     cum = np.cumsum(kept_per_hh)
     h = int(np.searchsorted(cum, n_children)) + 1

@@ -71,6 +71,24 @@ class Scenario:
     maternal_from: date = date(2010, 1, 1)
     checkup_detail_from: date = date(2019, 4, 1)
     questionnaire_from: date = date(2018, 4, 1)
+    # City profile (defaults are Fukuoka's, so its output stays byte-for-byte the same).
+    max_age_years: float = 15.99  # oldest child in the registry's child rows (Beppu: 0-17)
+    elementary_schools: int = 144
+    junior_high_schools: int = 69
+    scale_schools: bool = True  # False: the school count stays as the city has it at any scale
+    school_code_prefix: int = 4  # first digit of the 6-digit school codes
+    neighbours: tuple[tuple[str, str], ...] = (
+        ("40218", "春日市"), ("40219", "大野城市"), ("40230", "糸島市"), ("40349", "粕屋町"), ("40231", "那珂川市"),
+    )  # fmt: skip
+    # Izumi: the model schools (elementary, junior high) and how many children they hold at scale 1.0,
+    # and how many of those are already registered with the 要対協 (excluded before scoring).
+    model_schools: tuple[int, int] = (0, 0)
+    model_school_children: int = 0
+    model_school_yotaikyo: int = 0
+
+    @property
+    def has_model_schools(self) -> bool:
+        return self.model_school_children > 0
 
 
 _FUKUOKA_WARDS = (
@@ -90,6 +108,19 @@ _FUKUOKA_WARDS = (
                                    "賀茂", "次郎丸", "有田", "小田部", "田村", "四箇", "南庄", "高取")),
 )  # fmt: skip
 
+# Izumi and Beppu are cities without wards: the "ward" is the city itself (municipal code), as in
+# the national code list. Towns are real town names of each city; chome and banchi are made up.
+_IZUMI = (
+    Ward("27219", "", 1.0, ("府中町", "伯太町", "池上町", "和気町", "肥子町", "寺門町", "上代町", "黒鳥町", "桑原町",
+                            "幸", "阪本町", "観音寺町", "万町", "室堂町", "納花町", "唐国町", "春木町", "内田町",
+                            "光明台", "鶴山台", "いぶき野", "はつが野", "王子町", "太町")),
+)  # fmt: skip
+_BEPPU = (
+    Ward("44202", "", 1.0, ("北浜", "南町", "元町", "浜町", "楠町", "千代町", "末広町", "中央町", "石垣東",
+                            "石垣西", "亀川東町", "亀川中央町", "鶴見", "朝見", "東荘園", "荘園町", "南立石",
+                            "北中", "上人ケ浜町", "野口原", "山の手町", "観海寺")),
+)  # fmt: skip
+
 SCENARIOS: dict[str, Scenario] = {
     "fukuoka-fy2025": Scenario(
         name="fukuoka-fy2025",
@@ -101,6 +132,56 @@ SCENARIOS: dict[str, Scenario] = {
         wards=_FUKUOKA_WARDS,
         children_total=210_000,
         unenrolled_3_6=1_327,
+    ),
+    # Izumi City (大阪府): 182,481 residents, 32,695 aged 0-19 (report, 住民基本台帳 2025-01-01), so about
+    # 26,200 aged 0-15. Model schools: 15 (here 10 elementary + 5 junior high of 21 + 10) holding the
+    # 7,347 children whose data could be used; 847 of them registered with the 要対協 (7,347 - 6,500).
+    "izumi-fy2025": Scenario(
+        name="izumi-fy2025",
+        city_ja="和泉市",
+        city_en="Izumi City",
+        prefecture_ja="大阪府",
+        as_of=date(2025, 9, 1),
+        fiscal_year=2025,
+        wards=_IZUMI,
+        children_total=26_156,
+        unenrolled_3_6=165,
+        blank_birth_dates=40,
+        duplicate_student_no=2,
+        two_school_records=1,
+        namesake_pairs=6,
+        elementary_schools=21,
+        junior_high_schools=10,
+        scale_schools=False,
+        school_code_prefix=2,
+        neighbours=(("27202", "岸和田市"), ("27206", "泉大津市"), ("27216", "河内長野市"), ("27225", "高石市"),
+                    ("27341", "忠岡町")),
+        model_schools=(10, 5),
+        model_school_children=7_347,
+        model_school_yotaikyo=847,
+    ),
+    # Beppu City (大分県): 112,115 residents, 16,696 aged 0-19; the screening covers every child.
+    # The warehouse's child is 0-17 (core.child), so the city is generated with 0-17: 16,696 x 18/20.
+    "beppu-fy2025": Scenario(
+        name="beppu-fy2025",
+        city_ja="別府市",
+        city_en="Beppu City",
+        prefecture_ja="大分県",
+        as_of=date(2025, 9, 1),
+        fiscal_year=2025,
+        wards=_BEPPU,
+        children_total=15_026,
+        unenrolled_3_6=95,
+        blank_birth_dates=20,
+        duplicate_student_no=1,
+        two_school_records=1,
+        namesake_pairs=4,
+        max_age_years=17.99,
+        elementary_schools=13,
+        junior_high_schools=8,
+        scale_schools=False,
+        neighbours=(("44201", "大分市"), ("44213", "由布市"), ("44210", "杵築市"), ("44341", "日出町")),
+        rates=Rates(single_parent=0.13),
     ),
 }
 

@@ -27,6 +27,7 @@ KIND_ORDER = ("not_in_registry", "graduated", "out_of_city", "moved_out_on_roste
               "variant_kanji_address", "stale_address_code", "blank_birth_date", "same_name_birth",
               "duplicate_student_no", "two_school_records")  # fmt: skip
 NEIGHBOURS = (("40218", "春日市"), ("40219", "大野城市"), ("40230", "糸島市"), ("40349", "粕屋町"), ("40231", "那珂川市"))
+# (Fukuoka's; each scenario names its own in Scenario.neighbours)
 # Mean height (cm) by age 6..15, boys and girls (school health statistics, rounded).
 HEIGHT = {1: [116.7, 122.6, 128.3, 133.9, 139.3, 145.2, 152.7, 160.0, 165.4, 168.3],
           2: [115.8, 121.8, 127.6, 133.5, 140.1, 146.6, 151.9, 154.9, 156.5, 157.2]}  # fmt: skip
@@ -51,12 +52,60 @@ def register(city: City, rng: np.random.Generator) -> pd.DataFrame:
                       np.full(len(sel), 0.004)], axis=1)  # fmt: skip
     status = STATUS[categorical(rng, probs)]
     school = geo.district_school(city.sc, city.scale, city.hh("ward_idx", h), city.hh("town", h), city.hh("chome", h), g)
+    if city.sc.has_model_schools:
+        school = _model_area_schools(city, rng, h, g)
     return pd.DataFrame({"child_pos": sel, "resident_id": ch["resident_id"].to_numpy()[sel], "school_code": school,
                          "grade": g, "enrolment_status": status})  # fmt: skip
 
 
+def _split_households(rng: np.random.Generator, h: np.ndarray, target: int) -> np.ndarray:
+    """Households whose pupils (rows of ``h``) number exactly ``target``: a random model area.
+
+    Households are taken in random order while they fit, then the gap is closed with households
+    small enough to fit, so siblings always share the area and the count is exact at any seed.
+    """
+    uniq, inv, counts = np.unique(h, return_inverse=True, return_counts=True)
+    if target > len(h):
+        raise ValueError(f"model schools need {target} pupils but the city has {len(h)} of school age")
+    order = rng.permutation(len(uniq))
+    chosen = np.zeros(len(uniq), dtype=bool)
+    total = 0
+    for i in order:
+        if total + counts[i] <= target:
+            chosen[i] = True
+            total += int(counts[i])
+        if total == target:
+            break
+    if total != target:
+        raise ValueError(f"could not fill the model schools exactly ({total} of {target})")
+    return chosen[inv]
+
+
+def _model_area_schools(city: City, rng: np.random.Generator, h: np.ndarray, grade: np.ndarray) -> np.ndarray:
+    """Izumi: designated schools so that the model schools hold exactly the scenario's children.
+
+    The model area is a set of households (see ``_split_households``); within each area a pupil's
+    school follows the address as in ``geo.district_school``.
+    """
+    sc = city.sc
+    elem, jhs = geo.school_counts(sc, city.scale)
+    n_me, n_mj = sc.model_schools
+    if n_me >= elem[0] or n_mj >= jhs[0]:
+        raise ValueError("model schools must be fewer than the city's schools of each kind")
+    in_model = _split_households(rng, h, round(sc.model_school_children * city.scale))
+    key = city.hh("town", h) * 5 + city.hh("chome", h)
+    e_idx = np.where(in_model, key % n_me, n_me + key % (elem[0] - n_me))
+    j_idx = np.where(in_model, key % n_mj, n_mj + key % (jhs[0] - n_mj))
+    wi = np.zeros(len(h), dtype=np.int64)
+    return np.where(grade >= 7, geo.school_code(sc, wi, 2, j_idx), geo.school_code(sc, wi, 1, e_idx))
+
+
 def _other_school(city: City, school: np.ndarray) -> np.ndarray:
-    """The next school of the same kind in the same ward (the same one if the ward has only one)."""
+    """The next school of the same kind in the same ward (the same one if the ward has only one).
+
+    With model schools, the next one within the same group (model or not), so a 区域外就学 pupil
+    stays in the model area the register gives.
+    """
     elem, jhs = geo.school_counts(city.sc, city.scale)
     last_digits = np.array([int(w.code[-1]) for w in city.sc.wards])
     ward_of_digit = np.full(10, 0)
@@ -65,6 +114,10 @@ def _other_school(city: City, school: np.ndarray) -> np.ndarray:
     kind = (school // 1000) % 10
     n = np.where(kind == 2, jhs[wi], elem[wi])
     idx = school % 1000 - 1
+    if city.sc.has_model_schools:
+        m = np.where(kind == 2, city.sc.model_schools[1], city.sc.model_schools[0])
+        nxt = np.where(idx < m, (idx + 1) % m, m + (idx - m + 1) % (n - m))
+        return school - idx + nxt
     return school - idx + (idx + 1) % n
 
 
@@ -140,7 +193,7 @@ def _strangers(city: City, rng: np.random.Generator, n: int, kind: str) -> pd.Da
         grade = rng.integers(1, 10, n)
         cohort = fy - grade + 1
         birth = add_days(_dates(cohort - 7, "04-02"), np.floor(rng.random(n) * 365))
-        town = np.array(NEIGHBOURS)[rng.integers(0, len(NEIGHBOURS), n)]
+        town = np.array(sc.neighbours)[rng.integers(0, len(sc.neighbours), n)]
         banchi, go = rng.integers(1, 41, n), rng.integers(1, 61, n)
         code = town[:, 0].astype(np.int64) * 10**8 + 1 * 10**6 + 1 * 10**4 + banchi * 100 + go
         text = np.array([f"{sc.prefecture_ja}{t}{b}-{g}" for t, b, g in zip(town[:, 1], banchi, go, strict=True)], dtype=object)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from kodomo_dash.synth.population import City
-from kodomo_dash.synth.rand import NAT, add_days, day, serial_ids, sigmoid, uniform_date
+from kodomo_dash.synth.rand import NAT, add_days, day, serial_ids, sigmoid, uniform_date, weighted_top_k
 
 ABUSE = 11  # 養護相談（虐待）: the main complaint that marks a past support case
 OTHER_COMPLAINTS = (  # code, intercept, slope on the need score
@@ -123,3 +123,36 @@ def dv_reports(city: City, rng: np.random.Generator) -> pd.DataFrame:
 def build(city: City, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     cons = consultations(city, rng)
     return {"child_consultation": cons, "yotaikyo_case": yotaikyo(city, rng, cons), "dv_report": dv_reports(city, rng)}
+
+
+def calibrate_model_schools(city: City, rng: np.random.Generator, register: pd.DataFrame,
+                            model_codes: list[str], yotaikyo_case: pd.DataFrame) -> pd.DataFrame:
+    """Izumi: exactly ``model_school_yotaikyo`` model-school children registered with the 要対協.
+
+    Izumi excluded 847 of its 7,347 model-school children as already registered (→ 6,500). The
+    children already in support by the other route (an open consultation) are registered too, so
+    that "already in support" in the warehouse is exactly the 要対協 register, whose file is never
+    damaged by the dirt step; the rest are drawn weighted towards higher latent need, as a real
+    register would be. Returns the 要対協 table with the added registrations.
+    """
+    ch = city.children
+    target = round(city.sc.model_school_yotaikyo * city.scale)
+    codes = {int(c) for c in model_codes}
+    in_model = register["school_code"].isin(codes).to_numpy()
+    pos = register["child_pos"].to_numpy()[in_model]
+    in_support = ch["yotaikyo_open"].to_numpy()[pos] | ch["open_consultation"].to_numpy()[pos]
+    if int(in_support.sum()) > target:
+        raise ValueError(f"{int(in_support.sum())} model-school children already in support, more than {target}")
+    need_reg = pos[in_support & ~ch["yotaikyo_open"].to_numpy()[pos]]
+    free = pos[~in_support]
+    extra = free[weighted_top_k(rng, 1.2 * ch["z"].to_numpy()[free], target - int(in_support.sum()))]
+    add = np.sort(np.concatenate([need_reg, extra]))
+    start, end = city.child_window()
+    lo = np.maximum(start[add], add_days(np.full(len(add), city.as_of), -4 * 365))
+    registered = uniform_date(rng, lo, add_days(end[add], -14))
+    registered = np.where(np.isnat(registered), add_days(end[add], -14), registered)
+    rows = pd.DataFrame({"resident_id": ch["resident_id"].to_numpy()[add], "category": 2,
+                         "registered_date": registered, "closed_date": NAT})  # fmt: skip
+    out = pd.concat([yotaikyo_case, rows], ignore_index=True)
+    ch["yotaikyo_open"] = ch["yotaikyo_open"].to_numpy() | np.isin(ch["resident_id"].to_numpy(), rows["resident_id"].to_numpy())
+    return out

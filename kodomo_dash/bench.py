@@ -37,6 +37,7 @@ def bench_steps(scale: float, seed: int, work: Path) -> list[Step]:
         Step("link", [*steps_module, "link", "--truth", truth]),
         Step("screening", [*steps_module, "screening", "--truth", truth]),
         Step("year", [*steps_module, "year", "--truth", truth]),
+        Step("pages", [*steps_module, "pages"]),
         Step("forms", ["-m", "kodomo_dash.casework.benchmark", "--kills", "200"]),
     ]
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+import sys
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -125,8 +126,10 @@ def search_criteria(samples: int = 8, seed: int = 7) -> list:
 
 def time_search(repeats: int = 3) -> dict[str, float | int]:
     """search_ms (median) and search_ms_p95 over the realistic searches, as the search page calls it."""
+    from kodomo_dash.auth.gate import ensure_casework_once
     from kodomo_dash.queries.children import search_children
 
+    ensure_casework_once()  # searches are audited in casework, as behind the app's gate
     principal = principal_for("manager")
     criteria = search_criteria()
     if not criteria:
@@ -144,6 +147,11 @@ def time_search(repeats: int = 3) -> dict[str, float | int]:
             "search_queries": len(times)}
 
 
+def _progress(message: str) -> None:
+    """Progress on stderr (the bench shows a failing step's stderr): page keys and seconds only."""
+    print(f"[pages] {message}", file=sys.stderr, flush=True)
+
+
 def bench_pages(runs: int = 3, search: bool = True) -> dict[str, float | int]:
     """Every figure of the step: ``page_<key>_s``/``_cold_s`` per page, the evaluator funnel, search."""
     figures: dict[str, float | int] = {}
@@ -159,10 +167,12 @@ def bench_pages(runs: int = 3, search: bool = True) -> dict[str, float | int]:
         cold, warm = time_page(spec.key, role, runs, session)
         figures[f"page_{spec.key}_s"] = round(warm, 3)
         figures[f"page_{spec.key}_cold_s"] = round(cold, 3)
+        _progress(f"page {spec.key} as {role}: cold {cold:.2f}s, warm median {warm:.2f}s")
     if any(s.key == "funnel" for s in existing_pages()) and matrix.can(principal_for("evaluator"), "funnel"):
         cold, warm = time_page("funnel", "evaluator", runs)
         figures["page_funnel_evaluator_s"] = round(warm, 3)
         figures["page_funnel_evaluator_cold_s"] = round(cold, 3)
+        _progress(f"page funnel as evaluator: cold {cold:.2f}s, warm median {warm:.2f}s")
     if search:
         figures.update(time_search())
     return figures

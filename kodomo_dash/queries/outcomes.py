@@ -13,19 +13,22 @@ import io
 from dataclasses import dataclass
 
 from kodomo_dash.auth import audit as auth_audit
+from kodomo_dash.auth import matrix
 from kodomo_dash.auth.principal import Principal
 from kodomo_dash.auth.users import FUKUOKA_WARDS
-from kodomo_dash.queries.workflow import casework, has_casework
+from kodomo_dash.queries import aggregate_cache
+from kodomo_dash.queries.workflow import casework, casework_fingerprint, has_casework
 from kodomo_dash.reports import export
 from kodomo_dash.reports.deck import Deck, year_end_deck
 from kodomo_dash.reports.funnel_adapter import casework_paths, funnel_data, shape_for_path
-from kodomo_dash.reports.indicators import FunnelData, ReportContext, build_tables
+from kodomo_dash.reports.indicators import FunnelData, ReportContext, build_tables, year_pair
 from kodomo_dash.reports.published import PUBLISHED_TOP_LINE
 from kodomo_dash.reports.shapes import ProgrammeShape
-from kodomo_dash.reports.suppression import TOTAL
-from kodomo_dash.reports.tables import ReportTable
+from kodomo_dash.reports.suppression import NDB_POLICY, TOTAL, SuppressionPolicy
+from kodomo_dash.reports.tables import ReportTable, is_hidden
 
-__all__ = ["OutcomeInputs", "deck_bytes", "deck_for_year", "has_casework", "outcome_inputs", "outcome_tables"]
+__all__ = ["OutcomeInputs", "SafeFunnel", "deck_bytes", "deck_for_year", "has_casework", "outcome_inputs",
+           "outcome_tables", "safe_funnel"]
 
 # The tables of the outcomes page, in the order of the report.
 PAGE_TABLES = ("indicators", "funnel", "support_acts", "exclusions", "funnel_by_unit", "outcomes_by_unit",
@@ -80,3 +83,49 @@ def deck_bytes(deck: Deck, fmt: str, principal: Principal, page: str) -> bytes:
     else:
         raise ValueError(fmt)
     return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- the funnel for evaluators
+
+# The funnel page shows evaluators the city line only, under the plain NDB rule: every count 1–9 and
+# every cell that would give one away is hidden, with no exempt totals. Every city cell it publishes
+# is one the outcomes page and the deck publish anyway (their policy exempts every city total), so
+# the two pages together reveal nothing either reveals alone.
+FUNNEL_PAGE_POLICY: SuppressionPolicy = NDB_POLICY
+
+
+@dataclass
+class SafeFunnel:
+    """The funnel of one year for a viewer who may see aggregates only: suppressed tables, no children."""
+
+    funnel: ReportTable  # 図表 7-1: each stage, this year and last, rates (hidden cells 「秘匿」)
+    exclusions: ReportTable  # exclusion reasons per stage, this year and last
+    chart: list[tuple[str, int]]  # (stage label, count) of the published main stages, in order
+    hidden_stages: int  # main stages left out of the chart because their count is hidden
+
+
+def safe_funnel(principal: Principal, fy: int, path: str = "ward") -> SafeFunnel:
+    """The funnel page's figures for evaluators: city-wide, suppressed, cached by casework state."""
+    matrix.require(principal, "funnel", "view")
+    with casework() as con:
+        fingerprint = casework_fingerprint(con)
+    return _safe_funnel_cached(fingerprint, fy, path)
+
+
+@aggregate_cache
+def _safe_funnel_cached(fingerprint: tuple, fy: int, path: str) -> SafeFunnel:
+    with casework() as con:
+        sheets = {p: sheet for _, p, sheet in casework_paths(con)}
+        data = funnel_data(con, path=path, unit_names=FUKUOKA_WARDS if path == "ward" else None)
+    shape = shape_for_path(path, screening_sheet_required=sheets.get(path, True))
+    this, prev = year_pair(data, fy, shape=shape, policy=FUNNEL_PAGE_POLICY)
+    tables = build_tables(data, fy, shape=shape, policy=FUNNEL_PAGE_POLICY, figures=(this, prev),
+                          context=ReportContext(city=shape.city))  # fmt: skip
+    chart, hidden = [], 0
+    for stage in shape.funnel:
+        value = this.cell("funnel", stage)
+        if value is None or is_hidden(value):
+            hidden += value is not None
+            continue
+        chart.append((shape.stage(stage).short, int(value)))
+    return SafeFunnel(tables["funnel"], tables["exclusions"], chart, hidden)

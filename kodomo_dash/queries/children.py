@@ -293,15 +293,26 @@ def _fmt(value: Any, kind: str) -> tuple[str, bool]:
     return str(value), False
 
 
-def _tables(cur, schema: str) -> set[str]:
-    return {r[0] for r in cur.execute(
-        "select table_name from information_schema.tables where table_schema = ?", [schema]).fetchall()}
+class _Schema:
+    """Tables and columns of the build's stg and raw schemas, read in one query per card.
 
+    The card looks at some forty source tables; asking information_schema once per table cost
+    more than all the card's data reads together.
+    """
 
-def _columns(cur, schema: str, table: str) -> set[str]:
-    return {r[0] for r in cur.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-        [schema, table]).fetchall()}
+    def __init__(self, cur) -> None:
+        self.columns: dict[tuple[str, str], set[str]] = {}
+        for schema, table, column in cur.execute(
+            "select schema_name, table_name, column_name from duckdb_columns()"
+            " where database_name = current_database() and schema_name in ('stg', 'raw')"
+        ).fetchall():
+            self.columns.setdefault((schema, table), set()).add(column)
+
+    def tables(self, schema: str) -> set[str]:
+        return {t for s, t in self.columns if s == schema}
+
+    def table_columns(self, schema: str, table: str) -> set[str]:
+        return self.columns.get((schema, table), set())
 
 
 def child_card(principal: Principal, resident_id: str) -> ChildCard | None:
@@ -329,12 +340,13 @@ def child_card(principal: Principal, resident_id: str) -> ChildCard | None:
             return None
         basic = row.iloc[0].to_dict()
         card = ChildCard(resident_id=rid, basic=basic)
+        schema = _Schema(cur)
         card.indicators, card.school_linked = _indicators(cur, rid, groups)
-        card.timeline = _timeline(cur, rid, groups, principal)
+        card.timeline = _timeline(cur, rid, groups, principal, schema)
         card.household = _household(cur, basic, groups, principal)
-        card.quarantine = _quarantine(cur, rid, groups)
+        card.quarantine = _quarantine(cur, rid, groups, schema)
         if "tax" in groups:
-            card.tax = _tax(cur, basic.get("household_id"))
+            card.tax = _tax(cur, basic.get("household_id"), schema)
     finally:
         cur.close()
     with casework_connection() as con:
@@ -370,16 +382,16 @@ def _indicators(cur, rid: str, groups: frozenset[str]) -> tuple[list[Indicator],
     return out, school_linked
 
 
-def _timeline(cur, rid: str, groups: frozenset[str], principal: Principal) -> pd.DataFrame:
+def _timeline(cur, rid: str, groups: frozenset[str], principal: Principal, schema: _Schema) -> pd.DataFrame:
     from kodomo_dash.contracts import all_contracts
 
     contracts = all_contracts()
-    have = _tables(cur, "stg")
+    have = schema.tables("stg")
     parts, params = [], []
     for source, person, date_col, details in TIMELINE_SOURCES:
         if source not in have or matrix.column_group(date_col, source) not in groups:
             continue
-        cols = _columns(cur, "stg", source)
+        cols = schema.table_columns("stg", source)
         if person not in cols or date_col not in cols:
             continue
         dets = [d for d in details if d in cols]
@@ -416,15 +428,15 @@ def _household(cur, basic: dict, groups: frozenset[str], principal: Principal) -
     return df.drop_duplicates(subset=["resident_id"])
 
 
-def _quarantine(cur, rid: str, groups: frozenset[str]) -> pd.DataFrame:
+def _quarantine(cur, rid: str, groups: frozenset[str], schema: _Schema) -> pd.DataFrame:
     """Values of this child's rows that broke a rule, exactly as they came (raw.<source>)."""
-    have = _tables(cur, "raw")
+    have = schema.tables("raw")
     sources = [r[0] for r in cur.execute("select distinct source from meta.quarantine").fetchall()]
     parts, params = [], []
     for source in sources:
         if source not in have or matrix.column_group("x", source) not in groups:
             continue
-        cols = _columns(cur, "raw", source)
+        cols = schema.table_columns("raw", source)
         person = next((c for c in ("resident_id", "child_resident_id") if c in cols), None)
         if person is None:
             continue
@@ -441,8 +453,8 @@ def _quarantine(cur, rid: str, groups: frozenset[str]) -> pd.DataFrame:
     return df[keep].reset_index(drop=True)
 
 
-def _tax(cur, household_id: str | None) -> dict[str, Any] | None:
-    if not household_id or "resident_tax" not in _tables(cur, "stg"):
+def _tax(cur, household_id: str | None, schema: _Schema) -> dict[str, Any] | None:
+    if not household_id or "resident_tax" not in schema.tables("stg"):
         return None
     df = cur.execute(
         "select fiscal_year, tax_exempt, income_band from stg.resident_tax where household_id = ?"

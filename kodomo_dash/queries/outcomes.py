@@ -41,27 +41,64 @@ class OutcomeInputs:
     path: str
     shape: ProgrammeShape
     data: FunnelData
+    fingerprint: tuple = ()  # casework state the inputs were read from (cache key of the tables)
 
 
 def outcome_inputs(principal: Principal) -> OutcomeInputs:
-    """Every year of the main path (the ward path when there is one) as protected-report input."""
+    """Every year of the main path (the ward path when there is one) as protected-report input.
+
+    Counts only (no child), cached across users keyed by the casework fingerprint, so a page
+    run does not recount the views when nothing has been recorded since.
+    """
+    with casework() as con:
+        fingerprint = casework_fingerprint(con)
+    return _outcome_inputs_cached(fingerprint)
+
+
+@aggregate_cache
+def _outcome_inputs_cached(fingerprint: tuple) -> OutcomeInputs:
     with casework() as con:
         found = casework_paths(con)
         paths = {p: sheet for _, p, sheet in found}
         path = "ward" if "ward" in paths else (next(iter(paths)) if paths else "ward")
         data = funnel_data(con, path=path, unit_names=FUKUOKA_WARDS if path == "ward" else None)
     years = sorted({y for y, p, _ in found if p == path}, reverse=True)
-    return OutcomeInputs(years, path, shape_for_path(path, screening_sheet_required=paths.get(path, True)), data)
+    shape = shape_for_path(path, screening_sheet_required=paths.get(path, True))
+    return OutcomeInputs(years, path, shape, data, fingerprint)
 
 
 def outcome_tables(inputs: OutcomeInputs, fy: int, unit: str = TOTAL) -> dict[str, ReportTable]:
     """The report's tables for ``fy`` (this year beside last year), suppressed for everyone."""
+    if inputs.fingerprint:
+        return _outcome_tables_cached(inputs.fingerprint, fy, unit, inputs)
+    return _outcome_tables(inputs, fy, unit)
+
+
+@aggregate_cache
+def _outcome_tables_cached(fingerprint: tuple, fy: int, unit: str, _inputs: OutcomeInputs) -> dict[str, ReportTable]:
+    # ``_inputs`` is not hashed (leading underscore): the fingerprint already names its contents.
+    return _outcome_tables(_inputs, fy, unit)
+
+
+def _outcome_tables(inputs: OutcomeInputs, fy: int, unit: str) -> dict[str, ReportTable]:
     tables = build_tables(inputs.data, fy, shape=inputs.shape, policy=PUBLISHED_TOP_LINE, unit=unit,
                           context=ReportContext(city=inputs.shape.city))  # fmt: skip
     return {k: tables[k] for k in PAGE_TABLES if k in tables}
 
 
 def deck_for_year(inputs: OutcomeInputs, fy: int, *, charts: bool = False) -> Deck:
+    """The year-end deck; the chart-less deck the presentation page shows is cached like the tables."""
+    if inputs.fingerprint and not charts:
+        return _deck_cached(inputs.fingerprint, fy, inputs)
+    return _deck(inputs, fy, charts)
+
+
+@aggregate_cache
+def _deck_cached(fingerprint: tuple, fy: int, _inputs: OutcomeInputs) -> Deck:
+    return _deck(_inputs, fy, False)
+
+
+def _deck(inputs: OutcomeInputs, fy: int, charts: bool) -> Deck:
     return year_end_deck(inputs.data, fy, shape=inputs.shape, policy=PUBLISHED_TOP_LINE,
                          context=ReportContext(city=inputs.shape.city), charts=charts)  # fmt: skip
 

@@ -121,27 +121,36 @@ def _base_where(principal: Principal, criteria: SearchCriteria) -> tuple[list[st
 
 
 def _search_with_keys(cur, principal: Principal, criteria: SearchCriteria, cols: list[str], limit: int) -> pd.DataFrame:
-    """The search as one parameterised query over the precomputed keys (text bound, never formatted)."""
+    """The search as one parameterised query over the precomputed keys (text bound, never formatted).
+
+    The text tests run on the narrow key table alone and pick resident ids (a semi-join), so the
+    wide child table is read only for the children found.
+    """
     where, wparams = _base_where(principal, criteria)
-    name = criteria.name.strip()
+    keyed: list[str] = []
+    kparams: list[Any] = []
     test = "k.{} = ?" if criteria.exact else "contains(k.{}, ?)"
+    name = criteria.name.strip()
     if name:
         # Input with no kana key (e.g. only punctuation) cannot match a kana key: that test is left out.
         strict, loose = name_strict(name) or "", kana_loose(name)
         keys = [("kanji_key", strict), ("alias_key", strict)] + ([("kana_key", loose)] if loose else [])
-        where.append("(" + " or ".join(test.format(k) for k, _ in keys) + ")")
-        wparams += [v for _, v in keys]
+        keyed.append("(" + " or ".join(test.format(k) for k, _ in keys) + ")")
+        kparams += [v for _, v in keys]
     if criteria.address.strip():
-        where.append("contains(k.address_key, ?)")
-        wparams.append(name_strict(criteria.address) or "")
+        keyed.append("contains(k.address_key, ?)")
+        kparams.append(name_strict(criteria.address) or "")
     if criteria.alias.strip():
         loose = kana_loose(criteria.alias)
         keys = [("alias_key", name_strict(criteria.alias) or "")] + ([("alias_loose_key", loose)] if loose else [])
-        where.append("(" + " or ".join(f"contains(k.{k}, ?)" for k, _ in keys) + ")")
-        wparams += [v for _, v in keys]
+        keyed.append("(" + " or ".join(f"contains(k.{k}, ?)" for k, _ in keys) + ")")
+        kparams += [v for _, v in keys]
+    if keyed:
+        where.append(f"c.resident_id in (select k.resident_id from core.child_search as k where {' and '.join(keyed)})")  # noqa: S608 - identifiers from code, values bound
+        wparams += kparams
     select = ", ".join(f"c.{col}" for col in cols)
     sql = (
-        f"select {select} from core.child as c join core.child_search as k using (resident_id)"  # noqa: S608 - identifiers from code, values bound
+        f"select {select} from core.child as c"  # noqa: S608 - identifiers from code, values bound
         f" where {' and '.join(where)} order by c.name_kana, c.resident_id limit ?"
     )
     df = cur.execute(sql, [*wparams, int(limit)]).fetchdf()

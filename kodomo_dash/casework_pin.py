@@ -20,19 +20,36 @@ from contextlib import contextmanager
 
 import duckdb
 
-from kodomo_dash.db import casework_connection
+from kodomo_dash import db
 
 
 @contextmanager
 def pinned() -> Iterator[None]:
     """Hold casework's DuckDB instance open while the body runs (best effort: never fails a run)."""
-    try:
-        cm = casework_connection()
-        cm.__enter__()
-    except (duckdb.IOException, OSError):  # another process holds the file: run unpinned
-        yield
-        return
+    con = _open_plain_instance()
     try:
         yield
     finally:
-        cm.__exit__(None, None, None)
+        if con is not None:
+            con.close()
+
+
+def _open_plain_instance() -> duckdb.DuckDBPyConnection | None:
+    """A plain connection to an existing, unencrypted casework file, or None (then nothing is pinned).
+
+    Only the plaintext route opens the file with ``duckdb.connect`` (which joins an open instance).
+    When casework is encrypted, db.py keeps its own process-wide instance and attaches the file per
+    unit of work under a lock; a second opening here would conflict with that, so nothing is
+    pinned. Nothing is pinned either when the file does not exist yet (the gate creates it) or is
+    held by another process (units of work then wait for it as before).
+    """
+    path = db.casework_path()
+    if not path.exists():
+        return None
+    key_of = getattr(db, "database_key", None)  # present once encryption at rest is wired into db.py
+    try:
+        if key_of is not None and key_of("casework") is not None:
+            return None
+        return duckdb.connect(str(path))
+    except Exception:  # noqa: BLE001 - a missing key or a held lock is the gate's and db.py's to report
+        return None

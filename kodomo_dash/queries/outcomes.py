@@ -69,18 +69,6 @@ def _outcome_inputs_cached(fingerprint: tuple) -> OutcomeInputs:
 
 def outcome_tables(inputs: OutcomeInputs, fy: int, unit: str = TOTAL) -> dict[str, ReportTable]:
     """The report's tables for ``fy`` (this year beside last year), suppressed for everyone."""
-    if inputs.fingerprint:
-        return _outcome_tables_cached(inputs.fingerprint, fy, unit, inputs)
-    return _outcome_tables(inputs, fy, unit)
-
-
-@aggregate_cache
-def _outcome_tables_cached(fingerprint: tuple, fy: int, unit: str, _inputs: OutcomeInputs) -> dict[str, ReportTable]:
-    # ``_inputs`` is not hashed (leading underscore): the fingerprint already names its contents.
-    return _outcome_tables(_inputs, fy, unit)
-
-
-def _outcome_tables(inputs: OutcomeInputs, fy: int, unit: str) -> dict[str, ReportTable]:
     tables = build_tables(inputs.data, fy, shape=inputs.shape, policy=PUBLISHED_TOP_LINE, unit=unit,
                           context=ReportContext(city=inputs.shape.city))  # fmt: skip
     return {k: tables[k] for k in PAGE_TABLES if k in tables}

@@ -5,35 +5,37 @@ signed-in user's role through the authorisation matrix) is the gate. Screens the
 open are registered hidden as refusal stubs, so a hand-typed URL shows an audited refusal and
 never runs the page file. Screens live in ``pages/`` and are registered here explicitly; every
 page begins with ``ui.require_entrypoint()`` and ``kodomo_dash.auth.current.require(<key>)``.
-Sign-in, re-validation on every rerun and time-outs: ``kodomo_dash.auth.gate``.
+Sign-in, re-validation on every rerun and time-outs: ``kodomo_dash.auth.gate``. The run is wrapped
+in ``casework_pin.pinned()`` so the casework file is opened once per run, not once per read.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from kodomo_dash import ui
+from kodomo_dash import casework_pin, ui
 from kodomo_dash.auth import gate
 from kodomo_dash.i18n import t
 from kodomo_dash.navigation import existing_pages
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/child_care:", layout="wide")
 ui.language_toggle()
-principal, logout = gate.sign_in()
-gate.user_badge(principal)
-gate.logout_button(logout)
+with casework_pin.pinned():  # one casework instance for the whole run (see casework_pin)
+    principal, logout = gate.sign_in()
+    gate.user_badge(principal)
+    gate.logout_button(logout)
 
-specs = existing_pages()
-allowed = {s.key for s in gate.allowed_pages(specs, principal)}
-sections: dict[str, list] = {}
-hidden: list = []
-for spec in specs:
-    title = t(f"page.{spec.key}")
-    if spec.key in allowed:
-        page = st.Page(spec.path, title=title, icon=spec.icon, url_path=spec.key, default=spec.default)
-        sections.setdefault(t(f"nav.{spec.section}"), []).append(page)
-    else:
-        hidden.append(st.Page(gate.refusal_page(spec.key), title=title, url_path=spec.key, visibility="hidden"))
-next(iter(sections.values())).extend(hidden)  # hidden pages draw no menu entry of their own
-with ui.entrypoint():
-    st.navigation(sections).run()
+    specs = existing_pages()
+    allowed = {s.key for s in gate.allowed_pages(specs, principal)}
+    sections: dict[str, list] = {}
+    hidden: list = []
+    for spec in specs:
+        title = t(f"page.{spec.key}")
+        if spec.key in allowed:
+            page = st.Page(spec.path, title=title, icon=spec.icon, url_path=spec.key, default=spec.default)
+            sections.setdefault(t(f"nav.{spec.section}"), []).append(page)
+        else:
+            hidden.append(st.Page(gate.refusal_page(spec.key), title=title, url_path=spec.key, visibility="hidden"))
+    next(iter(sections.values())).extend(hidden)  # hidden pages draw no menu entry of their own
+    with ui.entrypoint():
+        st.navigation(sections).run()

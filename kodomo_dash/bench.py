@@ -37,6 +37,7 @@ def bench_steps(scale: float, seed: int, work: Path) -> list[Step]:
         Step("link", [*steps_module, "link", "--truth", truth]),
         Step("screening", [*steps_module, "screening", "--truth", truth]),
         Step("year", [*steps_module, "year", "--truth", truth]),
+        Step("pages", [*steps_module, "pages"]),
         Step("forms", ["-m", "kodomo_dash.casework.benchmark", "--kills", "200"]),
     ]
 
@@ -155,7 +156,9 @@ def write_benchmarks_doc(result: dict, doc: Path) -> None:
         "",
         "Written by `kodomo bench --scale 1.0 --out bench.json --doc docs/benchmarks.md`. Each step runs in its own",
         "process; wall seconds and that process's peak RSS. Targets (issue 2): synth + build at scale 1.0 within",
-        "3 minutes and 4 GB peak on 2 cores / 24 GB.",
+        "3 minutes and 4 GB peak on 2 cores / 24 GB. Pages (issues 5 and 6, step `pages`, see",
+        "docs/decisions/050): search_ms ≤ 200, page_child_card_s ≤ 1, the funnel and each form page ≤ 1 s;",
+        "`page_<name>_cpu_s` is the process's CPU time for the same runs (wall time counts other load too).",
         "",
         f"## Latest run — {result['started_at']}, scale {result['scale']}, "
         f"{result['machine']['cpus']} CPUs, Python {result['machine']['python']}",

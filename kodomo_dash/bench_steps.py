@@ -4,7 +4,8 @@ Every step reads the warehouse the bench just built and leaves its figures throu
 bench.record_figures. `link` relinks from the staged tables in a private in-memory
 database (the warehouse file is never written outside a build); `screening` trains and
 scores on the real feature table with the generator's truth; `year` runs the scenario's
-screening and simulated casework and records the funnel the SQL computes from it.
+screening and simulated casework and records the funnel the SQL computes from it; `pages`
+then renders every page over that year and times child search (kodomo_dash.bench_pages).
 """
 
 from __future__ import annotations
@@ -68,12 +69,24 @@ def step_year(truth_dir: Path, scenario: str) -> None:
                    funnel=report["paths"]["ward"]["figures"])
 
 
+def step_pages(runs: int) -> None:
+    from kodomo_dash.bench_pages import bench_pages
+
+    record_figures(**bench_pages(runs=runs))
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="kodomo bench-step")
-    p.add_argument("step", choices=["link", "screening", "year"])
-    p.add_argument("--truth", required=True)
+    p.add_argument("step", choices=["link", "screening", "year", "pages"])
+    p.add_argument("--truth", help="the generator's truth folder (link, screening, year)")
+    p.add_argument("--runs", type=int, default=3, help="warm runs per page (pages)")
     p.add_argument("--scenario", default="fukuoka-fy2025")
     args = p.parse_args(argv)
+    if args.step == "pages":
+        step_pages(args.runs)
+        return 0
+    if not args.truth:
+        p.error("--truth is required for this step")
     truth = Path(args.truth)
     if args.step == "link":
         step_link(truth)

@@ -6,12 +6,29 @@ principal = require("funnel")
 # ruff: noqa: E402, I001 - the four guard lines must come first, exactly as on every page.
 # 支援の流れ（ファネル）: the casework funnel per fiscal year and ward, with conversion, exclusions,
 # durations, pending contacts, a year comparison and a drill-down within the viewer's scope.
-# Layout only: every figure comes from kodomo_dash.queries.workflow.
+# A viewer who may see aggregates only (evaluator) gets the city line as safe aggregates instead:
+# counts 1–9 and their complements 「秘匿」, no durations, no lists, no drill-down.
+# Layout only: every figure comes from kodomo_dash.queries.workflow / .outcomes.
 import plotly.graph_objects as go
 import streamlit as st
 
 from kodomo_dash.i18n import fmt_int, t
+from kodomo_dash.queries import outcomes as q_safe
 from kodomo_dash.queries import workflow as q
+
+
+def funnel_chart(labels: list[str], values: list[int]) -> None:
+    fig = go.Figure(
+        go.Funnel(
+            y=labels,
+            x=values,
+            textinfo="value+percent initial",
+            texttemplate="%{value:,}名<br>%{percentInitial:.1%}",
+            marker={"color": st.get_option("theme.primaryColor") or None},
+        )
+    )
+    fig.update_layout(height=80 + 60 * len(labels), margin={"l": 8, "r": 24, "t": 16, "b": 8}, separators=".,")
+    st.plotly_chart(fig, width="stretch", key="funnel_chart", alt=t("fn.chart"))
 
 st.title(t("fn.title"))
 st.caption(t("fn.lead"))
@@ -39,7 +56,24 @@ with st.container(horizontal=True, key="fn_filters"):
     if len(programmes) > 1:  # two cities on one path (Izumi, Beppu): never add them up
         method = st.selectbox(t("fn.programme"), list(programmes), format_func=programmes.get, key="fn_programme")
 
-bars = q.funnel_bars(fy, ward, principal, path, method)
+if not scope.persons:
+    safe = q_safe.safe_funnel(principal, fy, path, method)
+    st.caption(t("fn.safe.lead"))
+    st.subheader(t("fn.chart"))
+    if safe.chart:
+        funnel_chart([label for label, _ in safe.chart], [n for _, n in safe.chart])
+    if safe.hidden_stages:
+        st.caption(t("fn.safe.chart_hidden", n=safe.hidden_stages))
+    for key, table in (("fn_safe_funnel", safe.funnel), ("fn_safe_exclusions", safe.exclusions)):
+        st.subheader(table.title)
+        st.dataframe(table.to_frame(display=True), hide_index=True, width="stretch", key=key)  # text cells only
+        for note in table.notes:
+            st.caption(note)
+    st.info(t("fn.aggregate_only"))
+    st.stop()
+
+view = q.funnel_view(fy, ward, principal, path, method)
+bars = view.bars
 main = bars[bars["kind"] == "main"]
 counts = dict(zip(bars["stage"], bars["n"], strict=True))
 
@@ -50,22 +84,12 @@ if path == "ward":
             st.metric(t(f"fn.metric.{stage}"), fmt_int(counts.get(stage, 0)), border=True)
 
 st.subheader(t("fn.chart"))
-fig = go.Figure(
-    go.Funnel(
-        y=list(main["label_ja"]),
-        x=[int(n) for n in main["n"]],
-        textinfo="value+percent initial",
-        texttemplate="%{value:,}名<br>%{percentInitial:.1%}",
-        marker={"color": st.get_option("theme.primaryColor") or None},
-    )
-)
-fig.update_layout(height=80 + 60 * len(main), margin={"l": 8, "r": 24, "t": 16, "b": 8}, separators=".,")
-st.plotly_chart(fig, width="stretch", key="funnel_chart", alt=t("fn.chart"))
+funnel_chart(list(main["label_ja"]), [int(n) for n in main["n"]])
 
 left, right = st.columns(2, gap="large")
 with left:
     st.subheader(t("fn.conversion"))
-    conv = q.funnel_conversion(fy, ward, principal, path, method)
+    conv = view.conversion
     st.dataframe(
         conv[["to_label_ja", "from_n", "to_n", "rate"]],
         hide_index=True,
@@ -92,7 +116,7 @@ with left:
     )
 with right:
     st.subheader(t("fn.exclusions"))
-    excl = q.funnel_exclusions(fy, ward, principal, path, method)
+    excl = view.exclusions
     st.dataframe(
         excl[["stage_label_ja", "department_label_ja", "reason_label_ja", "n"]],
         hide_index=True,
@@ -107,7 +131,7 @@ with right:
     )
     st.subheader(t("fn.durations"))
     st.dataframe(
-        q.stage_durations(fy, ward, principal, path, method),
+        view.durations,
         hide_index=True,
         width="stretch",
         key="fn_durations",
@@ -121,16 +145,12 @@ with right:
     )
 
 st.subheader(t("fn.years"))
-years_frame = q.funnel_year_comparison(ward, principal, path, method)
+years_frame = view.years
 if not years_frame.empty:
     year_cols = [c for c in years_frame.columns if isinstance(c, int | float) and not isinstance(c, bool)]
     table = years_frame[["label_ja", *year_cols]].rename(columns={c: f"{int(c)}年度" for c in year_cols})
     st.dataframe(table, hide_index=True, width="stretch", key="fn_years",
                  column_config={"label_ja": st.column_config.TextColumn(t("fn.col.label"))})  # fmt: skip
-
-if not scope.persons:
-    st.info(t("fn.aggregate_only"))
-    st.stop()
 
 if path == "ward":
     st.subheader(t("fn.pending"))

@@ -214,7 +214,14 @@ def _stage(con: duckdb.DuckDBPyConnection, contract: Contract, result: SourceRes
 
 
 def run_sql_files(con: duckdb.DuckDBPyConnection, directory: Path | None = None, log=_progress) -> list[str]:
-    """Run the numbered warehouse SQL files in order; each may hold several statements."""
+    """Run the numbered warehouse SQL files in order; each may hold several statements.
+
+    The name normalisers of 名寄せ are registered first (kd_name_strict, kd_kana_loose, ...), so
+    SQL that precomputes search keys uses the very same Python functions as linkage and search.
+    """
+    from kodomo_dash.linkage.normalise import register_duckdb_functions
+
+    register_duckdb_functions(con)
     ran = []
     for path in sorted((directory or sql_dir()).glob("[0-9][0-9]_*.sql")):
         t0 = time.perf_counter()

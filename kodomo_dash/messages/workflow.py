@@ -45,6 +45,14 @@ MESSAGES = {
     },
     "fn.drill.count": {"ja": "{n}名", "en": "{n} children"},
     "fn.drill.none": {"ja": "この段階のこどもはいません。", "en": "No children at this stage."},
+    "fn.safe.lead": {
+        "ja": "市全体の集計値です。1〜9人の人数と、そこから計算できてしまう欄は「秘匿」としています。",
+        "en": "City-wide figures. Counts of 1–9, and cells from which one could be worked out, are shown as 「秘匿」.",
+    },
+    "fn.safe.chart_hidden": {
+        "ja": "秘匿した{n}段階は図に含めていません。",
+        "en": "{n} suppressed stage(s) are left out of the chart.",
+    },
     "fn.aggregate_only": {
         "ja": "評価担当の方には集計値のみを表示します（個人単位の一覧は表示しません）。",
         "en": "Evaluators see aggregates only (no lists of children).",

@@ -13,22 +13,23 @@ import io
 from dataclasses import dataclass
 
 from kodomo_dash.auth import audit as auth_audit
-from kodomo_dash.auth.matrix import require
+from kodomo_dash.auth import matrix
 from kodomo_dash.auth.principal import Principal
 from kodomo_dash.auth.users import FUKUOKA_WARDS
 from kodomo_dash.casework import visit_plan
-from kodomo_dash.queries.workflow import casework, has_casework
+from kodomo_dash.queries import aggregate_cache
+from kodomo_dash.queries.workflow import casework, casework_fingerprint, has_casework
 from kodomo_dash.reports import evaluation, export
 from kodomo_dash.reports.deck import Deck, year_end_deck
 from kodomo_dash.reports.funnel_adapter import CITY_UNITS, casework_programmes, funnel_data, shape_for_method
 from kodomo_dash.reports.indicators import FunnelData, ReportContext, build_tables, year_pair
 from kodomo_dash.reports.published import PUBLISHED_TOP_LINE
 from kodomo_dash.reports.shapes import ProgrammeShape
-from kodomo_dash.reports.suppression import TOTAL
-from kodomo_dash.reports.tables import ReportTable
+from kodomo_dash.reports.suppression import NDB_POLICY, TOTAL, SuppressionPolicy
+from kodomo_dash.reports.tables import ReportTable, is_hidden
 
-__all__ = ["OutcomeInputs", "deck_bytes", "deck_for_year", "has_casework", "outcome_inputs", "outcome_tables",
-           "programme_options", "save_visit_plan", "visit_plan_wards"]  # fmt: skip
+__all__ = ["OutcomeInputs", "SafeFunnel", "deck_bytes", "deck_for_year", "has_casework", "outcome_inputs",
+           "outcome_tables", "programme_options", "safe_funnel", "save_visit_plan", "visit_plan_wards"]  # fmt: skip
 
 # The tables of the outcomes page, in the order of the report, then the evaluation helpers
 # (conversion with confidence intervals, last year beside this year, visits planned vs made).
@@ -43,6 +44,7 @@ class OutcomeInputs:
     shape: ProgrammeShape
     data: FunnelData
     method: str | None = None
+    fingerprint: tuple = ()  # casework state the inputs were read from (cache key of the tables)
 
 
 def programme_options() -> dict[str, str]:
@@ -61,7 +63,18 @@ def programme_options() -> dict[str, str]:
 
 def outcome_inputs(principal: Principal, method: str | None = None) -> OutcomeInputs:
     """Every year of one programme as protected-report input: its own shape (図表 7-3 for Fukuoka,
-    the school path's stages for Izumi and Beppu). Default: the ward path when there is one."""
+    the school path's stages for Izumi and Beppu). Default: the ward path when there is one.
+
+    Counts only (no child), cached across users keyed by the casework fingerprint, so a page
+    run does not recount the views when nothing has been recorded since.
+    """
+    with casework() as con:
+        fingerprint = casework_fingerprint(con)
+    return _outcome_inputs_cached(fingerprint, method)
+
+
+@aggregate_cache
+def _outcome_inputs_cached(fingerprint: tuple, method: str | None) -> OutcomeInputs:
     with casework() as con:
         found = casework_programmes(con)
         if method is None or method not in {m for _, _, m, _ in found}:
@@ -74,7 +87,7 @@ def outcome_inputs(principal: Principal, method: str | None = None) -> OutcomeIn
         data = funnel_data(con, path=path, unit_names=units, method=method)
     years = sorted({y for y, _, _ in mine}, reverse=True)
     shape = shape_for_method(method or "", path, screening_sheet_required=sheet)
-    return OutcomeInputs(years, path, shape, data, method)
+    return OutcomeInputs(years, path, shape, data, method, fingerprint)
 
 
 def _present_units(con, path: str, method: str | None) -> dict[str, str]:
@@ -117,7 +130,7 @@ def save_visit_plan(principal: Principal, inputs: OutcomeInputs, fy: object, war
 
     Raises visit_plan.VisitPlanError with a Japanese message for a bad value (nothing is saved).
     """
-    require(principal, "outcomes", "save")
+    matrix.require(principal, "outcomes", "save")
     with casework() as con:
         row = visit_plan.set_plan(con, fy, ward_code, planned, actor=principal.username,
                                   wards=visit_plan_wards(inputs))  # fmt: skip
@@ -127,6 +140,18 @@ def save_visit_plan(principal: Principal, inputs: OutcomeInputs, fy: object, war
 
 
 def deck_for_year(inputs: OutcomeInputs, fy: int, *, charts: bool = False) -> Deck:
+    """The year-end deck; the chart-less deck the presentation page shows is cached like the tables."""
+    if inputs.fingerprint and not charts:
+        return _deck_cached(inputs.fingerprint, fy, inputs)
+    return _deck(inputs, fy, charts)
+
+
+@aggregate_cache
+def _deck_cached(fingerprint: tuple, fy: int, _inputs: OutcomeInputs) -> Deck:
+    return _deck(_inputs, fy, False)
+
+
+def _deck(inputs: OutcomeInputs, fy: int, charts: bool) -> Deck:
     return year_end_deck(inputs.data, fy, shape=inputs.shape, policy=PUBLISHED_TOP_LINE,
                          context=ReportContext(city=inputs.shape.city), charts=charts)  # fmt: skip
 
@@ -148,3 +173,54 @@ def deck_bytes(deck: Deck, fmt: str, principal: Principal, page: str) -> bytes:
     else:
         raise ValueError(fmt)
     return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- the funnel for evaluators
+
+# The funnel page shows evaluators the city line only, under the plain NDB rule: every count 1–9 and
+# every cell that would give one away is hidden, with no exempt totals. Every city cell it publishes
+# is one the outcomes page and the deck publish anyway (their policy exempts every city total), so
+# the two pages together reveal nothing either reveals alone.
+FUNNEL_PAGE_POLICY: SuppressionPolicy = NDB_POLICY
+
+
+@dataclass
+class SafeFunnel:
+    """The funnel of one year for a viewer who may see aggregates only: suppressed tables, no children."""
+
+    funnel: ReportTable  # 図表 7-1: each stage, this year and last, rates (hidden cells 「秘匿」)
+    exclusions: ReportTable  # exclusion reasons per stage, this year and last
+    chart: list[tuple[str, int]]  # (stage label, count) of the published main stages, in order
+    hidden_stages: int  # main stages left out of the chart because their count is hidden
+
+
+def safe_funnel(principal: Principal, fy: int, path: str = "ward", method: str | None = None) -> SafeFunnel:
+    """The funnel page's figures for evaluators: city-wide, suppressed, cached by casework state.
+
+    ``method`` picks the programme when a path has more than one (Izumi and Beppu are both on the
+    school path); without it, the path's first programme.
+    """
+    matrix.require(principal, "funnel", "view")
+    with casework() as con:
+        fingerprint = casework_fingerprint(con)
+        if method is None:
+            on_path = [m for _, p, m, _ in casework_programmes(con) if p == path]
+            method = on_path[0] if on_path else None
+    return _safe_funnel_cached(fingerprint, fy, method)
+
+
+@aggregate_cache
+def _safe_funnel_cached(fingerprint: tuple, fy: int, method: str | None) -> SafeFunnel:
+    inputs = _outcome_inputs_cached(fingerprint, method)
+    data, shape = inputs.data, inputs.shape
+    this, prev = year_pair(data, fy, shape=shape, policy=FUNNEL_PAGE_POLICY)
+    tables = build_tables(data, fy, shape=shape, policy=FUNNEL_PAGE_POLICY, figures=(this, prev),
+                          context=ReportContext(city=shape.city))  # fmt: skip
+    chart, hidden = [], 0
+    for stage in shape.funnel:
+        value = this.cell("funnel", stage)
+        if value is None or is_hidden(value):
+            hidden += value is not None
+            continue
+        chart.append((shape.stage(stage).short, int(value)))
+    return SafeFunnel(tables["funnel"], tables["exclusions"], chart, hidden)

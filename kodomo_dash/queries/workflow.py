@@ -3,7 +3,9 @@
 Everything here goes to casework (the file people's input lives in) through
 ``kodomo_dash.db.casework_connection``; every read takes the principal and passes its ward or
 school codes to the casework read functions, so a page can never ask for more than its viewer may
-see. Nothing here is cached: drill-downs, forms and worklists are about individual children.
+see. Drill-downs, forms and worklists are about individual children and are never cached; the
+funnel's counts per year, ward and stage are non-personal aggregates and are cached
+(:func:`funnel_view`), keyed by the casework file and a fingerprint of the records they count.
 Every save is audited through ``kodomo_dash.auth.audit.record`` (the casework library calls the
 callback after its COMMIT; a refused stale save is audited too).
 """
@@ -27,6 +29,7 @@ from kodomo_dash.auth.users import FUKUOKA_WARDS
 from kodomo_dash.casework import form_store, forms, funnel, progress
 from kodomo_dash.casework.migrate import migrate
 from kodomo_dash.db import casework_connection, casework_path
+from kodomo_dash.queries import aggregate_cache
 from kodomo_dash.reports.funnel_adapter import CITY_UNITS, casework_programmes, shape_for_method
 
 ALL = "all"
@@ -167,6 +170,105 @@ def _check_ward(principal: Principal, ward_code: str) -> None:
         raise OutOfScope(f"区コード {ward_code} は閲覧できる範囲にありません。")
 
 
+@dataclass(frozen=True)
+class FunnelView:
+    """Everything the funnel page shows for one year, ward and path (aggregates only)."""
+
+    bars: pd.DataFrame  # funnel_bars
+    conversion: pd.DataFrame  # funnel_conversion
+    exclusions: pd.DataFrame  # funnel_exclusions
+    durations: pd.DataFrame  # stage_durations
+    years: pd.DataFrame  # funnel_year_comparison
+
+
+def casework_fingerprint(con: duckdb.DuckDBPyConnection) -> tuple:
+    """What the funnel views count, in a few numbers: it changes whenever a count can change.
+
+    The funnel views read only wf_list, wf_list_ward, wf_list_member and wf_event (plus label
+    tables written by migrations). Lists and members are only inserted, events are append-only
+    (a correction is a new event superseding the old), so row counts and the highest event id
+    change on every write that can move a count. The file and today's date are part of it too.
+    """
+    row = con.execute(
+        "select (select count(*) from wf_list), (select count(*) from wf_list_ward),"
+        " (select count(*) from wf_list_member), (select count(*) from wf_event), (select max(event_id) from wf_event)"
+    ).fetchone()
+    return (str(casework_path()), date.today().isoformat(), *[int(v or 0) for v in row])
+
+
+def funnel_view(fy: int, ward_code: str, principal: Principal, path: str = "ward",
+                method: str | None = None) -> FunnelView:
+    """The funnel page's aggregates in one call: scope checked here, counts cached across users.
+
+    The views are recomputed over all casework on every read (several hundred ms each at city
+    scale), so the aggregates of one (fy, ward, path) are cached, keyed by
+    :func:`casework_fingerprint` — never anything about a child. The scope check runs on every
+    call, before the cache.
+    """
+    _check_ward(principal, ward_code)
+    with casework() as con:
+        fingerprint = casework_fingerprint(con)
+    return _funnel_view_cached(fingerprint, fy, ward_code, path, method)
+
+
+@aggregate_cache
+def _funnel_view_cached(fingerprint: tuple, fy: int, ward_code: str, path: str, method: str | None) -> FunnelView:
+    with casework() as con:
+        counts = _of_method(funnel.funnel_counts(con, fy=None, path=path, ward_code=ward_code), method)
+        conv = funnel.funnel_conversion(con, fy=fy, ward_code=ward_code)
+        excl = funnel.funnel_exclusions(con, fy=fy, ward_code=ward_code)
+        durations = funnel.stage_durations(con, fy=fy, ward_code=ward_code)
+    return FunnelView(
+        bars=_bars_from_counts(counts[counts["fy"] == fy]),
+        conversion=_conversion(conv, path, method),
+        exclusions=_exclusions(excl, path, method),
+        durations=_of_method(durations[durations["path"] == path], method)[
+            ["label_ja", "n", "median_days", "p90_days", "max_days"]
+        ],
+        years=_years_from_counts(counts),
+    )
+
+
+_BAR_COLUMNS = ["stage", "sort_no", "kind", "parent_stage", "label_ja", "report_ref", "n"]
+
+
+def _bars_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """funnel_bars from funnel_counts rows of one year, path and ward (methods summed)."""
+    if counts.empty:
+        return pd.DataFrame(columns=_BAR_COLUMNS)
+    out = counts.groupby("stage", as_index=False).agg(
+        sort_no=("sort_no", "min"), kind=("kind", "min"), parent_stage=("parent_stage", "min"),
+        label_ja=("label_ja", "min"), report_ref=("report_ref", "min"), n=("n", "sum"),
+    )  # fmt: skip
+    out["n"] = out["n"].astype("int64")
+    return out.sort_values("sort_no").reset_index(drop=True)[_BAR_COLUMNS]
+
+
+def _years_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """The year comparison (funnel.funnel_years) from funnel_counts rows of one path and ward."""
+    main = counts[counts["kind"] == "main"]
+    if main.empty:
+        return pd.DataFrame()
+    frame = main.groupby(["fy", "sort_no", "stage", "label_ja"], as_index=False)["n"].sum()
+    frame["fy"] = frame["fy"].astype(int)
+    return frame.pivot_table(index=["sort_no", "stage", "label_ja"], columns="fy", values="n").reset_index()
+
+
+def _conversion(frame: pd.DataFrame, path: str, method: str | None = None) -> pd.DataFrame:
+    frame = _of_method(frame[frame["path"] == path], method)
+    out = frame.groupby(["sort_no", "from_stage", "to_stage", "to_label_ja"], as_index=False)[["from_n", "to_n"]].sum()
+    out["rate"] = (out["to_n"] / out["from_n"].where(out["from_n"] > 0)).round(4)
+    return out
+
+
+def _exclusions(frame: pd.DataFrame, path: str, method: str | None = None) -> pd.DataFrame:
+    frame = _of_method(frame[frame["path"] == path], method)
+    cols = ["stage", "stage_label_ja", "department_label_ja", "reason_label_ja"]
+    return frame.fillna({"department_label_ja": "", "reason_label_ja": "理由なし"}).groupby(
+        cols, as_index=False, sort=False
+    )["n"].sum()
+
+
 def funnel_bars(fy: int, ward_code: str, principal: Principal, path: str = "ward",
                 method: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Bars and branches of one year (methods summed unless one is given): stage, kind, parent_stage,
@@ -187,11 +289,7 @@ def funnel_conversion(fy: int, ward_code: str, principal: Principal, path: str =
     """Conversion between consecutive main bars: from_stage, to_stage, to_label_ja, from_n, to_n, rate."""
     _check_ward(principal, ward_code)
     with casework() as con:
-        frame = funnel.funnel_conversion(con, fy=fy, ward_code=ward_code)
-    frame = _of_method(frame[frame["path"] == path], method)
-    out = frame.groupby(["sort_no", "from_stage", "to_stage", "to_label_ja"], as_index=False)[["from_n", "to_n"]].sum()
-    out["rate"] = (out["to_n"] / out["from_n"].where(out["from_n"] > 0)).round(4)
-    return out
+        return _conversion(funnel.funnel_conversion(con, fy=fy, ward_code=ward_code), path, method)
 
 
 def _of_method(frame: pd.DataFrame, method: str | None) -> pd.DataFrame:
@@ -202,12 +300,7 @@ def funnel_exclusions(fy: int, ward_code: str, principal: Principal, path: str =
                       method: str | None = None) -> pd.DataFrame:  # fmt: skip
     _check_ward(principal, ward_code)
     with casework() as con:
-        frame = funnel.funnel_exclusions(con, fy=fy, ward_code=ward_code)
-    frame = _of_method(frame[frame["path"] == path], method)
-    cols = ["stage", "stage_label_ja", "department_label_ja", "reason_label_ja"]
-    return frame.fillna({"department_label_ja": "", "reason_label_ja": "理由なし"}).groupby(
-        cols, as_index=False, sort=False
-    )["n"].sum()
+        return _exclusions(funnel.funnel_exclusions(con, fy=fy, ward_code=ward_code), path, method)
 
 
 def stage_durations(fy: int, ward_code: str, principal: Principal, path: str = "ward",

@@ -109,3 +109,21 @@ st.dataframe(
         "calibration_gap": st.column_config.NumberColumn(t("mc.col.calibration_gap"), format="%.3f"),
     },
 )
+
+# Synthetic builds only: the generator's truth gives a Bayes-optimal reference. Last on the page,
+# because the first computation per build and model takes tens of seconds (then it is cached).
+st.subheader(t("mc.bayes"))
+st.caption(t("mc.bayes.caption"))
+if q.truth_dir() is None:
+    st.info(t("mc.bayes.none", path=q.expected_truth_dir()), icon=":material/info:")
+else:
+    with st.spinner(t("mc.bayes.compute")):
+        ref = q.bayes_reference(build.build_id, model.model_version)
+    if ref is not None:
+        with st.container(horizontal=True, key="mc_bayes"):
+            st.metric(t("mc.metric.auc"), f"{m['auc']:.3f}", border=True)
+            st.metric(t("mc.bayes.model"), f"{ref['model_expected_auc']:.3f}", border=True)
+            st.metric(t("mc.bayes.optimal"), f"{ref['bayes_optimal_auc']:.3f}", border=True)
+            st.metric(t("mc.bayes.share"), f"{ref['model_auc_share_of_bayes']:.1%}", border=True)
+            st.metric(t("mc.bayes.oracle"), f"{ref['latent_oracle_auc']:.3f}", border=True)
+        st.caption(t("mc.bayes.explain", n=f"{ref['reference_children']:,}", pos=ref["reference_expected_positives"]))

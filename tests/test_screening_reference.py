@@ -105,3 +105,38 @@ def test_truth_folder_is_found_only_beside_synthetic_extracts(tmp_path):
     out = attach_truth(frame, truth)
     assert list(out["resident_id"]) == ["000001"]  # a child without truth is left out, not guessed
     assert out.loc[0, "truth_p"] == pytest.approx(0.1) and out.attrs["as_of"] == "2025-09-01"
+
+
+def test_compare_methods_reports_expected_precision_from_the_label_probability():
+    from kodomo_dash.screening.base import Method, ParamSpec, ScoreResult, order_ranks
+    from kodomo_dash.screening.evaluation import compare_methods
+
+    class ByColumn(Method):
+        name = "by_column"
+        label_ja = "列の値の順"
+
+        def param_specs(self) -> list[ParamSpec]:
+            return []
+
+        def _score(self, frame: pd.DataFrame, params: dict) -> ScoreResult:
+            out = pd.DataFrame({"resident_id": frame["resident_id"], "score": frame["seen"]})
+            out["rank"] = order_ranks(out, ["score"], [False])
+            out["reasons"] = [[] for _ in range(len(out))]
+            out["in_list"] = out["rank"] <= 10
+            return ScoreResult(method=self.name, label_ja=self.label_ja, frame=out, params=params, version="1")
+
+    f = city_like(500).assign(label_p=lambda d: label_probability(d))
+    table = compare_methods(f, {"by_column": (ByColumn(), None)}, list_size=20, label_p="label_p")
+    top = f.sort_values("seen", ascending=False).head(20)
+    assert table.loc[0, "expected_precision"] == pytest.approx(top["label_p"].mean())
+    assert "expected_precision" not in compare_methods(f, {"by_column": (ByColumn(), None)}, list_size=20).columns
+
+
+def test_bench_on_the_screening_frame_compares_like_with_like():
+    """screening.synthetic draws the label from truth_p itself: the reference is truth_p on the held-out rows."""
+    from kodomo_dash.screening.bench import bench_screening
+
+    out = bench_screening(n=6000, seed=2, list_size=50)
+    assert out["bayes_optimal_auc"] > out["model_expected_auc"] > 0.6
+    assert out["model_auc_share_of_bayes"] == pytest.approx(out["model_expected_auc"] / out["bayes_optimal_auc"])
+    assert {f"precision_at_list_{m}" for m in ("similarity", "rule_points", "item_counts", "edu_welfare")} <= set(out)

@@ -144,15 +144,21 @@ def compare_methods(
     list_size: int | None = None,
     label: str = "past_support_case",
     truth: str | None = "true_need",
+    label_p: str | None = None,
 ) -> pd.DataFrame:
     """One row per method on the same cohort: its list size, precision, recall of true need.
 
     list_size None: each method's own list rule (Beppu's 30, Izumi's 206, ...). Given: every
     method's top `list_size` by its own rank, which is the fair comparison at equal effort.
+    `label_p` (synthetic data only): a column with each child's true probability of the label;
+    then `expected_precision` is its mean over the list — the precision expected over label
+    draws. It cannot be earned by reading the drawn label (相談歴 holds it for every past case),
+    and it does not move by ±0.02 with one draw of a few hits in 200.
     """
     require_columns(frame, ["resident_id", label], "手法の比較")
     y = frame.set_index("resident_id")[label]
     need = frame.set_index("resident_id")[truth] if truth and truth in frame.columns else None
+    lp = frame.set_index("resident_id")[label_p] if label_p and label_p in frame.columns else None
     rows = []
     for key, (method, params) in methods.items():
         result: ScoreResult = method.score(frame, params)
@@ -173,6 +179,8 @@ def compare_methods(
             row["auc"] = auc(y.to_numpy(), -ranked.to_numpy(dtype=float))
         except ScreeningError:
             row["auc"] = float("nan")
+        if lp is not None:
+            row["expected_precision"] = float(lp.reindex(ids).mean()) if len(ids) else float("nan")
         if need is not None:
             found = need.reindex(ids).fillna(0)
             row["true_need_in_list"] = int(found.sum())

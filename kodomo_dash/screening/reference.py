@@ -40,7 +40,7 @@ measure it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -126,6 +126,8 @@ class ReferenceFigures:
     latent_oracle_auc: float
     children: int
     expected_positives: float
+    # The reference score of each child of `rows` (for precision at a list size); not a figure.
+    reference_score: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)
 
     @property
     def share(self) -> float:
@@ -161,4 +163,5 @@ def reference_figures(frame: pd.DataFrame, model_score: np.ndarray, rows: np.nda
         latent_oracle_auc=expected_auc(p_label, p_label),
         children=int(len(rows)),
         expected_positives=float(p_label.sum()),
+        reference_score=observable,
     )

@@ -3,7 +3,8 @@
 All functions take plain arrays or frames so the model card page, `kodomo bench` and the
 tests compute the same figures. Anchors the issue cites for context: AUC 0.76 (New
 Zealand), 0.83 (Los Angeles 2023), above 0.87 (Denmark 2024). On synthetic data the
-generator's `truth_p` gives the Bayes-optimal AUC, the ceiling any model could reach.
+generator's truth gives the Bayes-optimal AUC — computed for the label being compared and from
+what the model can observe (`screening.reference`), never from the latent need alone.
 """
 
 from __future__ import annotations

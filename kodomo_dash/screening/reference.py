@@ -15,8 +15,9 @@ synthetic generator can tell us that probability, and only approximately:
   P(label | features) = a * P(need | features) + b * (1 - ...), and
   P(need | features) = E[P(need | z) | features]. We estimate that conditional expectation
   by regressing the generator's `true_need_prob` on the model's own features with boosted
-  trees, cross-fitted (each child's estimate comes from trees that never saw it). The target
-  is a probability, not a rare 0/1 label, so this needs far fewer children than the model.
+  trees fitted on the children the model trained on and scoring its held-out children (no
+  child is scored by trees that saw it). The target is a probability, not a rare 0/1 label,
+  so this needs far fewer children than the model.
 
 Two figures, both over the *same* children (the model's held-out split) and the *same*
 label distribution P(label | z), and both as expected AUC over label draws (`expected_auc`),
@@ -94,11 +95,15 @@ def label_probability(frame: pd.DataFrame, label: str = LABEL) -> np.ndarray:
 
 
 def observable_need_score(frame: pd.DataFrame, features: Sequence[str] = MODEL_FEATURES, folds: int = 3,
-                          seed: int = 0, max_iter: int = 200, max_leaf_nodes: int = 31) -> np.ndarray:
-    """Cross-fitted estimate of P(true need | features) for every child of the frame.
+                          seed: int = 0, max_iter: int = 200, max_leaf_nodes: int = 31,
+                          rows: np.ndarray | None = None) -> np.ndarray:
+    """Estimate of P(true need | features), each child's from trees that never saw that child.
 
     Squared-error boosting on the generator's `true_need_prob` estimates its conditional mean
     given the features, which is P(need | features). Missing values as in the model (-1).
+    `rows` given: one fit on every other child, scores for `rows` only (what the bench and the
+    model card need: the model's held-out children, fitted on the children the model trained
+    on). Otherwise cross-fitted over `folds`, scores for every child.
     """
     from sklearn.ensemble import HistGradientBoostingRegressor
     from sklearn.model_selection import KFold
@@ -107,14 +112,20 @@ def observable_need_score(frame: pd.DataFrame, features: Sequence[str] = MODEL_F
 
     x = to_matrix(frame, features)
     target = frame[NEED_P].to_numpy(dtype=float)
+    if rows is not None:
+        held_mask = np.zeros(len(frame), dtype=bool)
+        held_mask[np.asarray(rows)] = True
+        splits = [(np.flatnonzero(~held_mask), np.asarray(rows))]
+    else:
+        splits = list(KFold(folds, shuffle=True, random_state=seed).split(x))
     out = np.zeros(len(frame))
-    for fit, held in KFold(folds, shuffle=True, random_state=seed).split(x):
+    for fit, held in splits:
         reg = HistGradientBoostingRegressor(max_iter=max_iter, learning_rate=0.1, max_leaf_nodes=max_leaf_nodes,
                                             min_samples_leaf=50, early_stopping=False, random_state=seed)
         with openmp_threads():
             reg.fit(x[fit], target[fit])
             out[held] = reg.predict(x[held])
-    return out
+    return out[np.asarray(rows)] if rows is not None else out
 
 
 @dataclass(frozen=True)
@@ -147,16 +158,15 @@ class ReferenceFigures:
 
 
 def reference_figures(frame: pd.DataFrame, model_score: np.ndarray, rows: np.ndarray,
-                      features: Sequence[str] = MODEL_FEATURES, label: str = LABEL,
-                      folds: int = 3) -> ReferenceFigures:
+                      features: Sequence[str] = MODEL_FEATURES, label: str = LABEL) -> ReferenceFigures:
     """The model's score on `rows` of `frame` next to the two references on the same rows.
 
-    `frame` needs the truth columns (`attach_truth`); the observable reference is fitted on the
-    whole frame (cross-fitted) so it sees as many children as the model did.
+    `frame` needs the truth columns (`attach_truth`). The observable reference is fitted on the
+    other children of the frame — for the model's held-out rows, the children it trained on.
     """
     rows = np.asarray(rows)
     p_label = label_probability(frame, label)[rows]
-    observable = observable_need_score(frame, features, folds=folds)[rows]
+    observable = observable_need_score(frame, features, rows=rows)
     return ReferenceFigures(
         model_expected_auc=expected_auc(np.asarray(model_score, dtype=float), p_label),
         bayes_optimal_auc=expected_auc(observable, p_label),

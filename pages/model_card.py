@@ -74,7 +74,7 @@ with right:
 st.subheader(t("mc.compare"))
 cmp = card["comparison"]
 cols = ["label_ja", "list_size", "precision_at_list", "recall_of_label", "auc"]
-cols += [c for c in ("precision_of_true_need", "recall_of_true_need") if c in cmp.columns]
+cols += [c for c in ("expected_precision", "precision_of_true_need", "recall_of_true_need") if c in cmp.columns]
 st.dataframe(
     cmp[cols], hide_index=True, width="stretch", key="mc_compare",
     column_config={
@@ -83,6 +83,8 @@ st.dataframe(
         "precision_at_list": st.column_config.NumberColumn(t("mc.col.precision"), format="percent"),
         "recall_of_label": st.column_config.NumberColumn(t("mc.col.recall"), format="percent"),
         "auc": st.column_config.NumberColumn(t("mc.col.auc"), format="%.3f"),
+        "expected_precision": st.column_config.NumberColumn(t("mc.col.expected_precision"), format="percent",
+                                                            help=t("mc.col.expected_precision.help")),
         "precision_of_true_need": st.column_config.NumberColumn(t("mc.col.precision_need"), format="percent"),
         "recall_of_true_need": st.column_config.NumberColumn(t("mc.col.recall_need"), format="percent"),
     },

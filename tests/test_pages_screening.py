@@ -211,6 +211,8 @@ def test_model_card_for_an_evaluator(private_warehouse):
     assert {"ベイズ最適AUC（推定）", "モデルのAUC（期待値）", "潜在ニーズが見えた場合のAUC"} <= set(bayes)
     assert 0.5 < float(bayes["ベイズ最適AUC（推定）"]) <= float(bayes["潜在ニーズが見えた場合のAUC"]) <= 1.0
     assert any("合成データ" in c.value and "正解" in c.value for c in at.caption)
+    assert {"expected_precision", "precision_of_true_need"} <= set(compare.columns)
+    assert compare["expected_precision"].between(0, 1).all()
 
 
 def test_model_card_says_there_is_no_reference_without_synthetic_truth(private_warehouse, monkeypatch):
@@ -222,6 +224,7 @@ def test_model_card_says_there_is_no_reference_without_synthetic_truth(private_w
     monkeypatch.setattr(q, "truth_dir", lambda: None)  # as with a real city's extracts
     at = open_page("model_card", role="evaluator")
     assert "ベイズ最適AUC（推定）" not in {m.label for m in at.metric}
+    assert "expected_precision" not in at.dataframe[0].value.columns
     assert any("正解フォルダ" in i.value and "実データ" in i.value for i in at.info)
 
 

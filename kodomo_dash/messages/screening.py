@@ -122,6 +122,13 @@ MESSAGES = {
     "mc.col.auc": {"ja": "AUC", "en": "AUC"},
     "mc.col.precision_need": {"ja": "真のニーズの適合率", "en": "Precision (true need)"},
     "mc.col.recall_need": {"ja": "真のニーズの再現率", "en": "Recall (true need)"},
+    "mc.col.expected_precision": {"ja": "期待適合率（合成データのみ）", "en": "Expected precision (synthetic only)"},
+    "mc.col.expected_precision.help": {
+        "ja": "リストのこどもが支援ケースになる真の確率の平均。相談歴のようにラベルそのものを含む項目では上がらず、"
+              "1回の抽選のばらつきもありません。",
+        "en": "Mean true probability of the label over the list. Items that contain the label itself (consultation "
+              "history) cannot raise it, and it has no noise from one draw of the label.",
+    },
     "mc.fairness": {"ja": "公平性の確認", "en": "Fairness"},
     "mc.fairness.caption": {
         "ja": "属性ごとの選定率・真陽性率・偽陽性率・較正の差です。差は不公平の証明ではなく、確認のきっかけです。",

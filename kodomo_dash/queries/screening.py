@@ -386,7 +386,15 @@ def model_card(build_id: str, model_version: str, list_size: int = 20) -> dict[s
         "item_counts": (ItemCountMethod(as_of=d), None),
         "edu_welfare": (EduWelfareMethod(as_of=d), None),
     }
-    comparison = compare_methods(kept, methods, list_size=min(list_size, len(kept)))
+    truth_kwargs: dict[str, Any] = {}
+    path = truth_dir()
+    if path is not None:  # synthetic build: true need, and each list's expected precision (see reference.py)
+        from kodomo_dash.screening.reference import attach_truth, label_probability
+
+        kept = attach_truth(kept, path)
+        kept["label_p"] = label_probability(kept)
+        truth_kwargs = {"truth": "true_need", "label_p": "label_p"}
+    comparison = compare_methods(kept, methods, list_size=min(list_size, len(kept)), **truth_kwargs)
     scored = held.assign(score=prob)
     order = np.argsort(-prob, kind="mergesort")
     in_list = np.zeros(len(held), dtype=bool)

@@ -78,8 +78,8 @@ def bench_screening(frame: pd.DataFrame | None = None, n: int = 210_000, seed: i
     cohort, _ = apply_exclusions(holdout, ("already_in_support",))
     label_p = None
     if ref is not None:
-        cohort = cohort.assign(label_p=label_probability(frame)[model.holdout_rows][
-            holdout["resident_id"].isin(set(cohort["resident_id"])).to_numpy()])
+        by_id = pd.Series(label_probability(frame)[model.holdout_rows], index=holdout["resident_id"].to_numpy())
+        cohort = cohort.assign(label_p=by_id.reindex(cohort["resident_id"]).to_numpy())
         label_p = "label_p"
     methods = {
         "similarity": (sim, None),

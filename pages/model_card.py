@@ -74,7 +74,7 @@ with right:
 st.subheader(t("mc.compare"))
 cmp = card["comparison"]
 cols = ["label_ja", "list_size", "precision_at_list", "recall_of_label", "auc"]
-cols += [c for c in ("precision_of_true_need", "recall_of_true_need") if c in cmp.columns]
+cols += [c for c in ("expected_precision", "precision_of_true_need", "recall_of_true_need") if c in cmp.columns]
 st.dataframe(
     cmp[cols], hide_index=True, width="stretch", key="mc_compare",
     column_config={
@@ -83,6 +83,8 @@ st.dataframe(
         "precision_at_list": st.column_config.NumberColumn(t("mc.col.precision"), format="percent"),
         "recall_of_label": st.column_config.NumberColumn(t("mc.col.recall"), format="percent"),
         "auc": st.column_config.NumberColumn(t("mc.col.auc"), format="%.3f"),
+        "expected_precision": st.column_config.NumberColumn(t("mc.col.expected_precision"), format="percent",
+                                                            help=t("mc.col.expected_precision.help")),
         "precision_of_true_need": st.column_config.NumberColumn(t("mc.col.precision_need"), format="percent"),
         "recall_of_true_need": st.column_config.NumberColumn(t("mc.col.recall_need"), format="percent"),
     },
@@ -109,3 +111,21 @@ st.dataframe(
         "calibration_gap": st.column_config.NumberColumn(t("mc.col.calibration_gap"), format="%.3f"),
     },
 )
+
+# Synthetic builds only: the generator's truth gives a Bayes-optimal reference. Last on the page,
+# because the first computation per build and model takes tens of seconds (then it is cached).
+st.subheader(t("mc.bayes"))
+st.caption(t("mc.bayes.caption"))
+if q.truth_dir() is None:
+    st.info(t("mc.bayes.none", path=q.expected_truth_dir()), icon=":material/info:")
+else:
+    with st.spinner(t("mc.bayes.compute")):
+        ref = q.bayes_reference(build.build_id, model.model_version)
+    if ref is not None:
+        with st.container(horizontal=True, key="mc_bayes"):
+            st.metric(t("mc.metric.auc"), f"{m['auc']:.3f}", border=True)
+            st.metric(t("mc.bayes.model"), f"{ref['model_expected_auc']:.3f}", border=True)
+            st.metric(t("mc.bayes.optimal"), f"{ref['bayes_optimal_auc']:.3f}", border=True)
+            st.metric(t("mc.bayes.share"), f"{ref['model_auc_share_of_bayes']:.1%}", border=True)
+            st.metric(t("mc.bayes.oracle"), f"{ref['latent_oracle_auc']:.3f}", border=True)
+        st.caption(t("mc.bayes.explain", n=f"{ref['reference_children']:,}", pos=ref["reference_expected_positives"]))

@@ -89,6 +89,38 @@ def test_similarity_trains_a_model_once_and_saves_it(private_warehouse):
     assert seconds < 120
 
 
+FIRST_RENDER = """
+import sys, time
+from tests.test_pages_quality import signed_in
+at = signed_in("manager", "screening", timeout=300)
+started = time.perf_counter()
+at.run()
+assert not at.exception, [e.value for e in at.exception]
+print(time.perf_counter() - started, "sklearn" in sys.modules, "shap" in sys.modules, "joblib" in sys.modules)
+"""
+
+
+def test_first_render_of_the_screening_page_loads_no_model_library(private_warehouse):
+    """scikit-learn + SHAP cost seconds to import: only a similarity run (or the model card) may load them.
+
+    A fresh interpreter, as a server process meeting its first user: in this test process
+    other tests have long imported scikit-learn.
+    """
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "KODOMO_WAREHOUSE": str(private_warehouse), "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-c", FIRST_RENDER], cwd=root, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    seconds, *loaded = out.stdout.split()[-4:]
+    assert loaded == ["False", "False", "False"], "sklearn, shap, joblib imported on first render"
+    assert float(seconds) < 30  # the figure of record is kodomo bench's; this only catches a stall
+
+
 def test_a_yotaikyo_user_sees_runs_but_cannot_run(private_warehouse):
     at = open_page("screening", role="yotaikyo")
     assert not at.error
@@ -173,6 +205,27 @@ def test_model_card_for_an_evaluator(private_warehouse):
     assert len(compare) == 4
     assert at.dataframe[1].value["attribute_ja"].nunique() >= 3
     assert at.render_seconds < 60
+    # The fixture city is synthetic: its truth folder gives the Bayes-optimal reference, shown next
+    # to the model's AUC and labelled as existing on synthetic data only.
+    bayes = {m.label: m.value for m in at.metric}
+    assert {"ベイズ最適AUC（推定）", "モデルのAUC（期待値）", "潜在ニーズが見えた場合のAUC"} <= set(bayes)
+    assert 0.5 < float(bayes["ベイズ最適AUC（推定）"]) <= float(bayes["潜在ニーズが見えた場合のAUC"]) <= 1.0
+    assert any("合成データ" in c.value and "正解" in c.value for c in at.caption)
+    assert {"expected_precision", "precision_of_true_need"} <= set(compare.columns)
+    assert compare["expected_precision"].between(0, 1).all()
+
+
+def test_model_card_says_there_is_no_reference_without_synthetic_truth(private_warehouse, monkeypatch):
+    from kodomo_dash.queries import screening as q
+    from kodomo_dash.queries.home import current_build
+    from tests.signin import principal_for
+
+    q.model_for_build(principal_for("manager"), current_build().build_id)
+    monkeypatch.setattr(q, "truth_dir", lambda: None)  # as with a real city's extracts
+    at = open_page("model_card", role="evaluator")
+    assert "ベイズ最適AUC（推定）" not in {m.label for m in at.metric}
+    assert "expected_precision" not in at.dataframe[0].value.columns
+    assert any("正解フォルダ" in i.value and "実データ" in i.value for i in at.info)
 
 
 def test_model_card_is_refused_to_school(private_warehouse):

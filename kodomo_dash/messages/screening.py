@@ -122,6 +122,13 @@ MESSAGES = {
     "mc.col.auc": {"ja": "AUC", "en": "AUC"},
     "mc.col.precision_need": {"ja": "真のニーズの適合率", "en": "Precision (true need)"},
     "mc.col.recall_need": {"ja": "真のニーズの再現率", "en": "Recall (true need)"},
+    "mc.col.expected_precision": {"ja": "期待適合率（合成データのみ）", "en": "Expected precision (synthetic only)"},
+    "mc.col.expected_precision.help": {
+        "ja": "リストのこどもが支援ケースになる真の確率の平均。相談歴のようにラベルそのものを含む項目では上がらず、"
+              "1回の抽選のばらつきもありません。",
+        "en": "Mean true probability of the label over the list. Items that contain the label itself (consultation "
+              "history) cannot raise it, and it has no noise from one draw of the label.",
+    },
     "mc.fairness": {"ja": "公平性の確認", "en": "Fairness"},
     "mc.fairness.caption": {
         "ja": "属性ごとの選定率・真陽性率・偽陽性率・較正の差です。差は不公平の証明ではなく、確認のきっかけです。",
@@ -135,4 +142,33 @@ MESSAGES = {
     "mc.col.tpr": {"ja": "真陽性率", "en": "TPR"},
     "mc.col.fpr": {"ja": "偽陽性率", "en": "FPR"},
     "mc.col.calibration_gap": {"ja": "較正の差", "en": "Calibration gap"},
+    # ---------- Bayes-optimal reference (synthetic data only)
+    "mc.bayes": {"ja": "理論上の上限との比較（合成データのみ）", "en": "Against the Bayes-optimal reference (synthetic data only)"},
+    "mc.bayes.caption": {
+        "ja": "この基準は合成データの生成器が持つ正解（潜在的なニーズ）からだけ計算できます。実データには正解がないため、"
+              "実際の市のデータではこの欄は表示されません。同じ評価用のこどもについて、ラベル（過去の支援ケース）が"
+              "正解の確率どおりに生じたときの期待AUCで比べています。",
+        "en": "This reference exists only on synthetic data: it needs the generator's truth (the latent need). Real "
+              "data has no truth, so a city's own build never shows it. All figures are expected AUCs on the same "
+              "held-out children, with the label (past support case) drawn from its true probability.",
+    },
+    "mc.bayes.none": {
+        "ja": "このビルドには合成データの正解フォルダ（{path}）がないため、理論上の上限は計算できません。"
+              "実データでは正解が存在しないため、これは正常です。",
+        "en": "This build has no synthetic truth folder ({path}), so there is no Bayes-optimal reference. With real "
+              "data there is no truth: this is expected.",
+    },
+    "mc.bayes.model": {"ja": "モデルのAUC（期待値）", "en": "Model AUC (expected)"},
+    "mc.bayes.optimal": {"ja": "ベイズ最適AUC（推定）", "en": "Bayes-optimal AUC (estimated)"},
+    "mc.bayes.share": {"ja": "ベイズ最適に対する割合", "en": "Share of Bayes-optimal"},
+    "mc.bayes.oracle": {"ja": "潜在ニーズが見えた場合のAUC", "en": "AUC if the latent need were observed"},
+    "mc.bayes.explain": {
+        "ja": "ベイズ最適AUCは、モデルと同じ特徴量から正解の確率を推定して順位を付けた場合のAUCです（推定のため"
+              "真の上限をわずかに下回りうる）。潜在ニーズが見えた場合のAUCは、どの特徴量のモデルも届かない上限です。"
+              "評価用のこども {n}人（期待される支援ケース {pos:.0f}人）。",
+        "en": "The Bayes-optimal AUC ranks children by the truth's probability estimated from the model's own "
+              "features (an estimate, so it may fall slightly short of the true optimum). The latent-need AUC is a "
+              "ceiling no model of these features can reach. {n} held-out children ({pos:.0f} expected cases).",
+    },
+    "mc.bayes.compute": {"ja": "理論上の上限を計算する（数十秒）", "en": "Compute the reference (tens of seconds)"},
 }

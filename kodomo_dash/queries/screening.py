@@ -170,9 +170,9 @@ def make_method(principal: Principal, build_id: str, name: str,
 def param_specs(name: str):
     """What the page draws for a method (no model or rule set needed for this)."""
     if name == "similarity":
-        from kodomo_dash.screening.similarity import SimilarityMethod
+        from kodomo_dash.screening.similarity_params import score_param_specs
 
-        return SimilarityMethod.__new__(SimilarityMethod).param_specs()
+        return score_param_specs()
     return build_method(name).param_specs()
 
 
@@ -320,6 +320,32 @@ def existing_model() -> Any | None:
         return None
 
 
+_EVERYONE = Principal(username="model_card", role="manager")  # aggregates over the whole city
+
+
+def _model_version(model_version: str) -> Any:
+    model = existing_model()
+    if model is None or model.model_version != model_version:
+        raise ScreeningError("類似度モデルが見つかりません。", code="model_missing")
+    return model
+
+
+def _holdout_mask(frame: pd.DataFrame, model: Any) -> Any:
+    """The model's own calibration split of `frame`, rebuilt exactly (same order, same seed)."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    from kodomo_dash.screening.features import LABEL
+
+    y = frame[LABEL].astype(int).to_numpy()
+    p = model.train_params
+    _, cal_rows = train_test_split(np.arange(len(y)), test_size=p.get("calibration_fraction", 0.2), stratify=y,
+                                   random_state=p.get("random_state", 0))
+    mask = np.zeros(len(y), dtype=bool)
+    mask[cal_rows] = True
+    return mask
+
+
 @aggregate_cache
 def model_card(build_id: str, model_version: str, list_size: int = 20) -> dict[str, Any]:
     """Everything the model card shows, as aggregates: no row is about one child.
@@ -329,7 +355,6 @@ def model_card(build_id: str, model_version: str, list_size: int = 20) -> dict[s
     fairness_gaps (DataFrames), warnings (list of str), holdout (int).
     """
     import numpy as np
-    from sklearn.model_selection import train_test_split
 
     from kodomo_dash.screening.cohorts import apply_exclusions
     from kodomo_dash.screening.counts import ItemCountMethod
@@ -343,16 +368,9 @@ def model_card(build_id: str, model_version: str, list_size: int = 20) -> dict[s
     from kodomo_dash.screening.points import RulePointsMethod
     from kodomo_dash.screening.similarity import LABEL, SimilarityMethod
 
-    model = existing_model()
-    if model is None or model.model_version != model_version:
-        raise ScreeningError("類似度モデルが見つかりません。", code="model_missing")
-    everyone = Principal(username="model_card", role="manager")  # aggregates over the whole city
-    frame = cohort_frame(everyone, build_id, "all_children")
-    y = frame[LABEL].astype(int).to_numpy()
-    p = model.train_params
-    _, cal_rows = train_test_split(np.arange(len(y)), test_size=p.get("calibration_fraction", 0.2), stratify=y,
-                                   random_state=p.get("random_state", 0))
-    held = frame.iloc[np.sort(cal_rows)].reset_index(drop=True)
+    model = _model_version(model_version)
+    frame = cohort_frame(_EVERYONE, build_id, "all_children")
+    held = frame[_holdout_mask(frame, model)].reset_index(drop=True)
     held.attrs.update(frame.attrs)
     prob = model.probability(held)
     y_held = held[LABEL].astype(int).to_numpy()
@@ -368,7 +386,15 @@ def model_card(build_id: str, model_version: str, list_size: int = 20) -> dict[s
         "item_counts": (ItemCountMethod(as_of=d), None),
         "edu_welfare": (EduWelfareMethod(as_of=d), None),
     }
-    comparison = compare_methods(kept, methods, list_size=min(list_size, len(kept)))
+    truth_kwargs: dict[str, Any] = {}
+    path = truth_dir()
+    if path is not None:  # synthetic build: true need, and each list's expected precision (see reference.py)
+        from kodomo_dash.screening.reference import attach_truth, label_probability
+
+        kept = attach_truth(kept, path)
+        kept["label_p"] = label_probability(kept)
+        truth_kwargs = {"truth": "true_need", "label_p": "label_p"}
+    comparison = compare_methods(kept, methods, list_size=min(list_size, len(kept)), **truth_kwargs)
     scored = held.assign(score=prob)
     order = np.argsort(-prob, kind="mergesort")
     in_list = np.zeros(len(held), dtype=bool)
@@ -386,3 +412,45 @@ def model_card(build_id: str, model_version: str, list_size: int = 20) -> dict[s
         "warnings": list(report.warnings),
         "holdout": int(len(held)),
     }
+
+
+# ---------------------------------------------------------------- Bayes-optimal reference (synthetic only)
+
+
+def truth_dir() -> Path | None:
+    """The synthetic generator's truth folder beside this build's extracts, or None (real data)."""
+    from kodomo_dash.screening.reference import truth_dir_for
+
+    row = fetch_one("select source_dir from meta.build_info")
+    return truth_dir_for(row[0] if row else None)
+
+
+def expected_truth_dir() -> str:
+    """Where the truth folder would be (for the page's 'not available' note)."""
+    row = fetch_one("select source_dir from meta.build_info")
+    return (str(row[0]).rstrip("/") + "_truth") if row and row[0] else "—"
+
+
+@aggregate_cache
+def bayes_reference(build_id: str, model_version: str) -> dict[str, Any] | None:
+    """The model's expected AUC next to the Bayes-optimal reference, on its held-out children.
+
+    Only on a synthetic build (None without a truth folder). Aggregates only: three AUCs, a count
+    and an expected count. Cached per build and model: the cross-fitted reference takes tens of
+    seconds at city scale. See `kodomo_dash.screening.reference` for what the figures mean.
+    """
+    import numpy as np
+
+    from kodomo_dash.screening.reference import attach_truth, reference_figures
+
+    path = truth_dir()
+    if path is None:
+        return None
+    model = _model_version(model_version)
+    frame = cohort_frame(_EVERYONE, build_id, "all_children")
+    held_ids = set(frame.loc[_holdout_mask(frame, model), "resident_id"])
+    with_truth = attach_truth(frame, path)
+    rows = np.flatnonzero(with_truth["resident_id"].isin(held_ids).to_numpy())
+    raw = model.raw_score(with_truth.iloc[rows])
+    figures = reference_figures(with_truth, raw, rows, features=model.features)
+    return {**figures.as_dict(), "children_without_truth": int(len(frame) - len(with_truth))}

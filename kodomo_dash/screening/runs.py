@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
@@ -29,7 +29,9 @@ from kodomo_dash.screening.base import Method, ScoreResult, check_number
 from kodomo_dash.screening.cohorts import COHORTS, DEFAULT_EXCLUSIONS, apply_exclusions, as_date
 from kodomo_dash.screening.errors import ScreeningError
 from kodomo_dash.screening.rules import RuleSet
-from kodomo_dash.screening.similarity import SimilarityModel
+
+if TYPE_CHECKING:  # similarity imports scikit-learn (seconds): the screening page must not pay for it on load
+    from kodomo_dash.screening.similarity import SimilarityModel
 
 DECIDER_ROLES = ("manager", "admin")
 CHANGE_JA = {"entered": "新たにリストに入る", "left": "リストから外れる", "stayed": "引き続きリストに残る"}

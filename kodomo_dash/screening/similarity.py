@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -56,23 +57,24 @@ from kodomo_dash.screening.features import (
     label_ja,
     require_columns,
 )
+from kodomo_dash.screening.similarity_params import TRAIN_PARAMS, score_param_specs
 
 FORMAT_VERSION = 1
 MISSING = -1.0
+# scikit-learn's histogram boosting runs OpenMP threads that spin while waiting for each other.
+# On a machine shared with other work (2 cores, load 10) one fit took 33 s with the default
+# threads and 0.6 s with one; the product and the benchmark both run on shared machines.
+OPENMP_THREADS = 1
 
-TRAIN_PARAMS: list[ParamSpec] = [
-    ParamSpec("max_iter", "木の本数", "int", 100, min=10, max=2000),
-    ParamSpec("learning_rate", "学習率", "float", 0.15, min=0.001, max=1.0),
-    ParamSpec("max_leaf_nodes", "1本の木の葉の数", "int", 8, min=2, max=64),
-    ParamSpec("max_depth", "木の深さ", "int", 3, min=1, max=16),
-    ParamSpec("min_samples_leaf", "葉の最小人数", "int", 40, min=1, max=100000),
-    ParamSpec("l2_regularization", "L2正則化", "float", 1.0, min=0.0, max=1000.0),
-    ParamSpec("calibration_fraction", "較正・評価用に取り分ける割合", "float", 0.2, min=0.05, max=0.5),
-    ParamSpec("calibration", "較正の方法", "choice", "sigmoid", choices=("sigmoid", "isotonic")),
-    ParamSpec("min_positives", "学習に必要な過去の支援ケースの最少人数", "int", 20, min=2, max=100000),
-    ParamSpec("importance_sample", "全体の要因集計に使う人数", "int", 5000, min=100, max=1000000),
-    ParamSpec("random_state", "乱数の種", "int", 0, min=0, max=2**31 - 1),
-]
+
+@contextmanager
+def openmp_threads(limit: int = OPENMP_THREADS) -> Iterator[None]:
+    """Run the trees' fit/predict with `limit` OpenMP threads (see OPENMP_THREADS)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=limit, user_api="openmp"):
+        yield
+
 
 
 def to_matrix(frame: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
@@ -171,8 +173,9 @@ class SimilarityModel:
             early_stopping=False,
             random_state=p["random_state"],
         )
-        est.fit(x_fit, y_fit)
-        raw_cal = est.decision_function(x_cal)
+        with openmp_threads():
+            est.fit(x_fit, y_fit)
+            raw_cal = est.decision_function(x_cal)
         if p["calibration"] == "isotonic":
             calibrator: Any = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(raw_cal, y_cal)
         else:
@@ -211,7 +214,9 @@ class SimilarityModel:
 
     def raw_score(self, frame: pd.DataFrame) -> np.ndarray:
         """Log-odds output of the trees (what SHAP values add up to)."""
-        return self.estimator.decision_function(to_matrix(frame, self.features))
+        x = to_matrix(frame, self.features)
+        with openmp_threads():
+            return self.estimator.decision_function(x)
 
     def probability(self, frame: pd.DataFrame) -> np.ndarray:
         return self.calibrate(self.raw_score(frame))
@@ -430,16 +435,12 @@ class SimilarityMethod(Method):
         return self.model.model_version
 
     def param_specs(self) -> list[ParamSpec]:
-        return [
-            ParamSpec("top_n", "リストに載せる人数（類似度の上位）", "int", 200, min=1, max=1000000),
-            ParamSpec("n_reasons", "1人あたりに示す要因の数", "int", 3, min=1, max=10),
-            ParamSpec("explain_top", "要因を計算する人数（上位から、0は全員）", "int", 10000, min=0, max=10000000),
-            ParamSpec("min_contribution", "要因として示す最小の寄与（対数オッズ）", "float", 0.0, min=0.0, max=10.0),
-        ]
+        return score_param_specs()
 
     def _score(self, frame: pd.DataFrame, params: dict[str, Any]) -> ScoreResult:
         x = to_matrix(frame, self.model.features)
-        raw = self.model.estimator.decision_function(x)
+        with openmp_threads():
+            raw = self.model.estimator.decision_function(x)
         out = pd.DataFrame({"resident_id": frame["resident_id"].to_numpy(), "raw_score": raw,
                             "score": self.model.calibrate(raw)})
         out["rank"] = order_ranks(out, ["raw_score"], [False])

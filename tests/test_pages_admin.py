@@ -142,3 +142,104 @@ def test_audit_log_is_admin_only(private_casework, role):
     assert not at.dataframe
     denied = _rows("select page from audit_log where action = 'access_denied' and username = ?", [role])
     assert ("audit_log",) in denied
+
+
+# --------------------------------------------------------------------------- privacy checklist
+
+
+def _fill_item(at, fy: int, n: int, person: str, evidence: str, done=None):
+    import datetime as dt
+
+    prefix = f"pc_{fy}_{n}"
+    at.date_input(key=f"{prefix}_done").set_value(done or dt.date.today())
+    at.text_input(key=f"{prefix}_person").set_value(person)
+    at.text_area(key=f"{prefix}_evidence").set_value(evidence)
+    at.button(key=f"FormSubmitter:pc_form_{fy}_{n}-保存").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_privacy_checklist_has_the_eight_fukuoka_items(private_casework):
+    from kodomo_dash.casework.privacy import fiscal_year
+
+    at = app_as("admin", page="privacy_checklist").run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = " ".join(m.value for m in at.markdown)
+    for needle in ("ガイドラインや通知等", "事業目的は適切・明確か", "利用目的を特定", "法的根拠",
+                   "必要最低限", "管理体制", "差別や偏見につながらない", "安全管理措置"):
+        assert needle in text
+    assert sum(1 for m in at.markdown if m.value.startswith("**項目")) == 8
+    assert at.selectbox(key="pc_fy").value == fiscal_year()
+
+
+def test_privacy_checklist_save_is_kept_audited_and_shown_as_text(private_casework):
+    from kodomo_dash.casework.privacy import fiscal_year
+
+    fy = fiscal_year()
+    at = app_as("manager", page="privacy_checklist").run()
+    _fill_item(at, fy, 7, "<b>山田</b>", "<script>alert(1)</script> 研修記録 R7-3")
+    assert any("保存しました" in s.value for s in at.success)
+    stored = _rows("select fy, item_no, person, evidence, saved_by from privacy_check_current")
+    assert stored == [(fy, 7, "<b>山田</b>", "<script>alert(1)</script> 研修記録 R7-3", "manager")]
+    assert at.text_area(key=f"pc_{fy}_7_evidence").value.startswith("<script>")
+    assert not any("<script>" in m.value or "<b>" in m.value for m in at.markdown)
+    assert any("<b>山田</b>" in t.value for t in at.text)
+    saves = _rows("select target, detail from audit_log where action = 'form_save' and username = 'manager'")
+    assert saves == [(f"privacy_check:{fy}:7", '{"fy":' + str(fy) + ',"item":7}')]
+    assert "1 / 8" in at.get("progress")[0].proto.text
+
+
+@pytest.mark.parametrize("field,length,message", [
+    ("person", 51, "担当者が長すぎます"),
+    ("evidence", 2001, "根拠資料・確認内容が長すぎます"),
+])
+def test_privacy_checklist_over_long_input_gets_a_japanese_message(private_casework, field, length, message):
+    from kodomo_dash.casework.privacy import fiscal_year
+
+    fy = fiscal_year()
+    at = app_as("admin", page="privacy_checklist").run()
+    person, evidence = ("あ" * length, "ok") if field == "person" else ("担当", "い" * length)
+    _fill_item(at, fy, 1, person, evidence)
+    assert any(message in e for e in _errors(at))
+    assert _rows("select count(*) from privacy_check_entry") == [(0,)]
+
+
+def test_privacy_checklist_missing_person_is_refused(private_casework):
+    from kodomo_dash.casework.privacy import fiscal_year
+
+    at = app_as("admin", page="privacy_checklist").run()
+    _fill_item(at, fiscal_year(), 2, "   ", "evidence")
+    assert any("実施日と担当者を入力してください" in e for e in _errors(at))
+
+
+def test_privacy_checklist_earlier_years_are_read_only(private_casework):
+    import datetime as dt
+
+    from kodomo_dash.casework.privacy import fiscal_year
+
+    past = fiscal_year() - 1
+    with casework_connection() as con:
+        con.execute("insert into privacy_check_entry values (1, ?, 3, ?, '佐藤', '要綱第5条で明文化', 'admin', ?)",
+                    [past, dt.date(past, 6, 1), dt.datetime(past, 6, 1, 10)])
+    at = app_as("admin", page="privacy_checklist").run()
+    from kodomo_dash.casework.privacy import fy_label
+
+    assert fy_label(past) in at.selectbox(key="pc_fy").options
+    at.selectbox(key="pc_fy").set_value(past).run()
+    assert not at.exception
+    assert any("閲覧のみ" in i.value for i in at.info)
+    assert not at.text_area and not at.text_input
+    assert any("要綱第5条で明文化" in t.value for t in at.text)
+    assert any("未記録" in t.value for t in at.text)
+    from kodomo_dash.queries import privacy as q
+    from tests.signin import principal_for
+
+    with pytest.raises(q.ChecklistError, match="過去の年度"):
+        q.save_answer(principal_for("admin"), past, 3, dt.date.today(), "x", "y")
+
+
+@pytest.mark.parametrize("role", ["yotaikyo", "ward_staff", "school", "ssw", "evaluator"])
+def test_privacy_checklist_refused_to_other_roles(private_casework, role):
+    at = app_as(role, page="privacy_checklist").run()
+    assert not at.exception
+    assert any("権限がありません" in e for e in _errors(at))

@@ -56,4 +56,16 @@ MESSAGES = {
     },
     "alog.export": {"ja": "CSVを作成", "en": "Make CSV"},
     "alog.download": {"ja": "CSVをダウンロード", "en": "Download CSV"},
+    # ---------- privacy checklist
+    "privacy.read_only": {
+        "ja": "過去の年度の点検結果です（閲覧のみ。記録は変更できません）。",
+        "en": "A past year's check: read only (the record cannot be changed).",
+    },
+    "privacy.no_right": {"ja": "閲覧のみの権限です。", "en": "You may view but not save."},
+    "privacy.not_recorded": {"ja": "未記録", "en": "Not recorded"},
+    "privacy.recorded": {
+        "ja": "実施日 {done_on}　担当者 {person}（{saved_by} が {saved_at} に保存）",
+        "en": "Checked {done_on} by {person} (saved by {saved_by} at {saved_at})",
+    },
+    "privacy.item": {"ja": "項目{n}", "en": "Item {n}"},
 }

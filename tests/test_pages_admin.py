@@ -243,3 +243,106 @@ def test_privacy_checklist_refused_to_other_roles(private_casework, role):
     at = app_as(role, page="privacy_checklist").run()
     assert not at.exception
     assert any("権限がありません" in e for e in _errors(at))
+
+
+# --------------------------------------------------------------------------- user administration
+
+
+@pytest.fixture()
+def private_users(private_casework, tmp_path, monkeypatch):
+    """A users file of this test's own (demo users, one per role): deactivate freely."""
+    from kodomo_dash.auth import users as users_mod
+
+    path = tmp_path / "users.yaml"
+    users_mod.create_demo_users(path, rounds=4)
+
+    def as_role(role: str, page: str | None = None):
+        at = app_as(role, page=page)
+        monkeypatch.setenv("KODOMO_USERS", str(path))  # app_as points at the shared file; use ours
+        return at
+
+    return as_role
+
+
+def _act(at, user: str, button: str):
+    at.selectbox(key="ua_user").set_value(user).run()
+    at.button(key=button).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_admin_users_lists_every_account_with_role_and_scope(private_users):
+    at = private_users("admin", "admin_users").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = _table(at, "username")
+    assert set(table["username"]) == {"admin", "manager", "yotaikyo", "ward_staff", "school", "ssw", "evaluator"}
+    ward = table.set_index("username").loc["ward_staff"]
+    assert ward["role"] == "区職員" and ward["ward_codes"] == "40131 東区"
+    assert "password_hash" not in table.columns and "totp_secret" not in table.columns
+
+
+def test_a_deactivated_users_next_rerun_is_refused(private_users):
+    ward = private_users("ward_staff").run()
+    assert [t.value for t in ward.title] == ["こどもデータ連携ダッシュボード"]
+    admin = private_users("admin", "admin_users").run()
+    _act(admin, "ward_staff", "ua_deactivate")
+    assert any("ward_staff の権限を取り消しました" in s.value for s in admin.success)
+    assert not _table(admin, "username").set_index("username").loc["ward_staff", "active"]
+    ward.run()
+    assert not ward.exception
+    assert not ward.title, "a revoked user must not see any page"
+    assert [t.label for t in ward.text_input][:1] == ["ユーザー名"]
+    changes = _rows("select target, detail from audit_log where action = 'setting_change' and username = 'admin'")
+    assert changes and changes[-1][0] == "ward_staff" and '"setting":"revoke"' in changes[-1][1]
+    # Reactivating lets the user sign in again, but the old session stays ended (epoch moved).
+    _act(admin, "ward_staff", "ua_reactivate")
+    assert any("再び有効" in s.value for s in admin.success)
+    assert _table(admin, "username").set_index("username").loc["ward_staff", "active"]
+
+
+def test_ending_sessions_signs_the_user_out_but_keeps_the_account(private_users):
+    manager = private_users("manager").run()
+    assert manager.title
+    admin = private_users("admin", "admin_users").run()
+    _act(admin, "manager", "ua_end_sessions")
+    manager.run()
+    assert not manager.title
+    row = _table(admin, "username").set_index("username").loc["manager"]
+    assert row["active"] and row["epoch"] == 1
+
+
+def test_unlock_a_locked_account(private_users):
+    from kodomo_dash.auth import lockout
+
+    with casework_connection() as con:
+        for _ in range(lockout.MAX_FAILURES):
+            lockout.record_failure(con, "school")
+    admin = private_users("admin", "admin_users").run()
+    assert _table(admin, "username").set_index("username").loc["school", "locked"]
+    _act(admin, "school", "ua_unlock")
+    assert any("school のロックを解除しました" in s.value for s in admin.success)
+    assert not _table(admin, "username").set_index("username").loc["school", "locked"]
+    with casework_connection() as con:
+        assert not lockout.status(con, "school").locked
+    assert ("school", '{"setting":"unlock"}') in _rows(
+        "select target, detail from audit_log where action = 'setting_change'")
+
+
+def test_an_admin_cannot_revoke_themselves(private_users):
+    from kodomo_dash.queries import users as q
+    from tests.signin import principal_for
+
+    admin = private_users("admin", "admin_users").run()
+    admin.selectbox(key="ua_user").set_value("admin").run()
+    assert admin.button(key="ua_deactivate").disabled
+    assert any("自分自身" in c.value for c in admin.caption)
+    with pytest.raises(q.UserActionRefused):
+        q.revoke_user(principal_for("admin"), "admin")
+
+
+@pytest.mark.parametrize("role", ["manager", "yotaikyo", "ward_staff", "school", "ssw", "evaluator"])
+def test_admin_users_refused_to_other_roles(private_users, role):
+    at = private_users(role, "admin_users").run()
+    assert not at.exception
+    assert any("権限がありません" in e for e in _errors(at))
+    assert not at.dataframe

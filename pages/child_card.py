@@ -7,6 +7,8 @@ audited as an export. All values are shown through plain-text elements (no HTML)
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 import kodomo_dash.auth.current
@@ -23,6 +25,11 @@ ui.require_entrypoint()
 p = kodomo_dash.auth.current.require("child_card")
 
 st.title(t("page.child_card"))
+# A link such as /child_card?rid=0000012345 opens that child's card. The id goes through the same
+# scoped, audited query as a pick from the search: out of scope is refused like a missing child.
+shared = st.query_params.get("rid")
+if shared:
+    st.session_state["child_card_rid"] = shared if re.fullmatch(r"[0-9A-Za-z_-]{1,32}", shared) else "-"
 rid = st.session_state.get("child_card_rid")
 if not rid:
     st.info(t("ccard.pick_first"))

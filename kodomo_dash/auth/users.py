@@ -280,6 +280,31 @@ def revoke(
     return epoch
 
 
+def reactivate(
+    con,
+    username: str,
+    actor: Principal | str,
+    *,
+    path: Path | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Undo a deactivation (audited). Old sessions stay ended: the epoch moved when it was revoked."""
+    users = dict(load_users(path))
+    if username not in users:
+        raise UserFileError(f"ユーザー {username} は存在しません。")
+    users[username] = replace(users[username], active=True)
+    save_users(users, path)
+    audit.record(
+        con,
+        actor,
+        "setting_change",
+        page="admin_users",
+        target=username,
+        detail={"setting": "reactivate"},
+        now=now,
+    )
+
+
 # --------------------------------------------------------------------------- demo
 
 

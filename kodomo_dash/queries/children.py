@@ -13,6 +13,7 @@ st.cache_* (it is personal data).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -434,7 +435,29 @@ def _household(cur, basic: dict, groups: frozenset[str], principal: Principal) -
         f" where m.address_code = ? and {scope_sql} order by m.age_years desc nulls last, m.resident_id"
     )
     df = cur.execute(sql, [address] + params).fetchdf()
-    return df.drop_duplicates(subset=["resident_id"])
+    df = df.drop_duplicates(subset=["resident_id"])
+    if not df.empty:
+        df["relationship"] = [relationship_label(c) for c in df["relationship"]]
+    return df
+
+
+def relationship_label(code) -> str | None:
+    """続柄 as staff read it (世帯主, 子, ...) from the resident-registry contract's codes.
+
+    An unknown code is shown as it came, marked, rather than hidden: the card shows source
+    values as they are (DESIGN.md decision 3).
+    """
+    if code is None or (isinstance(code, float) and pd.isna(code)):
+        return None
+    labels = _relationship_codes()
+    return labels.get(str(code), f"⚠{code}")
+
+
+@functools.cache
+def _relationship_codes() -> dict[str, str]:
+    from kodomo_dash import contracts
+
+    return dict(contracts.get("resident_registry").column("relationship").codes)
 
 
 def _quarantine(cur, rid: str, groups: frozenset[str], schema: _Schema) -> pd.DataFrame:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import pytest
 
 # Most tests inspect the files they make with a plain duckdb.connect, so the suite runs with
@@ -36,6 +38,31 @@ def _isolated_warehouse_env(tmp_path_factory: pytest.TempPathFactory) -> Iterato
     os.environ["KODOMO_WAREHOUSE"] = str(empty)
     yield empty
     _restore_env("KODOMO_WAREHOUSE", old)
+
+
+@contextmanager
+def simulated_casework(folder: Path, *scenario_seeds: tuple[str, int]) -> Iterator[Path]:
+    """A casework file in `folder` holding a simulated year per (scenario, seed), as the current warehouse.
+
+    For page and report tests that need a worked year but no analytical build; KODOMO_WAREHOUSE
+    points at the folder while the caller's fixture is alive.
+    """
+    from kodomo_dash.casework.migrate import migrate
+    from kodomo_dash.casework.simulate import simulate_scenario
+
+    con = duckdb.connect(str(folder / "casework.duckdb"))
+    try:
+        migrate(con)
+        for scenario, seed in scenario_seeds:
+            simulate_scenario(con, scenario, seed=seed)
+    finally:
+        con.close()
+    old = os.environ.get("KODOMO_WAREHOUSE")
+    os.environ["KODOMO_WAREHOUSE"] = str(folder)
+    try:
+        yield folder
+    finally:
+        _restore_env("KODOMO_WAREHOUSE", old)
 
 
 def _restore_env(name: str, value: str | None) -> None:

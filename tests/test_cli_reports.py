@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 
 import duckdb
 import pytest
 
 from kodomo_dash.cli import main
+from tests.conftest import simulated_casework
 from tests.published import FUKUOKA_FY2025_FUNNEL as PUBLISHED
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    from kodomo_dash.casework.migrate import migrate
-    from kodomo_dash.casework.simulate import simulate_scenario
-
-    folder = tmp_path_factory.mktemp("cli-reports")
-    con = duckdb.connect(str(folder / "casework.duckdb"))
-    migrate(con)
-    simulate_scenario(con, "fukuoka-fy2025", seed=3)
-    con.close()
-    old = os.environ.get("KODOMO_WAREHOUSE")
-    os.environ["KODOMO_WAREHOUSE"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("KODOMO_WAREHOUSE", None)
-    else:
-        os.environ["KODOMO_WAREHOUSE"] = old
+    with simulated_casework(tmp_path_factory.mktemp("cli-reports"), ("fukuoka-fy2025", 3)) as folder:
+        yield folder
 
 
 def audit_rows(folder):

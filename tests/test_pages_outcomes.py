@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import duckdb
 import pytest
 
+from tests.conftest import simulated_casework
 from tests.signin import app_as
 
 
 @pytest.fixture(scope="module")
 def fukuoka_casework(tmp_path_factory):
-    from kodomo_dash.casework.migrate import migrate
-    from kodomo_dash.casework.simulate import simulate_scenario
-
-    folder = tmp_path_factory.mktemp("oc-warehouse")
-    con = duckdb.connect(str(folder / "casework.duckdb"))
-    migrate(con)
-    simulate_scenario(con, "fukuoka-fy2025", seed=5)
-    con.close()
-    old = os.environ.get("KODOMO_WAREHOUSE")
-    os.environ["KODOMO_WAREHOUSE"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("KODOMO_WAREHOUSE", None)
-    else:
-        os.environ["KODOMO_WAREHOUSE"] = old
+    with simulated_casework(tmp_path_factory.mktemp("oc-warehouse"), ("fukuoka-fy2025", 5)) as folder:
+        yield folder
 
 
 def run_page(role: str, page: str, **kw):

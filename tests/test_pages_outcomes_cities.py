@@ -6,32 +6,16 @@ offers the programme, and each shows its own stages (issue 7 part 1) — never t
 
 from __future__ import annotations
 
-import os
-
-import duckdb
 import pytest
 
+from tests.conftest import simulated_casework
 from tests.signin import app_as
 
 
 @pytest.fixture(scope="module")
 def three_cities(tmp_path_factory):
-    from kodomo_dash.casework.migrate import migrate
-    from kodomo_dash.casework.simulate import simulate_scenario
-
-    folder = tmp_path_factory.mktemp("oc-cities")
-    con = duckdb.connect(str(folder / "casework.duckdb"))
-    migrate(con)
-    for i, scenario in enumerate(("fukuoka-fy2025", "izumi-fy2025", "beppu-fy2025")):
-        simulate_scenario(con, scenario, seed=11 + i)
-    con.close()
-    old = os.environ.get("KODOMO_WAREHOUSE")
-    os.environ["KODOMO_WAREHOUSE"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("KODOMO_WAREHOUSE", None)
-    else:
-        os.environ["KODOMO_WAREHOUSE"] = old
+    with simulated_casework(tmp_path_factory.mktemp("oc-cities"), ("fukuoka-fy2025", 11), ("izumi-fy2025", 12), ("beppu-fy2025", 13)) as folder:
+        yield folder
 
 
 def _text(at) -> str:

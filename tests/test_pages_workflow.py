@@ -10,11 +10,13 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.conftest import simulated_casework
 from tests.signin import app_as
 
 FUKUOKA_BARS = [1327, 217, 151, 80, 73, 57]
@@ -22,22 +24,9 @@ PAGE_SECONDS: dict[str, float] = {}
 
 
 @pytest.fixture(scope="module")
-def fukuoka_casework(tmp_path_factory) -> Path:
-    from kodomo_dash.casework.migrate import migrate
-    from kodomo_dash.casework.simulate import simulate_scenario
-
-    folder = tmp_path_factory.mktemp("wf-warehouse")
-    con = duckdb.connect(str(folder / "casework.duckdb"))
-    migrate(con)
-    simulate_scenario(con, "fukuoka-fy2025", seed=7, scale=1.0)
-    con.close()
-    old = os.environ.get("KODOMO_WAREHOUSE")
-    os.environ["KODOMO_WAREHOUSE"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("KODOMO_WAREHOUSE", None)
-    else:
-        os.environ["KODOMO_WAREHOUSE"] = old
+def fukuoka_casework(tmp_path_factory) -> Iterator[Path]:
+    with simulated_casework(tmp_path_factory.mktemp("wf-warehouse"), ("fukuoka-fy2025", 7)) as folder:
+        yield folder
 
 
 def run_page(role: str, page: str, **kw):

@@ -148,3 +148,13 @@ def test_an_evaluator_cannot_record_a_plan(fukuoka_casework):
     inputs = q.outcome_inputs(principal_for("evaluator"))
     with pytest.raises(AccessDenied):
         q.save_visit_plan(principal_for("evaluator"), inputs, 2025, "40131", 5)
+
+
+def test_evaluation_helpers_are_on_the_page(fukuoka_casework):
+    """Conversion with Wilson intervals, contacted vs pending per ward, and the capacity view."""
+    at = run_page("evaluator", "outcomes")
+    heads = [s.value for s in at.subheader]
+    assert any("接触できたこどもと確認中" in h for h in heads), heads
+    assert any("訪問の計画と実績" in h for h in heads), heads
+    text = all_text(at)
+    assert "Wilson" in text

@@ -32,9 +32,10 @@ __all__ = ["OutcomeInputs", "SafeFunnel", "deck_bytes", "deck_for_year", "has_ca
            "outcome_tables", "programme_options", "safe_funnel", "save_visit_plan", "visit_plan_wards"]  # fmt: skip
 
 # The tables of the outcomes page, in the order of the report, then the evaluation helpers
-# (conversion with confidence intervals, last year beside this year, visits planned vs made).
+# (conversion with confidence intervals, contacted vs still pending per ward, last year beside this
+# year, visits planned vs made).
 PAGE_TABLES = ("indicators", "funnel", "support_acts", "exclusions", "funnel_by_unit", "outcomes_by_unit",
-               "acts_by_unit", "conversion", "year_over_year", "capacity")  # fmt: skip
+               "acts_by_unit", "conversion", "contact_comparison", "year_over_year", "capacity")  # fmt: skip
 
 
 @dataclass
@@ -104,6 +105,7 @@ def outcome_tables(inputs: OutcomeInputs, fy: int, unit: str = TOTAL) -> dict[st
     tables = build_tables(inputs.data, fy, shape=inputs.shape, policy=PUBLISHED_TOP_LINE, unit=unit,
                           context=ReportContext(city=inputs.shape.city), figures=(this, prev))  # fmt: skip
     tables["conversion"] = evaluation.conversion_table(this, unit=unit)
+    tables["contact_comparison"] = evaluation.contact_comparison(this, inputs.data, policy=PUBLISHED_TOP_LINE)
     if prev.has_data:
         tables["year_over_year"] = evaluation.year_over_year(this, prev, unit=unit)
     if inputs.path == "ward":

@@ -211,13 +211,16 @@ class _EncryptedCasework:
     kept and the file attached and detached around each unit of work — which leaves the file
     lock free between units for other processes (the CLI, a second app worker), as the plaintext
     path does. DuckDB refuses a second attach of one file in one process, so units of work in
-    this process take turns (they are short).
+    this process take turns (they are short). A unit opened inside another on the same thread
+    (a helper that opens its own connection) shares the attachment, as nested plain
+    duckdb.connect calls share one instance; the outermost unit detaches.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.alias = _alias_for(path)
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
+        self._depth = 0
         self._con: duckdb.DuckDBPyConnection | None = None
 
     @contextmanager
@@ -226,15 +229,19 @@ class _EncryptedCasework:
             if self._con is None:
                 self._con = encryption.new_connection(encryption.default_temp_dir(self.path))
             base = self._con
-            _retrying(lambda: encryption.attach(base, self.path, self.alias, key, read_only=read_only))
+            if self._depth == 0:
+                _retrying(lambda: encryption.attach(base, self.path, self.alias, key, read_only=read_only))
+            self._depth += 1
             cur = base.cursor()
             try:
                 cur.execute(f"use {self.alias}")
                 yield cur
             finally:
                 cur.close()
-                base.execute("use memory")
-                base.execute(f"detach {self.alias}")
+                self._depth -= 1
+                if self._depth == 0:
+                    base.execute("use memory")
+                    base.execute(f"detach {self.alias}")
 
 
 _encrypted_casework: dict[str, _EncryptedCasework] = {}

@@ -153,3 +153,25 @@ def test_key_rotation_of_a_built_city(keyed, tmp_path):
         assert con.execute("select count(*) from audit_log").fetchone()[0] >= 0
     finally:
         con.close()
+
+
+def test_a_unit_of_work_inside_another_on_one_thread_shares_the_file(keyed):
+    """Nested casework units (a helper opening its own) must not deadlock on the per-file lock."""
+    import threading
+
+    done = threading.Event()
+
+    def nested() -> None:
+        with casework_connection() as outer:
+            outer.execute("select count(*) from audit_log").fetchone()
+            with casework_connection(read_only=True) as inner:
+                inner.execute("select count(*) from audit_log").fetchone()
+            outer.execute("select count(*) from audit_log").fetchone()
+        done.set()
+
+    worker = threading.Thread(target=nested, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert done.is_set(), "nested units of work deadlocked"
+    with casework_connection() as again:  # and the file was detached at the end: it opens again
+        assert again.execute("select count(*) from audit_log").fetchone()[0] >= 0

@@ -88,7 +88,12 @@ def _fresh_code(username: str, secret: str) -> str:
 
 
 def sign_in(page, server: StreamlitServer, cred) -> None:
-    """The real login: username and password, then the TOTP code."""
+    """The real login: username and password, then the TOTP code; returns once the menu shows.
+
+    On a fresh server the first run bounces through app.py (ui.require_entrypoint), and the code
+    step can briefly show two identical forms; wait until one is left, then use it. On failure
+    the browser's text and the server's log are reported, not just a timeout.
+    """
     username = page.get_by_label("ユーザー名")
     username.wait_for(timeout=30_000)
     username.fill(cred.username)
@@ -96,10 +101,29 @@ def sign_in(page, server: StreamlitServer, cred) -> None:
     page.get_by_role("button", name="ログイン", exact=True).click()
     wait_for_app(page, server)
     code = page.get_by_label("確認コード（6桁）")
-    code.wait_for(timeout=30_000)
-    code.fill(_fresh_code(cred.username, cred.totp_secret))
-    page.get_by_role("button", name="確認", exact=True).click()
-    wait_for_app(page, server)
+    code.first.wait_for(timeout=30_000)
+    home = page.get_by_role("link", name="ホーム")
+    for _attempt in range(2):
+        for _ in range(20):
+            if code.count() == 1:
+                break
+            page.wait_for_timeout(500)
+            wait_for_app(page, server)
+        form = page.locator("[data-testid='stForm']").filter(has=code).last
+        form.get_by_label("確認コード（6桁）").fill(_fresh_code(cred.username, cred.totp_secret))
+        form.get_by_role("button", name="確認", exact=True).click()
+        wait_for_app(page, server)
+        try:
+            home.wait_for(timeout=20_000)
+            return
+        except Exception:  # noqa: BLE001 - see below
+            # On a freshly started server the first runs go through the pages/ bounce and a click
+            # on the code form can be swallowed by a rerun (the form stays, with no message); a
+            # person would press 確認 again, with the next code. Anything else is a failure.
+            if code.count() == 0:
+                break
+    pytest.fail(f"not signed in; the browser shows:\n{page.inner_text('body')[:1500]}\n--- server ---\n"
+                f"{server.output()[-3000:]}")
 
 
 def start_streamlit(warehouse: Path, log_path: Path, script: str = "app.py",

@@ -7,7 +7,7 @@ import struct
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.harness import open_app, sign_in
+from tests.browser.harness import open_app, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -50,8 +50,13 @@ def test_english_toggle_in_the_browser(page, streamlit_server):
     sign_in(page, streamlit_server, streamlit_server.creds["manager"])
 
     page.get_by_role("radio", name="English").click()
-    page.get_by_role("heading", name="Child data linkage dashboard").wait_for()
-    page.get_by_role("heading", name="Children per ward").wait_for()
+    wait_for_app(page, streamlit_server)
+    try:
+        page.get_by_role("heading", name="Child data linkage dashboard").wait_for()
+        page.get_by_role("heading", name="Children per ward").wait_for()
+    except Exception:  # noqa: BLE001 - report what the browser shows, not just the timeout
+        pytest.fail(f"no English home page; the browser shows:\n{page.inner_text('body')[:1500]}\n--- server ---\n"
+                    f"{streamlit_server.output()[-2000:]}")
 
 
 def test_a_page_url_opened_first_still_goes_through_app_py(page, fresh_streamlit_server):

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.harness import _fresh_code, auth_env, open_app, start_streamlit, wait_for_app
+from tests.browser.harness import auth_env, open_app, sign_in, start_streamlit, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -65,43 +65,13 @@ def _heading(page, server, name: str) -> None:
                     f"{server.output()[-3000:]}")
 
 
-def _sign_in(page, server, cred) -> None:
-    """harness.sign_in, tolerant of a second (stale) code form left on the page for a moment.
-
-    On a fresh server the first run bounces through app.py (ui.require_entrypoint), and the
-    code step can briefly show two identical forms; wait until one is left, then use it.
-    """
-    username = page.get_by_label("ユーザー名")
-    username.wait_for(timeout=30_000)
-    username.fill(cred.username)
-    page.get_by_label("パスワード").fill(cred.password)
-    page.get_by_role("button", name="ログイン", exact=True).click()
-    wait_for_app(page, server)
-    code = page.get_by_label("確認コード（6桁）")
-    code.first.wait_for(timeout=30_000)
-    for _ in range(20):
-        if code.count() == 1:
-            break
-        page.wait_for_timeout(500)
-        wait_for_app(page, server)
-    form = page.locator("[data-testid='stForm']").filter(has=code).last
-    form.get_by_label("確認コード（6桁）").fill(_fresh_code(cred.username, cred.totp_secret))
-    form.get_by_role("button", name="確認", exact=True).click()
-    wait_for_app(page, server)
-    try:
-        page.get_by_role("link", name="ホーム").wait_for(timeout=30_000)
-    except Exception:  # noqa: BLE001 - report the page, not just the timeout
-        pytest.fail(f"not signed in; the browser shows:\n{page.inner_text('body')[:1500]}\n--- server ---\n"
-                    f"{server.output()[-3000:]}")
-
-
 def test_ward_staff_sees_only_their_own_ward(page, ward_server):
     server, warehouse, cred = ward_server
     own_rid, own_kana = _child_with_unique_kana(warehouse, own=True)
     other_rid, other_kana = _child_with_unique_kana(warehouse, own=False)
 
     open_app(page, server)
-    _sign_in(page, server, cred)
+    sign_in(page, server, cred)
     page.get_by_role("link", name="こども検索").click()
     wait_for_app(page, server)
     _heading(page, server, "こども検索")

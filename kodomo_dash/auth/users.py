@@ -252,6 +252,17 @@ def set_password(
     return epoch
 
 
+def _set_active(username: str, active: bool, path: Path | None, missing_ok: bool = False) -> None:
+    """Rewrite the users file with the account switched on or off."""
+    users = dict(load_users(path))
+    if username not in users:
+        if missing_ok:
+            return
+        raise UserFileError(f"ユーザー {username} は存在しません。")
+    users[username] = replace(users[username], active=active)
+    save_users(users, path)
+
+
 def revoke(
     con,
     username: str,
@@ -263,10 +274,7 @@ def revoke(
 ) -> int:
     """End every session of `username` now (and deactivate the account unless told not to)."""
     if deactivate:
-        users = dict(load_users(path))
-        if username in users:
-            users[username] = replace(users[username], active=False)
-            save_users(users, path)
+        _set_active(username, False, path, missing_ok=True)
     epoch = sessions.bump_epoch(con, username, "revoke", now)
     audit.record(
         con,
@@ -289,11 +297,7 @@ def reactivate(
     now: datetime | None = None,
 ) -> None:
     """Undo a deactivation (audited). Old sessions stay ended: the epoch moved when it was revoked."""
-    users = dict(load_users(path))
-    if username not in users:
-        raise UserFileError(f"ユーザー {username} は存在しません。")
-    users[username] = replace(users[username], active=True)
-    save_users(users, path)
+    _set_active(username, True, path)
     audit.record(
         con,
         actor,

@@ -10,12 +10,15 @@ browser says nothing on its own.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,6 +127,24 @@ def sign_in(page, server: StreamlitServer, cred) -> None:
                 break
     pytest.fail(f"not signed in; the browser shows:\n{page.inner_text('body')[:1500]}\n--- server ---\n"
                 f"{server.output()[-3000:]}")
+
+
+@contextmanager
+def private_server(built_warehouse: Path, folder: Path) -> Iterator[tuple[StreamlitServer, Path, dict]]:
+    """(server, warehouse, demo credentials) on a private copy of the fixture city.
+
+    For tests that write (audit rows, decisions, forms) and then read what was written: the
+    casework beside the copy is theirs alone.
+    """
+    warehouse = folder / "warehouse"
+    warehouse.mkdir()
+    shutil.copy(built_warehouse / "kodomo.duckdb", warehouse / "kodomo.duckdb")
+    env, creds = auth_env(folder)
+    server = start_streamlit(warehouse, folder / "server.log", extra_env=env)
+    try:
+        yield server, warehouse, creds
+    finally:
+        server.stop()
 
 
 def start_streamlit(warehouse: Path, log_path: Path, script: str = "app.py",

@@ -7,29 +7,19 @@ shared fixture or the developer's own settings.
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.harness import auth_env, open_app, sign_in, start_streamlit, wait_for_app
+from tests.browser.harness import open_app, private_server, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def linkage_server(built_warehouse, tmp_path, monkeypatch):
-
-    warehouse = tmp_path / "warehouse"
-    warehouse.mkdir()
-    shutil.copy(built_warehouse / "kodomo.duckdb", warehouse / "kodomo.duckdb")
-    env, creds = auth_env(tmp_path)
-    server = start_streamlit(warehouse, tmp_path / "server.log", extra_env=env)
-    try:
+def linkage_server(built_warehouse, tmp_path):
+    with private_server(built_warehouse, tmp_path) as (server, warehouse, creds):
         yield server, warehouse, creds["manager"]
-    finally:
-        server.stop()
 
 
 def test_a_manager_links_one_pair_through_the_page(page, linkage_server):

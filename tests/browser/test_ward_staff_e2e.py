@@ -8,13 +8,11 @@ fixture city so the audit rows it writes can be checked without touching the sha
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.harness import auth_env, open_app, sign_in, start_streamlit, wait_for_app
+from tests.browser.harness import open_app, private_server, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -25,15 +23,8 @@ REFUSED = "このこどもは見つからないか、担当範囲外です。"
 
 @pytest.fixture
 def ward_server(built_warehouse, tmp_path):
-    warehouse = tmp_path / "warehouse"
-    warehouse.mkdir()
-    shutil.copy(built_warehouse / "kodomo.duckdb", warehouse / "kodomo.duckdb")
-    env, creds = auth_env(tmp_path)
-    server = start_streamlit(warehouse, tmp_path / "server.log", extra_env=env)
-    try:
+    with private_server(built_warehouse, tmp_path) as (server, warehouse, creds):
         yield server, warehouse, creds["ward_staff"]
-    finally:
-        server.stop()
 
 
 def _child_with_unique_kana(warehouse, own: bool) -> tuple[str, str]:

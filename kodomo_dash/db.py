@@ -64,13 +64,21 @@ def secrets_file() -> Path:
     return REPO_ROOT / ".streamlit" / "secrets.toml"
 
 
+_secrets_cache: dict[tuple[str, int], dict[str, Any]] = {}
+
+
 def _read_secrets() -> dict[str, Any]:
+    """The secrets file, parsed once per version of it (every unit of work asks for the key)."""
     path = secrets_file()
     try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
+        stamp = (str(path), path.stat().st_mtime_ns)
+    except (FileNotFoundError, NotADirectoryError):
         return {}
+    if stamp not in _secrets_cache:
+        with open(path, "rb") as f:
+            _secrets_cache.clear()
+            _secrets_cache[stamp] = tomllib.load(f)
+    return _secrets_cache[stamp]
 
 
 def plaintext_allowed() -> bool:

@@ -129,22 +129,36 @@ def sign_in(page, server: StreamlitServer, cred) -> None:
                 f"{server.output()[-3000:]}")
 
 
+def private_warehouse(built_warehouse: Path, folder: Path) -> Path:
+    """A private copy of the fixture city in ``folder/warehouse`` (its casework is the test's alone)."""
+    warehouse = folder / "warehouse"
+    warehouse.mkdir()
+    shutil.copy(built_warehouse / "kodomo.duckdb", warehouse / "kodomo.duckdb")
+    return warehouse
+
+
+@contextmanager
+def serve(warehouse: Path, folder: Path, extra_env: dict[str, str] | None = None
+          ) -> Iterator[tuple[StreamlitServer, dict]]:
+    """(server, demo credentials) for the app reading ``warehouse``, stopped afterwards."""
+    env, creds = auth_env(folder)
+    env |= extra_env or {}
+    server = start_streamlit(warehouse, folder / "server.log", extra_env=env)
+    try:
+        yield server, creds
+    finally:
+        server.stop()
+
+
 @contextmanager
 def private_server(built_warehouse: Path, folder: Path) -> Iterator[tuple[StreamlitServer, Path, dict]]:
     """(server, warehouse, demo credentials) on a private copy of the fixture city.
 
-    For tests that write (audit rows, decisions, forms) and then read what was written: the
-    casework beside the copy is theirs alone.
+    For tests that write (audit rows, decisions, forms) and then read what was written.
     """
-    warehouse = folder / "warehouse"
-    warehouse.mkdir()
-    shutil.copy(built_warehouse / "kodomo.duckdb", warehouse / "kodomo.duckdb")
-    env, creds = auth_env(folder)
-    server = start_streamlit(warehouse, folder / "server.log", extra_env=env)
-    try:
+    warehouse = private_warehouse(built_warehouse, folder)
+    with serve(warehouse, folder) as (server, creds):
         yield server, warehouse, creds
-    finally:
-        server.stop()
 
 
 def start_streamlit(warehouse: Path, log_path: Path, script: str = "app.py",

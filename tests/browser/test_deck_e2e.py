@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.harness import auth_env, open_app, sign_in, start_streamlit, wait_for_app
+from tests.browser.harness import (
+    open_app,
+    private_warehouse,
+    serve,
+    sign_in,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -18,19 +22,13 @@ def deck_server(built_warehouse, tmp_path, monkeypatch):
     from kodomo_dash.casework.migrate import migrate
     from kodomo_dash.casework.simulate import simulate_scenario
 
-    warehouse = tmp_path / "warehouse"
-    warehouse.mkdir()
-    shutil.copy(built_warehouse / "kodomo.duckdb", warehouse / "kodomo.duckdb")
+    warehouse = private_warehouse(built_warehouse, tmp_path)
     con = duckdb.connect(str(warehouse / "casework.duckdb"))
     migrate(con)
     simulate_scenario(con, "fukuoka-fy2025", seed=2, scale=0.3)
     con.close()
-    env, creds = auth_env(tmp_path)
-    server = start_streamlit(warehouse, tmp_path / "server.log", extra_env=env)
-    try:
+    with serve(warehouse, tmp_path) as (server, creds):
         yield server, warehouse, creds
-    finally:
-        server.stop()
 
 
 def test_manager_downloads_the_deck(page, deck_server, tmp_path):

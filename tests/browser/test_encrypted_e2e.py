@@ -8,13 +8,16 @@ name afterwards. A second server without the key refuses to open the files and s
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from playwright.sync_api import expect
 
 from kodomo_dash.auth import encryption
-from tests.browser.harness import auth_env, open_app, sign_in, start_streamlit, wait_for_app
+from tests.browser.harness import (
+    open_app,
+    serve,
+    sign_in,
+    wait_for_app,
+)
 from tests.test_encryption import needles
 
 pytestmark = pytest.mark.browser
@@ -49,10 +52,8 @@ def _a_child(warehouse) -> tuple[str, str]:
 
 def test_a_manager_works_in_the_browser_over_encrypted_files(page, encrypted_warehouse, tmp_path):
     rid, kana = _a_child(encrypted_warehouse)
-    env, creds = auth_env(tmp_path)
-    env |= {"KODOMO_DB_KEY": KEY, "KODOMO_ALLOW_PLAINTEXT": "0"}
-    server = start_streamlit(encrypted_warehouse, tmp_path / "server.log", extra_env=env)
-    try:
+    keyed = {"KODOMO_DB_KEY": KEY, "KODOMO_ALLOW_PLAINTEXT": "0"}
+    with serve(encrypted_warehouse, tmp_path, keyed) as (server, creds):
         open_app(page, server)
         sign_in(page, server, creds["manager"])
         page.get_by_role("link", name="こども検索").click()
@@ -66,8 +67,6 @@ def test_a_manager_works_in_the_browser_over_encrypted_files(page, encrypted_war
         page.get_by_role("heading", name="こどもカード").wait_for(timeout=30_000)
         expect(page.locator("[data-testid='stMetricValue']", has_text=rid)).to_be_visible()
         assert page.get_by_text("Traceback").count() == 0
-    finally:
-        server.stop()
     assert encryption.is_encrypted(encrypted_warehouse / "casework.duckdb")
     spelled = needles([kana, kana.split("\u3000")[0]])
     leaks = [p.name for p in encrypted_warehouse.rglob("*") if p.is_file() and any(n in p.read_bytes() for n in spelled)]
@@ -75,17 +74,8 @@ def test_a_manager_works_in_the_browser_over_encrypted_files(page, encrypted_war
 
 
 def test_without_the_key_the_app_says_so(page, encrypted_warehouse, tmp_path):
-    env, _ = auth_env(tmp_path)
-    env |= {"KODOMO_DB_KEY": "", "KODOMO_ALLOW_PLAINTEXT": "0"}
-    saved = os.environ.pop("KODOMO_DB_KEY", None)
-    try:
-        server = start_streamlit(encrypted_warehouse, tmp_path / "server.log", extra_env=env)
-    finally:
-        if saved is not None:
-            os.environ["KODOMO_DB_KEY"] = saved
-    try:
+    # An empty KODOMO_DB_KEY is no key (the fixture's key stays in this process's environment).
+    with serve(encrypted_warehouse, tmp_path, {"KODOMO_DB_KEY": "", "KODOMO_ALLOW_PLAINTEXT": "0"}) as (server, _):
         open_app(page, server)
         expect(page.get_by_text("暗号化キーが設定されていません")).to_be_visible(timeout=30_000)
         assert page.get_by_label("パスワード").count() == 0
-    finally:
-        server.stop()

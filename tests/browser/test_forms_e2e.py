@@ -7,13 +7,17 @@ secrets file with a cookie key.
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.harness import auth_env, open_app, sign_in, start_streamlit, wait_for_app
+from tests.browser.harness import (
+    open_app,
+    private_warehouse,
+    serve,
+    sign_in,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
 SCHOOL = "401001"
@@ -24,9 +28,7 @@ def forms_server(built_warehouse, tmp_path, monkeypatch):
     from kodomo_dash.casework import form_store, stages
     from kodomo_dash.casework.migrate import migrate
 
-    warehouse = tmp_path / "warehouse"
-    warehouse.mkdir()
-    shutil.copy(built_warehouse / "kodomo.duckdb", warehouse / "kodomo.duckdb")
+    warehouse = private_warehouse(built_warehouse, tmp_path)
     con = duckdb.connect(str(warehouse / "casework.duckdb"))
     migrate(con)
     list_id = stages.accept_list(
@@ -38,12 +40,8 @@ def forms_server(built_warehouse, tmp_path, monkeypatch):
                                       assignee_for={SCHOOL: "school"})  # fmt: skip
     form_id = form_store.list_forms(con)[0].form_id
     con.close()
-    env, creds = auth_env(tmp_path)
-    server = start_streamlit(warehouse, tmp_path / "server.log", extra_env=env)
-    try:
+    with serve(warehouse, tmp_path) as (server, creds):
         yield server, warehouse, creds, form_id
-    finally:
-        server.stop()
 
 
 def choose(page, key: str, option: str) -> None:

@@ -168,7 +168,8 @@ def write_benchmarks_doc(result: dict, doc: Path) -> None:
     ]
     lines += [f"| {k} | {v['wall_s']} | {v['peak_mb']} |" for k, v in steps.items()]
     lines += ["", "| figure | value |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in result["figures"].items()]
+    lines += [f"| {k} | {json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v} |"
+              for k, v in result["figures"].items()]
     lines += ["", HISTORY_HEADER, "", "| started | scale | steps (wall/peak) | total | max peak |", "|---|---|---|---|---|"]
     lines += history
     doc.write_text("\n".join(lines) + "\n", encoding="utf-8")

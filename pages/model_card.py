@@ -73,8 +73,10 @@ with right:
 
 st.subheader(t("mc.compare"))
 cmp = card["comparison"]
+st.caption(t("mc.compare.caption"))
 cols = ["label_ja", "list_size", "precision_at_list", "recall_of_label", "auc"]
 cols += [c for c in ("expected_precision", "precision_of_true_need", "recall_of_true_need") if c in cmp.columns]
+cols += ["label_columns"]
 st.dataframe(
     cmp[cols], hide_index=True, width="stretch", key="mc_compare",
     column_config={
@@ -87,8 +89,28 @@ st.dataframe(
                                                             help=t("mc.col.expected_precision.help")),
         "precision_of_true_need": st.column_config.NumberColumn(t("mc.col.precision_need"), format="percent"),
         "recall_of_true_need": st.column_config.NumberColumn(t("mc.col.recall_need"), format="percent"),
+        "label_columns": st.column_config.TextColumn(t("mc.col.label_columns"), help=t("mc.col.label_columns.help")),
     },
 )
+
+st.subheader(t("mc.curve"))
+curves = card["curves"]
+measures = list(dict.fromkeys(curves["measure"]))
+default = "expected_precision" if "expected_precision" in measures else measures[0]
+measure = st.segmented_control(t("mc.curve.measure"), measures, default=default, required=True, key="mc_curve_measure",
+                               format_func=lambda m: t(f"mc.measure.{m}"))
+shown = curves[curves["measure"] == measure]
+fig = go.Figure([
+    go.Scatter(x=g["list_size"], y=g["value"], mode="lines+markers", name=name,
+               line={"dash": "dot" if key.endswith("_label_free") else "solid"},
+               hovertemplate="%{x}人: %{y:.1%}<extra>" + name + "</extra>")
+    for (key, name), g in shown.groupby(["method", "label_ja"], sort=False)
+])
+fig.update_layout(height=380, margin={"l": 8, "r": 8, "t": 24, "b": 8}, legend={"orientation": "h", "y": -0.25},
+                  xaxis={"title": {"text": t("mc.curve.x")}, "type": "log", "tickvals": sorted(shown["list_size"].unique())},
+                  yaxis={"title": {"text": t(f"mc.measure.{measure}")}, "tickformat": ".0%", "rangemode": "tozero"})
+st.plotly_chart(fig, width="stretch", key="mc_curve", alt=t("mc.curve"))
+st.caption(t("mc.curve.caption"))
 
 st.subheader(t("mc.fairness"))
 st.caption(t("mc.fairness.caption"))

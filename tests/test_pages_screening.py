@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 
@@ -202,7 +203,20 @@ def test_model_card_for_an_evaluator(private_warehouse):
     labels = {m.label for m in at.metric}
     assert {"AUC", "PR-AUC"} <= labels
     compare = at.dataframe[0].value
-    assert len(compare) == 4
+    # The four methods, and the two whose presets score 相談歴/一時保護歴 once more without them.
+    assert len(compare) == 6
+    rows = compare.set_index("label_ja")
+    assert rows.loc["該当項目数（別府市方式）", "label_columns"].startswith("相談歴の件数")
+    assert rows.loc["該当項目数（別府市方式）（相談歴等を除く）", "label_columns"] == ""
+    assert rows.loc["類似度モデル（福岡市方式）", "label_columns"] == ""
+    # Precision by list size as a chart, one line per method, expected precision first (synthetic city).
+    assert at.segmented_control(key="mc_curve_measure").value == "expected_precision"
+    curve = json.loads(at.get("plotly_chart")[2].proto.spec)
+    assert len(curve["data"]) == 6 and curve["layout"]["xaxis"]["type"] == "log"
+    at.segmented_control(key="mc_curve_measure").set_value("precision_of_true_need").run()
+    assert not at.exception
+    curve = json.loads(at.get("plotly_chart")[2].proto.spec)
+    assert "真のニーズ" in curve["layout"]["yaxis"]["title"]["text"]
     assert at.dataframe[1].value["attribute_ja"].nunique() >= 3
     assert at.render_seconds < 60
     # The fixture city is synthetic: its truth folder gives the Bayes-optimal reference, shown next

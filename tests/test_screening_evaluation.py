@@ -156,3 +156,67 @@ def test_capacity_planner_reproduces_fukuoka_and_works_per_ward():
 def test_capacity_planner_bad_input(call):
     with pytest.raises(ScreeningError):
         call()
+
+
+def test_label_free_twins_are_added_only_for_methods_that_read_the_label(synthetic):
+    from kodomo_dash.screening.evaluation import label_columns_read, with_label_free_variants
+
+    methods = with_label_free_variants({
+        "rule_points": (RulePointsMethod(as_of=AS_OF), None),
+        "item_counts": (ItemCountMethod(as_of=AS_OF), None),
+        "edu_welfare": (EduWelfareMethod(as_of=AS_OF), None),
+    })
+    # Amagasaki's 相談歴 and 一時保護歴 are human assessments, not data: nothing to switch off.
+    assert list(methods) == ["rule_points", "item_counts", "item_counts_label_free",
+                             "edu_welfare", "edu_welfare_label_free"]
+    assert "consultation_count" in label_columns_read(methods["item_counts"][0])
+    assert label_columns_read(methods["item_counts_label_free"][0]) == []
+    assert label_columns_read(methods["edu_welfare_label_free"][0]) == []
+    # The twin is the same method with fewer items, not a different preset; the original is untouched.
+    twin = methods["edu_welfare_label_free"][0]
+    assert type(twin) is EduWelfareMethod and twin.version() != methods["edu_welfare"][0].version()
+    assert "consultation_count" in methods["edu_welfare"][0].columns_read()
+    table = compare_methods(synthetic, methods, list_size=100)
+    rows = table.set_index("method")
+    assert rows.loc["item_counts", "label_columns"].startswith("相談歴の件数")
+    assert rows.loc["item_counts_label_free", "label_columns"] == ""
+    assert rows.loc["edu_welfare_label_free", "label_ja"].endswith("（相談歴等を除く）")
+
+
+def test_precision_curves_match_the_table_at_each_size(synthetic):
+    from kodomo_dash.screening.evaluation import precision_curves, score_methods
+
+    methods = {"item_counts": (ItemCountMethod(as_of=AS_OF), None), "edu_welfare": (EduWelfareMethod(as_of=AS_OF), None)}
+    scored = score_methods(synthetic, methods)
+    curves = precision_curves(synthetic, scored, sizes=(10, 50, 100, 10**7))
+    assert set(curves["list_size"]) == {10, 50, 100}  # a size beyond the cohort is left out
+    assert set(curves["measure"]) == {"precision_at_list", "precision_of_true_need"}
+    for k in (10, 50, 100):
+        table = compare_methods(synthetic, methods, list_size=k, scored=scored).set_index("method")
+        at_k = curves[curves["list_size"] == k].pivot_table(index="method", columns="measure", values="value")
+        for m in methods:
+            assert at_k.loc[m, "precision_at_list"] == pytest.approx(table.loc[m, "precision_at_list"])
+            assert at_k.loc[m, "precision_of_true_need"] == pytest.approx(table.loc[m, "precision_of_true_need"])
+
+
+def test_model_lead_says_ahead_only_when_ahead_at_every_size():
+    from kodomo_dash.screening.bench import model_lead
+
+    rows = []
+    for k, (sim, rule) in {50: (0.30, 0.20), 100: (0.25, 0.20), 200: (0.20, 0.21), 1000: (0.1, 0.05)}.items():
+        rows += [{"method": "similarity", "label_ja": "", "list_size": k, "measure": "expected_precision", "value": sim},
+                 {"method": "item_counts", "label_ja": "", "list_size": k, "measure": "expected_precision", "value": rule},
+                 {"method": "item_counts_label_free", "label_ja": "", "list_size": k, "measure": "expected_precision",
+                  "value": 0.0}]
+    curves = pd.DataFrame(rows)
+    lead = model_lead(curves, list_size=100)
+    assert lead["model_lead_expected_precision_item_counts"] == pytest.approx(0.05)
+    assert lead["model_ahead_expected_precision_every_size"] is False  # behind at 200
+    lead = model_lead(curves[curves["list_size"] != 200], list_size=100)
+    assert lead["model_ahead_expected_precision_every_size"] is True
+    # The same against the label-free twin, which reads no 相談歴: far behind, so ahead everywhere.
+    assert lead["model_lead_expected_precision_item_counts_label_free"] == pytest.approx(0.25)
+    assert model_lead(curves, list_size=100)["model_ahead_expected_precision_every_size_label_free"] is True
+    # A method without a twin (it reads no label-derived column) is its own label-free method.
+    alone = model_lead(curves[curves["method"] != "item_counts_label_free"], list_size=100)
+    assert alone["model_lead_expected_precision_item_counts_label_free"] == pytest.approx(0.05)

@@ -140,3 +140,8 @@ def test_bench_on_the_screening_frame_compares_like_with_like():
     assert out["bayes_optimal_auc"] > out["model_expected_auc"] > 0.6
     assert out["model_auc_share_of_bayes"] == pytest.approx(out["model_expected_auc"] / out["bayes_optimal_auc"])
     assert {f"precision_at_list_{m}" for m in ("similarity", "rule_points", "item_counts", "edu_welfare")} <= set(out)
+    # The model is compared over every child not already in support, by cross-fitted scores.
+    assert out["comparison_cohort_size"] > 0.9 * out["n"]
+    assert out["comparison"].set_index("method").loc["similarity", "list_size"] == 50
+    assert {"model_ahead_precision_at_list_every_size", "model_ahead_precision_at_list_every_size_label_free",
+            "model_lead_precision_of_true_need_edu_welfare_label_free"} <= set(out)

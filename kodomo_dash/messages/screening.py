@@ -129,6 +129,32 @@ MESSAGES = {
         "en": "Mean true probability of the label over the list. Items that contain the label itself (consultation "
               "history) cannot raise it, and it has no noise from one draw of the label.",
     },
+    "mc.col.label_columns": {"ja": "ラベル由来の項目", "en": "Label-derived items"},
+    "mc.col.label_columns.help": {
+        "ja": "過去の支援ケース（養護相談（虐待））は必ず相談歴を持つため、相談歴・一時保護歴などを点数にする手法は、"
+              "ラベルそのものを一部読み取っています。「（相談歴等を除く）」の行は、それらの項目を外した同じ手法です。",
+        "en": "Every past support case has a consultation by definition, so a method scoring consultation or "
+              "protection history partly reads the label itself. Rows marked “without consultation items” are the "
+              "same method with those items switched off.",
+    },
+    "mc.compare.caption": {
+        "ja": "過去の支援ケースに対する適合率は、相談歴などラベル由来の項目を使う手法ほど高く見えます。"
+              "公平な比較は、それらを除いた行と、合成データでは期待適合率・真のニーズの適合率です。",
+        "en": "Against past support cases, methods scoring label-derived items look better than they are. Compare "
+              "their rows without those items, and on synthetic data the expected precision and true-need precision.",
+    },
+    "mc.curve": {"ja": "リストの人数ごとの適合率", "en": "Precision by list size"},
+    "mc.curve.measure": {"ja": "指標", "en": "Measure"},
+    "mc.curve.x": {"ja": "リストの人数（各手法の上位）", "en": "List size (each method's top)"},
+    "mc.curve.caption": {
+        "ja": "1つの人数だけでは手法の順位がたまたま入れ替わることがあります。短いリストから長いリストまで、"
+              "どの手法が上にあるかを確認してください。",
+        "en": "One list size can flatter a method by chance; check which line stays on top from short lists to long.",
+    },
+    "mc.measure.precision_at_list": {"ja": "適合率（過去の支援ケース）", "en": "Precision (past support cases)"},
+    "mc.measure.expected_precision": {"ja": "期待適合率（合成データのみ）", "en": "Expected precision (synthetic only)"},
+    "mc.measure.precision_of_true_need": {"ja": "真のニーズの適合率（合成データのみ）",
+                                          "en": "Precision of true need (synthetic only)"},
     "mc.fairness": {"ja": "公平性の確認", "en": "Fairness"},
     "mc.fairness.caption": {
         "ja": "属性ごとの選定率・真陽性率・偽陽性率・較正の差です。差は不公平の証明ではなく、確認のきっかけです。",

@@ -364,6 +364,9 @@ def model_card(build_id: str, model_version: str, list_size: int = 20) -> dict[s
         compare_methods,
         fairness_report,
         model_card_metrics,
+        precision_curves,
+        score_methods,
+        with_label_free_variants,
     )
     from kodomo_dash.screening.points import RulePointsMethod
     from kodomo_dash.screening.similarity import LABEL, SimilarityMethod
@@ -380,12 +383,12 @@ def model_card(build_id: str, model_version: str, list_size: int = 20) -> dict[s
     kept, _ = apply_exclusions(held, ("already_in_support",))
     kept.attrs.update(frame.attrs)
     d = as_of(build_id)
-    methods = {
+    methods = with_label_free_variants({
         "similarity": (SimilarityMethod(model), {"top_n": list_size}),
         "rule_points": (RulePointsMethod(as_of=d), None),
         "item_counts": (ItemCountMethod(as_of=d), None),
         "edu_welfare": (EduWelfareMethod(as_of=d), None),
-    }
+    })
     truth_kwargs: dict[str, Any] = {}
     path = truth_dir()
     if path is not None:  # synthetic build: true need, and each list's expected precision (see reference.py)
@@ -394,7 +397,9 @@ def model_card(build_id: str, model_version: str, list_size: int = 20) -> dict[s
         kept = attach_truth(kept, path)
         kept["label_p"] = label_probability(kept)
         truth_kwargs = {"truth": "true_need", "label_p": "label_p"}
-    comparison = compare_methods(kept, methods, list_size=min(list_size, len(kept)), **truth_kwargs)
+    scored = score_methods(kept, methods)
+    comparison = compare_methods(kept, methods, list_size=min(list_size, len(kept)), scored=scored, **truth_kwargs)
+    curves = precision_curves(kept, scored, **truth_kwargs)
     scored = held.assign(score=prob)
     order = np.argsort(-prob, kind="mergesort")
     in_list = np.zeros(len(held), dtype=bool)
@@ -407,6 +412,7 @@ def model_card(build_id: str, model_version: str, list_size: int = 20) -> dict[s
         "calibration": calibration,
         "importance": model.importance if model.importance is not None else pd.DataFrame(),
         "comparison": comparison,
+        "curves": curves,
         "fairness_table": report.table,
         "fairness_gaps": report.gaps,
         "warnings": list(report.warnings),

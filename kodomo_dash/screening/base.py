@@ -152,6 +152,13 @@ class Method(ABC):
         """Model version or rule-set checksum; stored with every run."""
         return None
 
+    def columns_read(self) -> frozenset[str] | None:
+        """The feature columns the method scores from (None: not known).
+
+        Comparisons use it to flag a method that reads the label's own definition.
+        """
+        return None
+
     def score(self, frame: pd.DataFrame, params: Mapping[str, Any] | None = None) -> ScoreResult:
         """Validate, then score. An empty frame is refused: there is nobody to rank."""
         checked = self.validate_params(params)

@@ -7,31 +7,26 @@ applies the exclusions before this list is cut, and why the sizes are parameters
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kodomo_dash.screening.base import Method, ParamSpec, ScoreResult, order_ranks
+from kodomo_dash.screening.base import ParamSpec, ScoreResult, order_ranks
 from kodomo_dash.screening.cohorts import ensure_derived
-from kodomo_dash.screening.rules import RuleSet, collect_reasons
+from kodomo_dash.screening.rule_method import RuleSetMethod
+from kodomo_dash.screening.rules import collect_reasons
 
 BASIC_PREFIX = "【基本項目】"
 OTHER_PREFIX = "【その他項目】"
 
 
-class ItemCountMethod(Method):
+class ItemCountMethod(RuleSetMethod):
     name = "item_counts"
     label_ja = "該当項目数（別府市方式）"
     description_ja = "基本連携データ項目19項目への該当数の上位と、その他の項目への該当数の上位を合わせてリストにする。"
 
-    def __init__(self, rule_set: RuleSet | None = None, as_of: date | str | None = None) -> None:
-        self.rule_set = rule_set or RuleSet.preset("beppu")
-        self.as_of = as_of
-
-    def version(self) -> str:
-        return f"{self.rule_set.name}:{self.rule_set.checksum()}"
+    preset = "beppu"
 
     def param_specs(self) -> list[ParamSpec]:
         return [

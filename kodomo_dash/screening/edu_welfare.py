@@ -6,30 +6,25 @@ score alone was high (to check what the school-side data missed). Both sizes are
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kodomo_dash.screening.base import Method, ParamSpec, ScoreResult, order_ranks
+from kodomo_dash.screening.base import ParamSpec, ScoreResult, order_ranks
 from kodomo_dash.screening.cohorts import ensure_derived
-from kodomo_dash.screening.rules import RuleSet, collect_reasons, item_points
+from kodomo_dash.screening.rule_method import RuleSetMethod
+from kodomo_dash.screening.rules import collect_reasons, item_points
 
 PREFIX = {"education": "【教育】", "welfare": "【福祉】"}
 
 
-class EduWelfareMethod(Method):
+class EduWelfareMethod(RuleSetMethod):
     name = "edu_welfare"
     label_ja = "教育＋福祉スコア（和泉市方式）"
     description_ja = "教育側と福祉側のスコアを別々に計算して合計する。合計の上位と、福祉側だけが高いこどもをリストにする。"
 
-    def __init__(self, rule_set: RuleSet | None = None, as_of: date | str | None = None) -> None:
-        self.rule_set = rule_set or RuleSet.preset("izumi")
-        self.as_of = as_of
-
-    def version(self) -> str:
-        return f"{self.rule_set.name}:{self.rule_set.checksum()}"
+    preset = "izumi"
 
     def param_specs(self) -> list[ParamSpec]:
         return [

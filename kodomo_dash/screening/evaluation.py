@@ -19,7 +19,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from kodomo_dash.screening.base import Method, ScoreResult
 from kodomo_dash.screening.errors import ScreeningError
-from kodomo_dash.screening.features import require_columns
+from kodomo_dash.screening.features import LABEL_DERIVED, label_ja, require_columns
 
 PUBLISHED_AUC = {"ニュージーランド": 0.76, "ロサンゼルス（2023）": 0.83, "デンマーク（2024）": 0.87}
 
@@ -139,13 +139,51 @@ def model_card_metrics(y: Any, prob: Any, ks: Sequence[int] = (100, 200, 500)) -
 # ---------------------------------------------------------------- the four methods side by side
 
 
+LABEL_FREE_SUFFIX = "_label_free"
+LABEL_FREE_JA = "（相談歴等を除く）"
+CURVE_SIZES: tuple[int, ...] = (10, 20, 50, 100, 200, 500, 1000)
+
+Methods = Mapping[str, tuple[Method, Mapping[str, Any] | None]]
+
+
+def label_columns_read(method: Method) -> list[str]:
+    """The label-derived columns (相談歴, 一時保護歴 …) a method scores from, in contract order."""
+    read = method.columns_read() or frozenset()
+    return [c for c in LABEL_DERIVED if c in read]
+
+
+def with_label_free_variants(methods: Methods) -> dict[str, tuple[Method, Mapping[str, Any] | None]]:
+    """The methods, each followed by its label-free twin when it reads a label-derived column.
+
+    Every past support case has a consultation by definition, so a rule set scoring 相談歴 is
+    partly reading the label it is compared on; its twin shows what it finds without it.
+    """
+    out: dict[str, tuple[Method, Mapping[str, Any] | None]] = {}
+    for key, (method, params) in methods.items():
+        out[key] = (method, params)
+        twin = getattr(method, "label_free", None)
+        if twin is not None and label_columns_read(method):
+            out[key + LABEL_FREE_SUFFIX] = (twin(), params)
+    return out
+
+
+def score_methods(frame: pd.DataFrame, methods: Methods) -> dict[str, ScoreResult]:
+    """Each method scored once on the same frame, so a table and a curve share the work."""
+    return {key: method.score(frame, params) for key, (method, params) in methods.items()}
+
+
+def _method_label(key: str, result: ScoreResult) -> str:
+    return result.label_ja + (LABEL_FREE_JA if key.endswith(LABEL_FREE_SUFFIX) else "")
+
+
 def compare_methods(
     frame: pd.DataFrame,
-    methods: Mapping[str, tuple[Method, Mapping[str, Any] | None]],
+    methods: Methods,
     list_size: int | None = None,
     label: str = "past_support_case",
     truth: str | None = "true_need",
     label_p: str | None = None,
+    scored: Mapping[str, ScoreResult] | None = None,
 ) -> pd.DataFrame:
     """One row per method on the same cohort: its list size, precision, recall of true need.
 
@@ -154,26 +192,29 @@ def compare_methods(
     `label_p` (synthetic data only): a column with each child's true probability of the label;
     then `expected_precision` is its mean over the list — the precision expected over label
     draws. It cannot be earned by reading the drawn label (相談歴 holds it for every past case),
-    and it does not move by ±0.02 with one draw of a few hits in 200.
+    and it does not move by ±0.02 with one draw of a few hits in 200. `label_columns` names the
+    label-derived columns a method reads (see `with_label_free_variants`).
     """
     require_columns(frame, ["resident_id", label], "手法の比較")
     y = frame.set_index("resident_id")[label]
     need = frame.set_index("resident_id")[truth] if truth and truth in frame.columns else None
     lp = frame.set_index("resident_id")[label_p] if label_p and label_p in frame.columns else None
+    scored = scored if scored is not None else score_methods(frame, methods)
     rows = []
-    for key, (method, params) in methods.items():
-        result: ScoreResult = method.score(frame, params)
+    for key, (method, _) in methods.items():
+        result = scored[key]
         chosen = result.select(top_n=list_size) if list_size else result.own_list()
         ids = chosen["resident_id"]
         hits = y.reindex(ids).fillna(0)
         row = {
             "method": key,
-            "label_ja": method.label_ja,
+            "label_ja": _method_label(key, result),
             "list_size": int(len(ids)),
             "positives_in_list": int(hits.sum()),
             "precision_at_list": float(hits.mean()) if len(ids) else float("nan"),
             "recall_of_label": float(hits.sum() / max(int(y.sum()), 1)),
             "version": result.version,
+            "label_columns": "、".join(label_ja(c) for c in label_columns_read(method)),
         }
         ranked = result.frame.set_index("resident_id")["rank"].reindex(y.index)
         try:
@@ -189,6 +230,39 @@ def compare_methods(
             row["recall_of_true_need"] = float(found.sum() / max(int(need.sum()), 1))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def precision_curves(
+    frame: pd.DataFrame,
+    scored: Mapping[str, ScoreResult],
+    sizes: Sequence[int] = CURVE_SIZES,
+    label: str = "past_support_case",
+    truth: str | None = "true_need",
+    label_p: str | None = None,
+) -> pd.DataFrame:
+    """Precision of each method's top k for several k (long format, one row per method and k).
+
+    A single list size can flatter one method; the curve shows whether the order holds from a
+    short list (one ward's visits) to a long one. Columns as in `compare_methods`:
+    precision_at_list, and with synthetic truth expected_precision and precision_of_true_need.
+    """
+    require_columns(frame, ["resident_id", label], "手法の比較")
+    by_id = frame.set_index("resident_id")
+    targets = {"precision_at_list": label}
+    if label_p and label_p in frame.columns:
+        targets["expected_precision"] = label_p
+    if truth and truth in frame.columns:
+        targets["precision_of_true_need"] = truth
+    sizes = sorted({int(k) for k in sizes if 0 < k <= len(frame)})
+    rows = []
+    for key, result in scored.items():
+        order = result.ranked()["resident_id"]
+        for column, source in targets.items():
+            cum = by_id[source].astype(float).fillna(0).reindex(order).to_numpy().cumsum()
+            for k in sizes:
+                rows.append({"method": key, "label_ja": _method_label(key, result), "list_size": k,
+                             "measure": column, "value": float(cum[k - 1] / k)})
+    return pd.DataFrame(rows, columns=["method", "label_ja", "list_size", "measure", "value"])
 
 
 # ---------------------------------------------------------------- fairness

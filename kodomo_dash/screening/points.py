@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kodomo_dash.screening.base import Method, ParamSpec, ScoreResult, order_ranks
+from kodomo_dash.screening.base import ParamSpec, ScoreResult, order_ranks
 from kodomo_dash.screening.cohorts import ensure_derived
 from kodomo_dash.screening.errors import ScreeningError
+from kodomo_dash.screening.rule_method import RuleSetMethod
 from kodomo_dash.screening.rules import RuleSet, collect_reasons, condition_columns, item_points
 
 ASSESSMENT_PREFIX = "【人によるアセスメント】"
@@ -62,12 +63,13 @@ def suggest_assessments(rule_set: RuleSet, frame: pd.DataFrame, as_of: date | st
     return pd.concat(rows, ignore_index=True)
 
 
-class RulePointsMethod(Method):
+class RulePointsMethod(RuleSetMethod):
     """Sum of item points; the list is everyone at or above the rule set's list threshold."""
 
     name = "rule_points"
     label_ja = "ルール点数（尼崎市方式）"
     description_ja = "項目ごとの点数（表 8-2・8-3）の合計。点数と閾値は管理者が変更でき、版として残る。"
+    preset = "amagasaki"
 
     def __init__(
         self,
@@ -75,12 +77,8 @@ class RulePointsMethod(Method):
         assessments: pd.DataFrame | None = None,
         as_of: date | str | None = None,
     ) -> None:
-        self.rule_set = rule_set or RuleSet.preset("amagasaki")
+        super().__init__(rule_set, as_of)
         self.assessments = check_assessments(self.rule_set, assessments)
-        self.as_of = as_of
-
-    def version(self) -> str:
-        return f"{self.rule_set.name}:{self.rule_set.checksum()}"
 
     def param_specs(self) -> list[ParamSpec]:
         default = self.rule_set.params["list_threshold"].value if "list_threshold" in self.rule_set.params else 10

@@ -29,13 +29,18 @@ with casework_pin.pinned():  # one casework instance for the whole run (see case
     allowed = {s.key for s in gate.allowed_pages(specs, principal)}
     sections: dict[str, list] = {}
     hidden: list = []
+    by_key: dict[str, st.Page] = {}
     for spec in specs:
         title = t(f"page.{spec.key}")
         if spec.key in allowed:
             page = st.Page(spec.path, title=title, icon=spec.icon, url_path=spec.key, default=spec.default)
             sections.setdefault(t(f"nav.{spec.section}"), []).append(page)
         else:
-            hidden.append(st.Page(gate.refusal_page(spec.key), title=title, url_path=spec.key, visibility="hidden"))
+            page = st.Page(gate.refusal_page(spec.key), title=title, url_path=spec.key, visibility="hidden")
+            hidden.append(page)
+        by_key[spec.key] = page
     next(iter(sections.values())).extend(hidden)  # hidden pages draw no menu entry of their own
+    current = st.navigation(sections)
+    gate.go_to_destination(by_key, current)  # a link opened before sign-in (e.g. a card's ?rid=)
     with ui.entrypoint():
-        st.navigation(sections).run()
+        current.run()

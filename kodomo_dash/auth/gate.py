@@ -46,6 +46,8 @@ from kodomo_dash.db import casework_connection, casework_path, database_key
 
 TEST_PRINCIPAL_FLAG = "_kodomo_test_principal"
 FLOW_KEY = "_kodomo_login_flow"
+AFTER_SIGN_IN = "_kodomo_after_sign_in"
+HOME_PAGE = "home"
 
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
@@ -122,6 +124,7 @@ def sign_in(users_path: Path | None = None) -> tuple[Principal, Callable[[], Non
         st.stop()
     set_principal(p)
     if p is None:
+        remember_destination()
         st.stop()
 
     def logout() -> None:
@@ -129,6 +132,46 @@ def sign_in(users_path: Path | None = None) -> tuple[Principal, Callable[[], Non
         set_principal(None)
 
     return p, logout
+
+
+def requested_page() -> str | None:
+    """The url path of the page the browser asked for in this run ('' for the app's root).
+
+    Streamlit knows it before `st.navigation` runs (its pages manager holds the intended page);
+    `st.context.url` has the page part trimmed off. None when not under a script run.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    manager = getattr(ctx, "pages_manager", None)
+    name = getattr(manager, "intended_page_name", None)
+    return name.strip("/") if isinstance(name, str) else None
+
+
+def remember_destination() -> None:
+    """Keep the page and query (a shared ?rid= card link) a signed-out visitor asked for.
+
+    The sign-in steps rerun the app without `st.navigation`, which forgets both; after sign-in
+    `go_to_destination` sends the user where the link pointed. Only the first request of a
+    signed-out session counts, so a rerun of the sign-in form cannot overwrite it.
+    """
+    ss = st.session_state
+    if AFTER_SIGN_IN not in ss:
+        ss[AFTER_SIGN_IN] = (requested_page() or "", st.query_params.to_dict())
+
+
+def go_to_destination(pages: dict[str, st.Page], current: st.Page) -> None:
+    """Once signed in, open the page and query remembered by `remember_destination` (once).
+
+    Pages the role may not open are in `pages` as hidden refusal stubs, so a link to one is
+    refused and audited exactly as a typed URL is.
+    """
+    target, query = st.session_state.pop(AFTER_SIGN_IN, ("", {}))
+    page = pages.get(target)
+    if page is None or (page.url_path == current.url_path and st.query_params.to_dict() == query):
+        return
+    st.query_params.clear()
+    st.switch_page(page, query_params=query)
 
 
 def _test_logout() -> None:
@@ -142,6 +185,9 @@ def logout_button(logout: Callable[[], None]) -> None:
     if st.sidebar.button(t("auth.logout"), key="kd_logout_btn", icon=":material/logout:"):
         logout()
         st.session_state[K_MESSAGE] = t("auth.logged_out")
+        # The next person to sign in at this browser starts at home, not on the last card shown.
+        st.session_state[AFTER_SIGN_IN] = (HOME_PAGE, {})
+        st.query_params.clear()
         st.rerun()
 
 

@@ -111,3 +111,20 @@ def test_ward_staff_sees_only_their_own_ward(page, ward_server):
     finally:
         con.close()
     assert denied >= 1 and viewed >= 1
+
+
+def test_a_card_link_opened_before_sign_in_leads_to_that_card(page, ward_server):
+    """A shared link /child_card?rid=… in a new tab: sign in, and the card of that child opens."""
+    server, warehouse, cred = ward_server
+    own_rid, _ = _child_with_unique_kana(warehouse, own=True)
+    open_app(page, server, f"child_card?rid={own_rid}")
+    sign_in(page, server, cred)
+    wait_for_app(page, server)
+    _heading(page, server, "こどもカード")
+    expect(page.locator("[data-testid='stMetricValue']", has_text=own_rid)).to_be_visible()
+    assert f"rid={own_rid}" in page.url
+    # Signing out and in again starts at home: the link is followed once, not for the next person.
+    page.get_by_role("button", name="ログアウト").click()
+    wait_for_app(page, server)
+    sign_in(page, server, cred)
+    _heading(page, server, "こどもデータ連携ダッシュボード")

@@ -49,7 +49,9 @@ def step_screening(truth_dir: Path) -> None:
     frame = frame.merge(truth[["resident_id", "true_need", "true_need_prob"]], on="resident_id", how="left")
     frame = frame.rename(columns={"true_need_prob": "truth_p"})
     without_truth = int(frame["truth_p"].isna().sum())  # e.g. residents the generator made as adults' kin
-    frame = frame[frame["truth_p"].notna()].reset_index(drop=True)
+    # Sorted, so the model and its splits depend on the children, not on the order the build's
+    # threads happened to write them in (two builds of one city then give the same figures).
+    frame = frame[frame["truth_p"].notna()].sort_values("resident_id").reset_index(drop=True)
     frame.attrs["as_of"] = as_of
     out = bench_screening(frame=frame, as_of=str(as_of))
     steps = {"train": {"wall_s": round(out.pop("train_seconds"), 2)},

@@ -71,12 +71,12 @@ def build_deck(fy: int, *, charts: bool = True, method: str | None = None):
     """
     if method is not None:
         return _programme_deck(fy, method, charts=charts)
-    from kodomo_dash.auth.users import FUKUOKA_WARDS
     from kodomo_dash.db import casework_connection
     from kodomo_dash.reports.deck import year_end_deck
     from kodomo_dash.reports.funnel_adapter import casework_paths, funnel_data, shape_for_path
     from kodomo_dash.reports.indicators import ReportContext
     from kodomo_dash.reports.published import PUBLISHED_TOP_LINE
+    from kodomo_dash.units import FUKUOKA_WARDS
 
     with casework_connection() as con:
         paths = [(p, sheet) for y, p, sheet in casework_paths(con) if y == fy]
@@ -93,13 +93,13 @@ def _programme_deck(fy: int, method: str, *, charts: bool):
     from kodomo_dash.db import casework_connection
     from kodomo_dash.reports.deck import year_end_deck
     from kodomo_dash.reports.funnel_adapter import (
-        CITY_UNITS,
         casework_programmes,
         funnel_data,
         shape_for_method,
     )
     from kodomo_dash.reports.indicators import ReportContext
     from kodomo_dash.reports.published import PUBLISHED_TOP_LINE
+    from kodomo_dash.units import CITY_UNITS
 
     with casework_connection() as con:
         mine = [(p, sheet) for y, p, m, sheet in casework_programmes(con) if y == fy and m == method]

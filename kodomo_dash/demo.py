@@ -54,8 +54,32 @@ def run_demo(scenario: str, scale: float, seed: int) -> int:
 
     wf = get_workflow_scenario(scenario)
     print(render_funnel_report(funnel_report(wf.fy, method=wf.method), "table"))
-    print(demo_users())
+    print(demo_users(**demo_scope(wf.fy, wf.method)))
     return 0
+
+
+def demo_scope(fy: int, method: str) -> dict[str, tuple[str, ...]]:
+    """The ward and schools the demo's ward-staff, school and SSW accounts may see.
+
+    Taken from the scenario's own list (the ward and the two schools with most listed children),
+    so the Izumi and Beppu demos give accounts that have work to do instead of Fukuoka's 東区.
+    Empty when nothing is listed; the account defaults apply then.
+    """
+    from kodomo_dash.db import casework_connection
+
+    top = (" from wf_list_member m join wf_list l using (list_id) where l.fy = ? and l.method = ?"
+           " and m.{col} is not null group by 1 order by count(*) desc, 1 limit {n}")
+    with casework_connection(read_only=True) as con:
+        wards = [r[0] for r in con.execute("select m.ward_code" + top.format(col="ward_code", n=1),  # noqa: S608
+                                           [fy, method]).fetchall()]
+        schools = [r[0] for r in con.execute("select m.school_code" + top.format(col="school_code", n=2),  # noqa: S608
+                                             [fy, method]).fetchall()]
+    scope: dict[str, tuple[str, ...]] = {}
+    if wards:
+        scope["ward_codes"] = tuple(wards)
+    if schools:
+        scope["school_codes"] = tuple(schools)
+    return scope
 
 
 def _ensure_secrets() -> None:

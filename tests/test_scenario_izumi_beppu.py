@@ -111,3 +111,26 @@ def test_beppu_lists_20_plus_10_and_never_makes_a_child_in_support_a_new_case(be
     assert parts == {"basic": 20, "other": 10}
     assert sum(v for k, v in reasons.items() if k != "no_support") == 8
     assert result.cohort_size > 14_000  # every child aged 0-17 of a city of Beppu's size
+
+
+def test_izumi_demo_accounts_see_izumi_children_not_fukuoka_ones(izumi, tmp_path):
+    """`kodomo demo --scenario izumi-fy2025` prints accounts scoped to Izumi's own list."""
+    from kodomo_dash.auth.gate import demo_users
+    from kodomo_dash.auth.users import load_users
+    from kodomo_dash.demo import demo_scope
+
+    work, result = izumi
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KODOMO_WAREHOUSE", str(work / "warehouse"))
+        scope = demo_scope(2025, "edu_welfare")
+        con = duckdb.connect(str(work / "warehouse" / "casework.duckdb"), read_only=True)
+        busiest = con.execute("select school_code from wf_list_member where list_id = ? group by 1"
+                              " order by count(*) desc, 1 limit 2", [result.list_id]).fetchall()
+        con.close()
+    assert scope == {"ward_codes": ("27219",), "school_codes": tuple(r[0] for r in busiest)}
+    text = demo_users(tmp_path / "users.yaml", **scope)
+    users = load_users(tmp_path / "users.yaml")
+    assert users["ward_staff"].ward_codes == ("27219",) and users["ward_staff"].display_name == "デモ 和泉市 職員"
+    assert users["school"].school_codes == scope["school_codes"][:1]
+    assert users["ssw"].school_codes == scope["school_codes"]
+    assert "40131" not in text and "401001" not in text

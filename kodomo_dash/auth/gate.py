@@ -224,9 +224,10 @@ def refusal_page(key: str) -> Callable[[], None]:
 # --------------------------------------------------------------------------- demo
 
 
-def demo_users(path: Path | None = None, force: bool = False) -> str:
+def demo_users(path: Path | None = None, force: bool = False, **scope: tuple[str, ...]) -> str:
     """Create one demo user per role (random passwords, TOTP) and return the text to print.
 
     For `kodomo demo`: refuses to overwrite a users file that is not a demo file unless force.
+    `scope`: ward_codes / school_codes for the scoped accounts (the scenario's own).
     """
-    return demo_login_text(create_demo_users(path, force=force))
+    return demo_login_text(create_demo_users(path, force=force, **scope))

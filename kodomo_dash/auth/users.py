@@ -28,21 +28,13 @@ import yaml
 
 from kodomo_dash.auth import audit, passwords, sessions, totp
 from kodomo_dash.auth.principal import ROLES, Principal
+from kodomo_dash.units import unit_name
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 _BCRYPT_RE = re.compile(r"^\$2[aby]\$\d{2}\$.{53}$")
 _B32_RE = re.compile(r"^[A-Z2-7]{16,}=*$")
 
-FUKUOKA_WARDS = {
-    "40131": "東区",
-    "40132": "博多区",
-    "40133": "中央区",
-    "40134": "南区",
-    "40135": "西区",
-    "40136": "城南区",
-    "40137": "早良区",
-}
 
 
 class UserFileError(ValueError):
@@ -345,7 +337,7 @@ def create_demo_users(
         ("admin", "admin", "デモ 管理者", (), ()),
         ("manager", "manager", "デモ こども家庭課", (), ()),
         ("yotaikyo", "yotaikyo", "デモ 要対協調整機関", (), ()),
-        ("ward_staff", "ward_staff", f"デモ {FUKUOKA_WARDS.get(ward[0], ward[0])} 区職員", ward, ()),
+        ("ward_staff", "ward_staff", f"デモ {unit_name(ward[0])} 職員", ward, ()),
         ("school", "school", "デモ 学校", (), school_codes[:1]),
         ("ssw", "ssw", "デモ SSW", (), school_codes),
         ("evaluator", "evaluator", "デモ 評価担当", (), ()),

@@ -15,18 +15,18 @@ from dataclasses import dataclass
 from kodomo_dash.auth import audit as auth_audit
 from kodomo_dash.auth import matrix
 from kodomo_dash.auth.principal import Principal
-from kodomo_dash.auth.users import FUKUOKA_WARDS
 from kodomo_dash.casework import visit_plan
 from kodomo_dash.queries import aggregate_cache
 from kodomo_dash.queries.workflow import casework, casework_fingerprint, has_casework
 from kodomo_dash.reports import evaluation, export
 from kodomo_dash.reports.deck import Deck, year_end_deck
-from kodomo_dash.reports.funnel_adapter import CITY_UNITS, casework_programmes, funnel_data, shape_for_method
+from kodomo_dash.reports.funnel_adapter import casework_programmes, funnel_data, shape_for_method
 from kodomo_dash.reports.indicators import FunnelData, ReportContext, build_tables, year_pair
 from kodomo_dash.reports.published import PUBLISHED_TOP_LINE
 from kodomo_dash.reports.shapes import ProgrammeShape
 from kodomo_dash.reports.suppression import NDB_POLICY, TOTAL, SuppressionPolicy
 from kodomo_dash.reports.tables import ReportTable, is_hidden
+from kodomo_dash.units import CITY_UNITS, FUKUOKA_WARDS
 
 __all__ = ["OutcomeInputs", "SafeFunnel", "deck_bytes", "deck_for_year", "has_casework", "outcome_inputs",
            "outcome_tables", "programme_options", "safe_funnel", "save_visit_plan", "visit_plan_wards"]  # fmt: skip

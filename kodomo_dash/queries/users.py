@@ -17,6 +17,7 @@ from kodomo_dash.auth import audit, lockout, matrix, sessions
 from kodomo_dash.auth import users as users_mod
 from kodomo_dash.auth.principal import Principal
 from kodomo_dash.db import casework_connection
+from kodomo_dash.units import FUKUOKA_WARDS
 
 COLUMNS = ["username", "display_name", "role", "ward_codes", "school_codes", "active", "locked", "failures",
            "locked_until", "epoch"]
@@ -36,7 +37,7 @@ def user_table(principal: Principal) -> pd.DataFrame:
             lock = lockout.status(con, u.username)
             rows.append({
                 "username": u.username, "display_name": u.display_name, "role": u.role,
-                "ward_codes": ", ".join(f"{c} {users_mod.FUKUOKA_WARDS.get(c, '')}".strip() for c in u.ward_codes),
+                "ward_codes": ", ".join(f"{c} {FUKUOKA_WARDS.get(c, '')}".strip() for c in u.ward_codes),
                 "school_codes": ", ".join(u.school_codes), "active": u.active, "locked": lock.locked,
                 "failures": lock.failures, "locked_until": lock.locked_until,
                 "epoch": sessions.get_epoch(con, u.username),

@@ -25,12 +25,12 @@ import pandas as pd
 from kodomo_dash.auth import audit as auth_audit
 from kodomo_dash.auth.matrix import can, row_scope
 from kodomo_dash.auth.principal import Principal
-from kodomo_dash.auth.users import FUKUOKA_WARDS
 from kodomo_dash.casework import form_store, forms, funnel, progress
 from kodomo_dash.casework.migrate import migrate
 from kodomo_dash.db import casework_connection, casework_path
 from kodomo_dash.queries import aggregate_cache
-from kodomo_dash.reports.funnel_adapter import CITY_UNITS, casework_programmes, shape_for_method
+from kodomo_dash.reports.funnel_adapter import casework_programmes, shape_for_method
+from kodomo_dash.units import unit_name
 
 ALL = "all"
 DRILLDOWN_STAGES = funnel.DRILLDOWN_STAGES
@@ -100,7 +100,7 @@ def scope_of(principal: Principal) -> Scope:
 def ward_name(code: str) -> str:
     if code == ALL:
         return "全区"
-    return FUKUOKA_WARDS.get(str(code), CITY_UNITS.get(str(code), str(code)))
+    return unit_name(code)
 
 
 def audit_callback(con: duckdb.DuckDBPyConnection, principal: Principal, page: str):

@@ -78,7 +78,6 @@ SCHOOL_ACTS = {"school_other_support": ("support", "consultation"), "school_watc
 # The screening method tells the cities apart (each screened its own way).
 METHOD_SHAPES = {"similarity": FUKUOKA, "edu_welfare": IZUMI, "item_counts": BEPPU}
 # Cities without wards: the funnel's one "ward" is the city itself.
-CITY_UNITS = {"27219": "和泉市", "44202": "別府市"}
 
 
 def shape_for_path(path: str, *, screening_sheet_required: bool = True) -> ProgrammeShape:

@@ -30,10 +30,10 @@ if model is None:
     st.info(t("mc.no_model"), icon=":material/model_training:")
     st.stop()
 
-size = st.segmented_control(t("mc.compare.size"), [10, 20, 50, 100, 200], default=20, required=True,
-                            key="mc_list_size")
 with st.spinner():
-    card = q.model_card(build.build_id, model.model_version, int(size))
+    card = q.model_card(build.build_id, model.model_version)
+size = st.segmented_control(t("mc.compare.size"), card["sizes"], default=min(20, card["sizes"][-1]), required=True,
+                            key="mc_list_size")
 m = card["metrics"]
 st.caption(f"{model.model_version} ・ {model.created_at} ・ n={card['holdout']:,}")
 with st.container(horizontal=True, key="mc_metrics"):
@@ -72,7 +72,7 @@ with right:
         st.plotly_chart(fig, width="stretch", key="mc_importance", alt=t("mc.importance"))
 
 st.subheader(t("mc.compare"))
-cmp = card["comparison"]
+cmp = card["comparison"][size]
 st.caption(t("mc.compare.caption"))
 cols = ["label_ja", "list_size", "precision_at_list", "recall_of_label", "auc"]
 cols += [c for c in ("expected_precision", "precision_of_true_need", "recall_of_true_need") if c in cmp.columns]
@@ -114,11 +114,11 @@ st.caption(t("mc.curve.caption"))
 
 st.subheader(t("mc.fairness"))
 st.caption(t("mc.fairness.caption"))
-for warning in card["warnings"]:
+for warning in card["warnings"][size]:
     st.warning(warning, icon=":material/warning:")
-if not card["warnings"]:
+if not card["warnings"][size]:
     st.success(t("mc.fairness.ok"))
-fair = card["fairness_table"]
+fair = card["fairness_table"][size]
 fcols = ["attribute_ja", "group", "n", "selection_rate", "tpr", "fpr"]
 fcols += [c for c in ("calibration_gap",) if c in fair.columns]
 st.dataframe(

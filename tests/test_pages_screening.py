@@ -217,6 +217,10 @@ def test_model_card_for_an_evaluator(private_warehouse):
     assert not at.exception
     curve = json.loads(at.get("plotly_chart")[2].proto.spec)
     assert "真のニーズ" in curve["layout"]["yaxis"]["title"]["text"]
+    # Another list size comes from the same computation: the table follows the control.
+    at.segmented_control(key="mc_list_size").set_value(50).run()
+    assert not at.exception
+    assert (at.dataframe[0].value["list_size"] == 50).all()
     assert at.dataframe[1].value["attribute_ja"].nunique() >= 3
     assert at.render_seconds < 60
     # The fixture city is synthetic: its truth folder gives the Bayes-optimal reference, shown next

@@ -220,3 +220,12 @@ def test_model_lead_says_ahead_only_when_ahead_at_every_size():
     # A method without a twin (it reads no label-derived column) is its own label-free method.
     alone = model_lead(curves[curves["method"] != "item_counts_label_free"], list_size=100)
     assert alone["model_lead_expected_precision_item_counts_label_free"] == pytest.approx(0.05)
+
+
+def test_a_comparison_copy_ranks_the_same_without_writing_reasons(synthetic):
+    for method in (RulePointsMethod(as_of=AS_OF), ItemCountMethod(as_of=AS_OF), EduWelfareMethod(as_of=AS_OF)):
+        full = method.score(synthetic).frame
+        quiet = type(method)(as_of=AS_OF, explain=False).score(synthetic).frame
+        assert (full["rank"] == quiet["rank"]).all() and (full["in_list"] == quiet["in_list"]).all()
+        assert full["reasons"].map(len).sum() > 0 and quiet["reasons"].map(len).sum() == 0
+        assert method.label_free().explain is True  # a twin keeps its original's setting

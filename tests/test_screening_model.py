@@ -209,7 +209,7 @@ def test_missing_values_become_a_sentinel_below_every_real_value():
 def test_cross_fitted_scores_never_score_a_child_with_trees_that_saw_it():
     """Out-of-fold scores rank about as well as the held-out split, and differ from in-sample ones."""
     from kodomo_dash.screening.evaluation import auc
-    from kodomo_dash.screening.similarity import CrossFittedSimilarity, cross_fitted_scores
+    from kodomo_dash.screening.similarity import SimilarityFromScores, cross_fitted_scores
 
     frame = synthetic_child_features(6000, seed=5, as_of="2025-07-01")
     oof = cross_fitted_scores(frame, folds=3)
@@ -218,10 +218,10 @@ def test_cross_fitted_scores_never_score_a_child_with_trees_that_saw_it():
     in_sample = model.raw_score(frame)
     y = frame["past_support_case"].astype(int)
     assert auc(y, in_sample) > auc(y, oof) > 0.6  # the in-sample score flatters itself; the cross-fit does not
-    method = CrossFittedSimilarity(model, pd.Series(oof, index=frame["resident_id"]))
+    method = SimilarityFromScores(model, pd.Series(oof, index=frame["resident_id"]))
     result = method.score(frame, {"top_n": 25})
     assert result.frame.loc[result.frame["rank"] == 1, "raw_score"].item() == oof.max()
     assert int(result.frame["in_list"].sum()) == 25
     with pytest.raises(ScreeningError) as e:
-        CrossFittedSimilarity(model, pd.Series(oof[:10], index=frame["resident_id"][:10])).score(frame)
+        SimilarityFromScores(model, pd.Series(oof[:10], index=frame["resident_id"][:10])).score(frame)
     assert e.value.code == "missing_scores"

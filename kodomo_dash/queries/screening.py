@@ -346,13 +346,19 @@ def _holdout_mask(frame: pd.DataFrame, model: Any) -> Any:
     return mask
 
 
+MODEL_CARD_SIZES = (10, 20, 50, 100, 200)
+
+
 @aggregate_cache
-def model_card(build_id: str, model_version: str, list_size: int = 20) -> dict[str, Any]:
+def model_card(build_id: str, model_version: str) -> dict[str, Any]:
     """Everything the model card shows, as aggregates: no row is about one child.
 
     Held-out children are the model's own calibration split, rebuilt exactly (same order, same
-    seed). Keys: metrics (dict), calibration, importance, comparison, fairness_table,
-    fairness_gaps (DataFrames), warnings (list of str), holdout (int).
+    seed). Every list size the page offers (MODEL_CARD_SIZES) is answered from one scoring, so
+    switching the size is instant; the model's ranking comes from its raw scores without SHAP
+    reasons, which a comparison never shows. Keys: metrics (dict), calibration, importance,
+    curves (DataFrames), comparison, fairness_table, fairness_gaps (dicts of DataFrames by list
+    size), warnings (dict of lists by list size), holdout (int).
     """
     import numpy as np
 
@@ -369,25 +375,27 @@ def model_card(build_id: str, model_version: str, list_size: int = 20) -> dict[s
         with_label_free_variants,
     )
     from kodomo_dash.screening.points import RulePointsMethod
-    from kodomo_dash.screening.similarity import LABEL, SimilarityMethod
+    from kodomo_dash.screening.similarity import LABEL, SimilarityFromScores
 
     model = _model_version(model_version)
     frame = cohort_frame(_EVERYONE, build_id, "all_children")
     held = frame[_holdout_mask(frame, model)].reset_index(drop=True)
     held.attrs.update(frame.attrs)
-    prob = model.probability(held)
+    raw = model.raw_score(held)
+    prob = model.calibrate(raw)
     y_held = held[LABEL].astype(int).to_numpy()
-    ks = tuple(k for k in (10, 20, 50, 100, 200) if k <= len(held))
-    metrics = model_card_metrics(y_held, prob, ks=ks)
+    sizes = tuple(k for k in MODEL_CARD_SIZES if k <= len(held)) or (len(held),)
+    metrics = model_card_metrics(y_held, prob, ks=sizes)
     calibration = calibration_curve_data(y_held, prob, n_bins=5 if len(held) < 2000 else 10)
     kept, _ = apply_exclusions(held, ("already_in_support",))
     kept.attrs.update(frame.attrs)
     d = as_of(build_id)
+    scores = pd.Series(raw, index=held["resident_id"].to_numpy())
     methods = with_label_free_variants({
-        "similarity": (SimilarityMethod(model), {"top_n": list_size}),
-        "rule_points": (RulePointsMethod(as_of=d), None),
-        "item_counts": (ItemCountMethod(as_of=d), None),
-        "edu_welfare": (EduWelfareMethod(as_of=d), None),
+        "similarity": (SimilarityFromScores(model, scores), None),
+        "rule_points": (RulePointsMethod(as_of=d, explain=False), None),
+        "item_counts": (ItemCountMethod(as_of=d, explain=False), None),
+        "edu_welfare": (EduWelfareMethod(as_of=d, explain=False), None),
     })
     truth_kwargs: dict[str, Any] = {}
     path = truth_dir()
@@ -398,24 +406,26 @@ def model_card(build_id: str, model_version: str, list_size: int = 20) -> dict[s
         kept["label_p"] = label_probability(kept)
         truth_kwargs = {"truth": "true_need", "label_p": "label_p"}
     scored = score_methods(kept, methods)
-    comparison = compare_methods(kept, methods, list_size=min(list_size, len(kept)), scored=scored, **truth_kwargs)
-    curves = precision_curves(kept, scored, **truth_kwargs)
-    scored = held.assign(score=prob)
-    order = np.argsort(-prob, kind="mergesort")
-    in_list = np.zeros(len(held), dtype=bool)
-    in_list[order[:list_size]] = True
-    scored["in_list"] = in_list
-    report = fairness_report(scored, selected="in_list", label=LABEL, prob="score")
+    order = np.argsort(-raw, kind="mergesort")
+    comparison, fairness_table, fairness_gaps, warnings = {}, {}, {}, {}
+    for k in sizes:
+        comparison[k] = compare_methods(kept, methods, list_size=min(k, len(kept)), scored=scored, **truth_kwargs)
+        in_list = np.zeros(len(held), dtype=bool)
+        in_list[order[:k]] = True
+        report = fairness_report(held.assign(score=prob, in_list=in_list), selected="in_list", label=LABEL,
+                                 prob="score")
+        fairness_table[k], fairness_gaps[k], warnings[k] = report.table, report.gaps, list(report.warnings)
     return {
         "metrics": metrics,
         "trained": dict(model.metrics),
         "calibration": calibration,
         "importance": model.importance if model.importance is not None else pd.DataFrame(),
+        "sizes": sizes,
         "comparison": comparison,
-        "curves": curves,
-        "fairness_table": report.table,
-        "fairness_gaps": report.gaps,
-        "warnings": list(report.warnings),
+        "curves": precision_curves(kept, scored, **truth_kwargs),
+        "fairness_table": fairness_table,
+        "fairness_gaps": fairness_gaps,
+        "warnings": warnings,
         "holdout": int(len(held)),
     }
 

@@ -29,7 +29,7 @@ from kodomo_dash.screening.features import LABEL
 from kodomo_dash.screening.points import RulePointsMethod
 from kodomo_dash.screening.reference import ReferenceFigures, label_probability, reference_figures
 from kodomo_dash.screening.similarity import (
-    CrossFittedSimilarity,
+    SimilarityFromScores,
     SimilarityMethod,
     SimilarityModel,
     cross_fitted_scores,
@@ -97,10 +97,10 @@ def bench_screening(frame: pd.DataFrame | None = None, n: int = 210_000, seed: i
     label_p = "label_p" if ref is not None else None
     truth = "true_need" if "true_need" in cohort.columns else None
     methods = with_label_free_variants({
-        "similarity": (CrossFittedSimilarity(model, crossfit), None),
-        "rule_points": (RulePointsMethod(), None),
-        "item_counts": (ItemCountMethod(), None),
-        "edu_welfare": (EduWelfareMethod(), None),
+        "similarity": (SimilarityFromScores(model, crossfit), None),
+        "rule_points": (RulePointsMethod(explain=False), None),
+        "item_counts": (ItemCountMethod(explain=False), None),
+        "edu_welfare": (EduWelfareMethod(explain=False), None),
     })
     scored = score_methods(cohort, methods)
     table = compare_methods(cohort, methods, list_size=list_size, truth=truth, label_p=label_p, scored=scored)

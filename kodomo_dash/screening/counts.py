@@ -15,7 +15,6 @@ import pandas as pd
 from kodomo_dash.screening.base import ParamSpec, ScoreResult, order_ranks
 from kodomo_dash.screening.cohorts import ensure_derived
 from kodomo_dash.screening.rule_method import RuleSetMethod
-from kodomo_dash.screening.rules import collect_reasons
 
 BASIC_PREFIX = "【基本項目】"
 OTHER_PREFIX = "【その他項目】"
@@ -68,7 +67,7 @@ class ItemCountMethod(RuleSetMethod):
         rank.loc[remaining.index] = rest_rank + len(picked)
         out["rank"] = rank
         hits = pd.concat([basic_hits, other_hits], axis=1)
-        out["reasons"] = collect_reasons(frame, rs, hits, prefix={"basic": BASIC_PREFIX, "other": OTHER_PREFIX},
+        out["reasons"] = self.reasons(frame, hits, prefix={"basic": BASIC_PREFIX, "other": OTHER_PREFIX},
                                          show_points=False).to_numpy()
         unavailable = [i.label_ja for i in rs.unavailable_items(frame)]
         return ScoreResult(

@@ -14,7 +14,7 @@ import pandas as pd
 from kodomo_dash.screening.base import ParamSpec, ScoreResult, order_ranks
 from kodomo_dash.screening.cohorts import ensure_derived
 from kodomo_dash.screening.rule_method import RuleSetMethod
-from kodomo_dash.screening.rules import collect_reasons, item_points
+from kodomo_dash.screening.rules import item_points
 
 PREFIX = {"education": "【教育】", "welfare": "【福祉】"}
 
@@ -62,7 +62,7 @@ class EduWelfareMethod(RuleSetMethod):
         rank.loc[remaining.index] = order_ranks(remaining, ["score", "welfare_score"], [False, False]) + len(picked)
         out["rank"] = rank
         hits = pd.concat([edu_hits, wel_hits], axis=1)
-        out["reasons"] = collect_reasons(frame, rs, hits, prefix=PREFIX).to_numpy()
+        out["reasons"] = self.reasons(frame, hits, prefix=PREFIX).to_numpy()
         return ScoreResult(
             method=self.name,
             label_ja=self.label_ja,

@@ -216,11 +216,7 @@ def compare_methods(
             "version": result.version,
             "label_columns": "、".join(label_ja(c) for c in label_columns_read(method)),
         }
-        ranked = result.frame.set_index("resident_id")["rank"].reindex(y.index)
-        try:
-            row["auc"] = auc(y.to_numpy(), -ranked.to_numpy(dtype=float))
-        except ScreeningError:
-            row["auc"] = float("nan")
+        row["auc"] = _ranking_auc(result, y)
         if lp is not None:
             row["expected_precision"] = float(lp.reindex(ids).mean()) if len(ids) else float("nan")
         if need is not None:
@@ -230,6 +226,19 @@ def compare_methods(
             row["recall_of_true_need"] = float(found.sum() / max(int(need.sum()), 1))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _ranking_auc(result: ScoreResult, y: pd.Series) -> float:
+    """AUC of a method's ranking for label y; kept on the result, since it does not depend on
+    the list size and one result is compared at several sizes."""
+    key = f"auc:{y.name}:{len(y)}"
+    if key not in result.meta:
+        ranked = result.frame.set_index("resident_id")["rank"].reindex(y.index)
+        try:
+            result.meta[key] = auc(y.to_numpy(), -ranked.to_numpy(dtype=float))
+        except ScreeningError:
+            result.meta[key] = float("nan")
+    return result.meta[key]
 
 
 def precision_curves(

@@ -19,7 +19,7 @@ from kodomo_dash.screening.base import ParamSpec, ScoreResult, order_ranks
 from kodomo_dash.screening.cohorts import ensure_derived
 from kodomo_dash.screening.errors import ScreeningError
 from kodomo_dash.screening.rule_method import RuleSetMethod
-from kodomo_dash.screening.rules import RuleSet, collect_reasons, condition_columns, item_points
+from kodomo_dash.screening.rules import RuleSet, condition_columns, item_points
 
 ASSESSMENT_PREFIX = "【人によるアセスメント】"
 
@@ -76,8 +76,9 @@ class RulePointsMethod(RuleSetMethod):
         rule_set: RuleSet | None = None,
         assessments: pd.DataFrame | None = None,
         as_of: date | str | None = None,
+        explain: bool = True,
     ) -> None:
-        super().__init__(rule_set, as_of)
+        super().__init__(rule_set, as_of, explain)
         self.assessments = check_assessments(self.rule_set, assessments)
 
     def param_specs(self) -> list[ParamSpec]:
@@ -104,7 +105,7 @@ class RulePointsMethod(RuleSetMethod):
             a_pts = wide.astype(float).mul(pd.Series(enabled)[wide.columns], axis=1)
             assessment = a_pts.sum(axis=1).to_numpy()
             all_hits = pd.concat([hits, wide], axis=1)
-        reasons = collect_reasons(frame, rs, all_hits, prefix={"assessment": ASSESSMENT_PREFIX})
+        reasons = self.reasons(frame, all_hits, prefix={"assessment": ASSESSMENT_PREFIX})
         out = pd.DataFrame(
             {
                 "resident_id": frame["resident_id"].to_numpy(),

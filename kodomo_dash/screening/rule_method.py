@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import copy
 from datetime import date
+from typing import Any
+
+import pandas as pd
 
 from kodomo_dash.screening.base import Method
 from kodomo_dash.screening.features import LABEL_DERIVED
-from kodomo_dash.screening.rules import RuleSet
+from kodomo_dash.screening.rules import RuleSet, collect_reasons
 
 
 class RuleSetMethod(Method):
@@ -22,9 +25,17 @@ class RuleSetMethod(Method):
 
     preset: str = ""
 
-    def __init__(self, rule_set: RuleSet | None = None, as_of: date | str | None = None) -> None:
+    def __init__(self, rule_set: RuleSet | None = None, as_of: date | str | None = None,
+                 explain: bool = True) -> None:
         self.rule_set = rule_set or RuleSet.preset(self.preset)
         self.as_of = as_of
+        self.explain = explain  # False: no reason texts (a comparison over 40,000 children shows none)
+
+    def reasons(self, frame: pd.DataFrame, hits: pd.DataFrame, **kwargs: Any) -> pd.Series:
+        """Each child's reasons (`rules.collect_reasons`), or empty lists when not explaining."""
+        if not self.explain:
+            return pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
+        return collect_reasons(frame, self.rule_set, hits, **kwargs)
 
     def version(self) -> str:
         return f"{self.rule_set.name}:{self.rule_set.checksum()}"

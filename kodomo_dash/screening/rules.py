@@ -12,6 +12,7 @@ never run code.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -128,8 +129,7 @@ class RuleSet:
         if name not in PRESETS:
             raise ScreeningError(f"プリセット「{name}」はありません。選べるのは {'、'.join(PRESETS)} です。",
                                  code="unknown_preset")
-        text = resources.files("kodomo_dash.screening").joinpath("presets", f"{name}.yaml").read_text("utf-8")
-        return cls.from_yaml(text)
+        return cls.from_dict(_preset_definition(name))
 
     def to_dict(self) -> dict[str, Any]:
         return copy.deepcopy(self._definition)
@@ -430,3 +430,10 @@ def collect_reasons(
         for p, texts in zip(pos[starts], np.split(allp["text"].to_numpy(), starts[1:]), strict=True):
             out[int(p)] = texts.tolist()
     return pd.Series(out, index=frame.index, dtype=object)
+
+
+@functools.cache
+def _preset_definition(name: str) -> dict[str, Any]:
+    """A shipped preset's YAML, parsed once per process (from_dict copies it before use)."""
+    text = resources.files("kodomo_dash.screening").joinpath("presets", f"{name}.yaml").read_text("utf-8")
+    return RuleSet.from_yaml(text).to_dict()

@@ -497,10 +497,12 @@ class SimilarityMethod(Method):
         )
 
 
-class CrossFittedSimilarity(SimilarityMethod):
-    """The similarity ranking from `cross_fitted_scores`, for comparisons only (no reasons, no run).
+class SimilarityFromScores(SimilarityMethod):
+    """The similarity ranking from raw scores already computed, for comparisons only (no reasons, no run).
 
-    `scores` is indexed by resident_id; a child without a score is refused rather than ranked last.
+    Used with `cross_fitted_scores` by the benchmark and with `raw_score` by the model card, where
+    SHAP reasons would only cost time. `scores` is indexed by resident_id; a child without a score
+    is refused rather than ranked last.
     """
 
     def __init__(self, model: SimilarityModel, scores: pd.Series) -> None:
@@ -510,11 +512,11 @@ class CrossFittedSimilarity(SimilarityMethod):
     def _score(self, frame: pd.DataFrame, params: dict[str, Any]) -> ScoreResult:
         raw = self.scores.reindex(frame["resident_id"]).to_numpy(dtype=float)
         if np.isnan(raw).any():
-            raise ScreeningError("交差推定のスコアがないこどもがいます。", code="missing_scores")
+            raise ScreeningError("類似度のスコアがないこどもがいます。", code="missing_scores")
         out = pd.DataFrame({"resident_id": frame["resident_id"].to_numpy(), "raw_score": raw,
                             "score": self.model.calibrate(raw)})
         out["rank"] = order_ranks(out, ["raw_score"], [False])
         out["reasons"] = pd.Series([[] for _ in range(len(out))], dtype=object)
         out["in_list"] = out["rank"] <= params["top_n"]
         return ScoreResult(method=self.name, label_ja=self.label_ja, frame=out, params=params,
-                           version=self.version(), meta={"cross_fitted": True})
+                           version=self.version(), meta={"precomputed": True})

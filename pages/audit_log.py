@@ -26,9 +26,18 @@ st.caption(t("alog.lead"))
 
 # ---------- chain verification
 st.subheader(t("alog.verify.title"))
-result = qa.verify_status(principal)
+# A callback, not the button's return value: the request survives a rerun of the app before the page.
+st.button(t("alog.verify.full"), key="alog_verify_full", help=t("alog.verify.full.help"), icon=":material/fact_check:",
+          on_click=st.session_state.__setitem__, args=("alog_full_requested", True))
+with st.spinner():
+    result = qa.verify_status(principal, full=st.session_state.pop("alog_full_requested", False))
 if result.ok and result.head_seq is None:
     st.info(t("alog.verify.empty"))
+elif result.ok and result.resumed_after:
+    st.success(t("alog.verify.resumed", n=f"{result.checked:,}", after=f"{result.resumed_after:,}"),
+               icon=":material/verified:")
+    st.caption(t("alog.head"))
+    st.code(f"{result.head_seq}:{result.head_hash}", language=None)
 elif result.ok:
     st.success(t("alog.verify.ok", n=f"{result.checked:,}"), icon=":material/verified:")
     st.caption(t("alog.head"))

@@ -273,3 +273,47 @@ def test_anchor_text_round_trip(con):
     assert audit.verify(con, anchor=audit.parse_anchor(audit.format_anchor(a))).ok
     with pytest.raises(ValueError):
         audit.parse_anchor("2:nothex")
+
+
+def test_resumed_verify_walks_only_new_rows_and_still_catches_their_tampering(con):
+    fill(con, 10)
+    first = audit.verify(con)
+    assert first.ok and first.resumed_after is None and first.checked == 10
+    point = (first.head_seq, first.head_hash)
+    fill(con, 3, start=T0 + timedelta(hours=1))
+    r = audit.verify(con, resume=point)
+    assert r.ok and r.resumed_after == 10 and r.checked == 3 and (r.head_seq, r.head_hash) == audit.head(con)
+    # A new row edited, or the newest rows deleted: found by the resumed walk too.
+    con.execute("update audit_log set resident_id = '9999999999' where seq = 12")
+    r = audit.verify(con, resume=point)
+    assert not r.ok and r.first_bad_seq == 12
+    con.execute("update audit_log set resident_id = '0000000001' where seq = 12")  # as it was
+    assert audit.verify(con, resume=point).ok
+    con.execute("delete from audit_log where seq = 13")
+    assert not audit.verify(con, resume=point).ok
+
+
+def test_a_resume_point_that_no_longer_holds_means_a_full_walk(con):
+    fill(con, 10)
+    point = (audit.verify(con).head_seq, audit.verify(con).head_hash)
+    # An old row edited is not seen by a resumed walk (that is what the full check is for) ...
+    con.execute("update audit_log set resident_id = '9999999999' where seq = 3")
+    assert audit.verify(con, resume=point).ok
+    assert not audit.verify(con).ok
+    # ... but the resume point itself edited, or pruned by retention, sends it back to the start.
+    con.execute("update audit_log set row_hash = repeat('0', 64) where seq = 10")
+    r = audit.verify(con, resume=point)
+    assert r.resumed_after is None and not r.ok
+
+
+def test_retention_and_the_resume_point(con):
+    fill(con, 10, start=T0, step=timedelta(days=200))
+    point = (audit.verify(con).head_seq, audit.verify(con).head_hash)
+    # Pruning rows older than the resume point: the walk resumes and checks the retention row.
+    audit.prune(con, ADMIN, now=T0 + timedelta(days=2000), retention_days=3 * 365)
+    r = audit.verify(con, resume=point)
+    assert r.ok and r.resumed_after == 10 and r.checked == 1
+    # Pruning the resume point itself: the whole (remaining) chain is walked again.
+    audit.prune(con, ADMIN, now=T0 + timedelta(days=9000), retention_days=30)
+    r = audit.verify(con, resume=point)
+    assert r.ok and r.resumed_after is None

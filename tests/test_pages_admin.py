@@ -109,6 +109,24 @@ def test_audit_log_reports_tampering(private_casework):
     assert any("row 2" in t.value for t in at.text)
 
 
+def test_audit_log_checks_new_rows_on_open_and_every_row_on_request(private_casework):
+    with casework_connection() as con:
+        for _ in range(4):
+            audit.record(con, "manager", "login")
+    at = app_as("admin", page="audit_log").run()
+    assert any("改ざんは検出されませんでした" in s.value for s in at.success)
+    with casework_connection() as con:
+        audit.record(con, "manager", "login")
+        con.execute("update audit_log set username = 'intruder' where seq = 2")  # an old row
+    at = app_as("admin", page="audit_log").run()
+    assert not at.exception
+    resumed = [s.value for s in at.success if "以降の" in s.value]
+    assert resumed, [s.value for s in at.success]  # only the rows added since were walked
+    at.button(key="alog_verify_full").click().run()
+    assert any("改ざん・削除を検出しました" in e for e in _errors(at)), [s.value for s in at.success]
+    assert any("row 2" in t.value for t in at.text)
+
+
 def test_audit_log_shows_mass_download_alerts(private_casework):
     ward = Principal("ward_staff", "ward_staff", ward_codes=("40131",))
     with casework_connection() as con:

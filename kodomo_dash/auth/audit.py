@@ -146,6 +146,7 @@ class VerifyResult:
     head_hash: str | None
     problems: list[str] = field(default_factory=list)
     first_bad_seq: int | None = None
+    resumed_after: int | None = None  # seq the walk resumed after (None: the whole chain was walked)
 
     def summary(self) -> str:
         if self.ok:
@@ -458,13 +459,20 @@ def parse_anchor(text: str) -> tuple[int, str]:
     return int(seq), h
 
 
-def verify(con: duckdb.DuckDBPyConnection, anchor: tuple[int, str] | None = None) -> VerifyResult:
+def verify(con: duckdb.DuckDBPyConnection, anchor: tuple[int, str] | None = None,
+           resume: tuple[int, str] | None = None) -> VerifyResult:
     """Walk the chain from the latest retention checkpoint and report every break.
 
     Detects: an edited row (its hash no longer matches), a deleted row (a gap in seq or a
     broken prev_hash link), deleted newest rows (audit_head ahead of the table), a forged
     checkpoint (no matching chained 'retention' row) and, given an anchor exported
     earlier, a rewritten chain.
+
+    `resume` = (seq, row_hash) of the newest row an earlier full walk verified: only the rows
+    after it are walked, provided that row still carries that hash and no retention ran since
+    (otherwise the whole chain is walked). The audit page uses it so that opening it stays
+    fast as the trail grows; an edit *before* the resume point is found by the next full walk
+    (`kodomo audit verify`, or the page's 全件を検証 button), not by the resumed one.
     """
     problems: list[str] = []
     first_bad: list[int | None] = [None]
@@ -482,7 +490,15 @@ def verify(con: duckdb.DuckDBPyConnection, anchor: tuple[int, str] | None = None
     checked = 0
     last: tuple[int, str] | None = None
     anchor_seen = anchor is None or (cp is not None and anchor[0] <= cp[0])
-    for r in _rows(con, _SELECT + " order by seq", []):
+    after = 0
+    if resume is not None and anchor is None and (cp is None or cp[0] < resume[0]):
+        still = con.execute("select row_hash from audit_log where seq = ?", [resume[0]]).fetchone()
+        if still is not None and still[0] == resume[1]:
+            after = resume[0]
+            expected_seq, expected_prev = resume[0] + 1, resume[1]
+            retention_seen = True  # the checkpoint's retention row lies before the resume point
+            last = resume
+    for r in _rows(con, _SELECT + " where seq > ? order by seq", [after]):
         seq = r["seq"]
         if seq != expected_seq:
             if seq > expected_seq:
@@ -526,6 +542,7 @@ def verify(con: duckdb.DuckDBPyConnection, anchor: tuple[int, str] | None = None
         head_hash=last[1] if last else None,
         problems=problems,
         first_bad_seq=first_bad[0],
+        resumed_after=after or None,
     )
 
 

@@ -105,6 +105,15 @@ MESSAGES = {
         "en": "Logins, searches, child-card views, saves, exports, setting changes and refusals, hash-chained.",
     },
     "alog.verify.ok": {"ja": "改ざんは検出されませんでした（{n}件を検証）。", "en": "Chain intact ({n} rows checked)."},
+    "alog.verify.resumed": {
+        "ja": "改ざんは検出されませんでした（前回の検証で問題のなかった No.{after} 以降の{n}件を検証）。",
+        "en": "Chain intact ({n} rows added after No.{after}, which an earlier check found intact).",
+    },
+    "alog.verify.full": {"ja": "全件を検証し直す", "en": "Check every row again"},
+    "alog.verify.full.help": {
+        "ja": "古い行の書き換えは全件の検証で見つかります（行数に比例して時間がかかります）。",
+        "en": "An edit to an old row is found by a full check (time grows with the number of rows).",
+    },
     "alog.verify.bad": {"ja": "改ざん・削除を検出しました：", "en": "Tampering or deletion detected:"},
     "alog.user": {"ja": "ユーザー", "en": "User"},
     "alog.child": {"ja": "宛名番号", "en": "Resident ID"},

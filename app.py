@@ -3,7 +3,7 @@
 Only pages handed to ``st.navigation`` are reachable at all, so the page list (filtered by the
 signed-in user's role through the authorisation matrix) is the gate. Screens the role may not
 open are registered hidden as refusal stubs, so a hand-typed URL shows an audited refusal and
-never runs the page file. Screens live in ``pages/`` and are registered here explicitly; every
+never runs the page file. Screens live in ``screens/`` and are registered here explicitly; every
 page begins with ``ui.require_entrypoint()`` and ``kodomo_dash.auth.current.require(<key>)``.
 Sign-in, re-validation on every rerun and time-outs: ``kodomo_dash.auth.gate``. The run is wrapped
 in ``casework_pin.pinned()`` so the casework file is opened once per run, not once per read.

@@ -88,5 +88,5 @@ def app_as(role: str, ward_codes=(), school_codes=(), page: str | None = None, t
     at.session_state[PRINCIPAL_KEY] = principal_for(role, ward_codes, school_codes)
     at.session_state[TEST_PRINCIPAL_FLAG] = True
     if page is not None:
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(f"screens/{page}.py")
     return at

@@ -22,7 +22,7 @@ class PageSpec:
 
     @property
     def path(self) -> str:
-        return f"pages/{self.key}.py"
+        return f"screens/{self.key}.py"
 
 
 ALL_PAGES: tuple[PageSpec, ...] = (

@@ -31,15 +31,15 @@ def entrypoint() -> Iterator[None]:
 
 
 def require_entrypoint() -> None:
-    """First line of every page: never run a page except through ``app.py``.
+    """First line of every screen: never run a screen except through ``app.py``.
 
-    Streamlit still has its legacy ``pages/`` discovery: because a ``pages/`` folder sits next
-    to ``app.py``, the first script run of a fresh server process (and every ``AppTest`` run)
-    goes through it, and a URL such as ``/home`` then runs ``pages/home.py`` directly — without
-    ``app.py``, so without the language switch, the login or the role's page list. The public
-    ``st.navigation`` turns that legacy mode off only once ``app.py`` has run. Here a page that
-    finds itself started without ``app.py`` turns it off itself and reruns, so the same URL is
-    served again through ``app.py`` (which decides whether this user may open it at all).
+    Screens live in ``screens/``, not ``pages/``: a ``pages/`` folder beside ``app.py`` switches
+    on Streamlit's legacy multipage mode, in which the first run of a fresh server (and every
+    ``AppTest`` run) executes a page file alone and this guard had to rerun it through
+    ``app.py`` — a rerun that swallowed the click that started it (docs/decisions/053). Without
+    that folder the only way here without ``app.py`` is ``streamlit run screens/x.py``, which
+    gets a Japanese message and stops. The legacy branch stays for a checkout that still has
+    a stray ``pages/`` folder.
     """
     if _ENTRYPOINT_RUNNING.get():
         return
@@ -50,7 +50,6 @@ def require_entrypoint() -> None:
     if PagesManager is not None and PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
-    # Started some other way (``streamlit run pages/x.py``): a rerun would not help.
     st.error(t("app.entrypoint_only"))
     st.stop()
 

@@ -143,7 +143,7 @@ def test_an_unfinished_file_counts_as_no_build(tmp_path, monkeypatch):
 
 def test_home_is_registered_with_navigation(built_warehouse):
     at = run_app()
-    at.switch_page("pages/home.py").run()
+    at.switch_page("screens/home.py").run()
     assert not at.exception
     assert [t.value for t in at.title] == ["こどもデータ連携ダッシュボード"]
 
@@ -182,9 +182,25 @@ def test_a_rebuild_shows_up_without_a_restart(built_warehouse, tmp_path, monkeyp
     assert metrics(at)["こどもの数（0〜15歳）"] == f"{children:,}" != before
 
 
+def test_no_pages_folder_switches_on_streamlits_legacy_multipage_mode():
+    """A pages/ folder beside app.py would make Streamlit run page files alone (decision 053)."""
+    assert not (APP.parent / "pages").exists()
+
+
+def test_a_button_click_reaches_the_screen_in_the_run_it_started(built_warehouse):
+    """With the legacy mode off there is no bounce rerun to swallow a button's True."""
+    at = run_app()
+    at.switch_page("screens/home.py").run()
+    assert not at.exception
+    assert not [i for i in at.text_input if i.label == "ユーザー名"]
+    at = at.button(key="kd_logout_btn").click().run()  # a click whose run must see it
+    assert not at.exception
+    assert [i for i in at.text_input if i.label == "ユーザー名"], "the logout click was swallowed"
+
+
 def test_every_page_refuses_to_run_without_app_py():
-    """See ui.require_entrypoint: Streamlit's legacy pages/ discovery could run a page alone."""
-    pages = [p for p in (APP.parent / "pages").glob("*.py") if p.name != "__init__.py"]
+    """See ui.require_entrypoint: a screen never runs alone."""
+    pages = [p for p in (APP.parent / "screens").glob("*.py") if p.name != "__init__.py"]
     assert pages
     unguarded = [p.name for p in pages if "ui.require_entrypoint()" not in p.read_text(encoding="utf-8")]
     assert unguarded == []

@@ -100,7 +100,7 @@ def test_a_role_change_narrows_the_menu_at_once(built_warehouse, tmp_path, monke
     recs = dict(users_mod.load_users(path))
     recs["admin"] = replace(recs["admin"], role="evaluator")
     users_mod.save_users(recs, path, demo=True)
-    at.switch_page("pages/child_search.py").run()
+    at.switch_page("screens/child_search.py").run()
     assert not at.exception
     assert any("権限がありません" in e.value for e in at.error)
 
@@ -138,7 +138,7 @@ def test_search_then_open_card_within_own_ward(built_warehouse):
     assert rid in set(table["resident_id"])
     assert set(table["ward_name"]) == {"東区"}
     at.session_state["child_card_rid"] = rid
-    at.switch_page("pages/child_card.py").run()
+    at.switch_page("screens/child_card.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert [t.value for t in at.title] == ["こどもカード"]
     assert not at.error
@@ -230,7 +230,7 @@ def test_who_viewed_lists_the_viewer(built_warehouse):
 
 def test_no_unsafe_html_with_user_text_in_my_pages():
     for name in ("child_search", "child_card", "audit_log", "privacy_checklist", "admin_users", "home"):
-        path = REPO / "pages" / f"{name}.py"
+        path = REPO / "screens" / f"{name}.py"
         if path.exists():
             assert "unsafe_allow_html" not in path.read_text(encoding="utf-8"), name
 

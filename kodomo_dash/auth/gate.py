@@ -137,15 +137,23 @@ def sign_in(users_path: Path | None = None) -> tuple[Principal, Callable[[], Non
 def requested_page() -> str | None:
     """The url path of the page the browser asked for in this run ('' for the app's root).
 
-    Streamlit knows it before `st.navigation` runs (its pages manager holds the intended page);
-    `st.context.url` has the page part trimmed off. None when not under a script run.
+    Streamlit's pages manager holds the intended page's name when the request carried one;
+    otherwise the page is the last part of the browser's URL, which `st.context.url` still
+    carries before `st.navigation` has registered any page (it trims known page paths only).
+    None when neither is available (not under a script run).
     """
+    from urllib.parse import urlparse
+
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
-    manager = getattr(ctx, "pages_manager", None)
-    name = getattr(manager, "intended_page_name", None)
-    return name.strip("/") if isinstance(name, str) else None
+    name = getattr(getattr(ctx, "pages_manager", None), "intended_page_name", None)
+    if isinstance(name, str) and name.strip("/"):
+        return name.strip("/")
+    url = st.context.url
+    if not url:
+        return None
+    return urlparse(url).path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def remember_destination() -> None:

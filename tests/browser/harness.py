@@ -120,9 +120,9 @@ def sign_in(page, server: StreamlitServer, cred) -> None:
             home.wait_for(timeout=20_000)
             return
         except Exception:  # noqa: BLE001 - see below
-            # On a freshly started server the first runs go through the pages/ bounce and a click
-            # on the code form can be swallowed by a rerun (the form stays, with no message); a
-            # person would press 確認 again, with the next code. Anything else is a failure.
+            # On a freshly started server a click on the code form has been seen to be swallowed
+            # (the form stays, with no message); a person would press 確認 again, with the next
+            # code. Anything else is a failure.
             if code.count() == 0:
                 break
     pytest.fail(f"not signed in; the browser shows:\n{page.inner_text('body')[:1500]}\n--- server ---\n"

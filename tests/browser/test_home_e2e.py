@@ -60,8 +60,8 @@ def test_english_toggle_in_the_browser(page, streamlit_server):
 
 
 def test_a_page_url_opened_first_still_goes_through_app_py(page, fresh_streamlit_server):
-    """On a fresh server Streamlit's legacy pages/ discovery would run pages/home.py alone for
-    /home; the page must bounce through app.py (which will hold the login and role gate)."""
+    """On a fresh server /home must be served through app.py (which holds the login and role
+    gate), never by running screens/home.py alone (docs/decisions/053)."""
     open_app(page, fresh_streamlit_server, "home")
     sign_in(page, fresh_streamlit_server, fresh_streamlit_server.creds["manager"])
 

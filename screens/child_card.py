@@ -34,7 +34,7 @@ rid = st.session_state.get("child_card_rid")
 if not rid:
     st.info(t("ccard.pick_first"))
     if st.button(t("ccard.to_search"), key="cc_to_search"):
-        st.switch_page("pages/child_search.py")
+        st.switch_page("screens/child_search.py")
     st.stop()
 
 try:

@@ -71,4 +71,4 @@ if results is not None:
                             format_func=lambda rid: f"{rid}  {labels.get(rid, '')}")
         if st.button(t("csearch.open"), key="cs_open", type="primary"):
             st.session_state["child_card_rid"] = pick
-            st.switch_page("pages/child_card.py")
+            st.switch_page("screens/child_card.py")

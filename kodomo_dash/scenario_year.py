@@ -39,7 +39,8 @@ def run_year(scenario: str, truth_dir: Path, seed: int = 1, log=_log) -> YearRes
     from kodomo_dash.casework.migrate import ensure_casework
     from kodomo_dash.casework.simulate import get_workflow_scenario, simulate_year
     from kodomo_dash.casework.stages import accept_screening_run
-    from kodomo_dash.db import analytics_cursor, casework_connection, warehouse_dir
+    from kodomo_dash.db import analytics_cursor, casework_connection
+    from kodomo_dash.queries.screening import model_path as screening_model_path
     from kodomo_dash.screening import cohorts, runs
     from kodomo_dash.screening.registry import build_method
     from kodomo_dash.screening.similarity import SimilarityModel
@@ -50,15 +51,19 @@ def run_year(scenario: str, truth_dir: Path, seed: int = 1, log=_log) -> YearRes
     ensure_casework()
     cur = analytics_cursor()
     as_of = cur.execute("select as_of from meta.build_info").fetchone()[0]
-    children = cohorts.derive(cur.execute("select * from features.child_features").df(), as_of)
+    build_id = cur.execute("select build_id from meta.build_info").fetchone()[0]
+    # The model card rebuilds the model's held-out split from this frame, in this order (the
+    # whole-city cohort by resident_id, as queries.screening.cohort_frame reads it).
+    children = cohorts.derive(cur.execute("select * from cohorts.all_children order by resident_id").df(), as_of)
     cohort_ids = {r[0] for r in cur.execute("select resident_id from cohorts.fukuoka_unenrolled_3_6").fetchall()}
     cohort = children[children["resident_id"].isin(cohort_ids)].copy()
     cohort.attrs["as_of"] = as_of
 
     t0 = time.perf_counter()
     model = SimilarityModel.train(children)
+    model.train_params["build_id"] = build_id
     train_s = time.perf_counter() - t0
-    model_path = warehouse_dir() / "models" / f"{model.model_version}.joblib"
+    model_path = screening_model_path()  # where the screening page and the model card look for it
     model.save(model_path)
     log(f"[year] 類似度モデル学習 (trained) {train_s:.1f}s AUC={model.metrics.get('holdout_auc')}")
 

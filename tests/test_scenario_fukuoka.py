@@ -52,3 +52,17 @@ def test_report_funnel_prints_the_published_figures(fukuoka_year, capsys):
 def test_cohort_and_list_come_from_the_warehouse(fukuoka_year):
     assert fukuoka_year.cohort_size == 1327  # the cohort view over the built warehouse
     assert fukuoka_year.list_size == 217  # the top of the screened list after exclusions
+
+
+def test_the_year_model_is_the_one_the_model_card_opens(fukuoka_year):
+    """After `kodomo demo` the model card shows the model that screened the year, not "no model"."""
+    from kodomo_dash.queries import screening as q
+    from kodomo_dash.queries.home import current_build
+
+    model = q.existing_model()
+    assert model is not None and model.train_params["build_id"] == current_build().build_id
+    card = q.model_card(current_build().build_id, model.model_version)
+    # The held-out split is rebuilt from the same frame the year trained on: its AUC is the one
+    # recorded at training, not an in-sample figure.
+    assert card["metrics"]["auc"] == pytest.approx(model.metrics["holdout_auc"], abs=1e-9)
+    assert card["holdout"] == model.metrics["n_holdout"]

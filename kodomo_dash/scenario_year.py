@@ -50,8 +50,7 @@ def run_year(scenario: str, truth_dir: Path, seed: int = 1, log=_log) -> YearRes
         return _run_school_year(scenario, truth_dir, seed, log)
     ensure_casework()
     cur = analytics_cursor()
-    as_of = cur.execute("select as_of from meta.build_info").fetchone()[0]
-    build_id = cur.execute("select build_id from meta.build_info").fetchone()[0]
+    as_of, build_id = cur.execute("select as_of, build_id from meta.build_info").fetchone()
     # The model card rebuilds the model's held-out split from this frame, in this order (the
     # whole-city cohort by resident_id, as queries.screening.cohort_frame reads it).
     children = cohorts.derive(cur.execute("select * from cohorts.all_children order by resident_id").df(), as_of)
@@ -80,8 +79,7 @@ def run_year(scenario: str, truth_dir: Path, seed: int = 1, log=_log) -> YearRes
         list_id = accept_screening_run(con, run.run_id, fy=wf.fy, path=wf.path, actor=DEMO_ACTOR,
                                        accepted_on=wf.accepted_on)
         members = runs.run_list(con, run.run_id)
-        truth = pd.read_csv(truth_dir / "children.csv", dtype={"resident_id": str})
-        truth = truth.rename(columns={"true_need_prob": "need_prob"})[["resident_id", "need_prob"]]
+        truth = _need_truth(truth_dir)
         t0 = time.perf_counter()
         simulate_year(con, members, truth, scenario, list_id=list_id, seed=seed)
         simulate_s = time.perf_counter() - t0
@@ -156,11 +154,16 @@ def _run_school_year(scenario: str, truth_dir: Path, seed: int, log) -> YearResu
         support = cohort.set_index("resident_id")
         in_support = (support["yotaikyo_open"].fillna(0).astype(int) | support["open_consultation"].fillna(0).astype(int))
         members["already_in_support"] = in_support.reindex(members["resident_id"]).fillna(0).astype(bool).to_numpy()
-        truth = pd.read_csv(truth_dir / "children.csv", dtype={"resident_id": str})
-        truth = truth.rename(columns={"true_need_prob": "need_prob"})[["resident_id", "need_prob"]]
+        truth = _need_truth(truth_dir)
         t0 = time.perf_counter()
         simulate_year(con, members, truth, scenario, list_id=list_id, seed=seed)
         simulate_s = time.perf_counter() - t0
     log(f"[year] {run.method}: 母集団 {len(cohort)} 名 → リスト {len(members)} 名を確定し1年分のケースワークを記録"
         f" (list accepted, year simulated) {simulate_s:.1f}s")
     return YearResult(run.run_id, list_id, len(cohort), len(members), 0.0, score_s, simulate_s, None)
+
+
+def _need_truth(truth_dir: Path) -> pd.DataFrame:
+    """Each child's probability of true need from the generator's truth (what visits find)."""
+    truth = pd.read_csv(truth_dir / "children.csv", dtype={"resident_id": str})
+    return truth.rename(columns={"true_need_prob": "need_prob"})[["resident_id", "need_prob"]]

@@ -20,6 +20,7 @@ from kodomo_dash.reports.published import PUBLISHED_TOP_LINE, published_data
 from kodomo_dash.reports.shapes import BEPPU, IZUMI
 from kodomo_dash.reports.suppression import TOTAL, SuppressionPolicy
 from kodomo_dash.reports.tables import NO_DATA_LABEL, SUPPRESSED_LABEL, is_hidden
+from kodomo_dash.units import FUKUOKA_WARDS
 
 WARDS = {
     "40131": 0.205,
@@ -30,15 +31,7 @@ WARDS = {
     "40136": 0.080,
     "40137": 0.175,
 }
-WARD_NAMES = {
-    "40131": "東区",
-    "40132": "博多区",
-    "40133": "中央区",
-    "40134": "南区",
-    "40135": "西区",
-    "40136": "城南区",
-    "40137": "早良区",
-}
+WARD_NAMES = FUKUOKA_WARDS
 
 STAGES_7_3 = {
     "対象とした3歳から6歳の未就園児の数": 1327,

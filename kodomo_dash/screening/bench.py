@@ -68,12 +68,13 @@ def bench_screening(frame: pd.DataFrame | None = None, n: int = 210_000, seed: i
     out["model_auc"] = model.metrics.get("holdout_auc")
     out["model_pr_auc"] = model.metrics.get("holdout_pr_auc")
     held_rows = model.holdout_rows
+    held_raw = model.raw_score(frame.iloc[held_rows])
     ref: ReferenceFigures | None = None
     if "truth_p" in frame.columns and truth_is_label_probability:
         # screening.synthetic draws the label from truth_p, a function of the observed columns:
         # truth_p is itself the Bayes-optimal score.
         p_label = frame["truth_p"].to_numpy(dtype=float)[held_rows]
-        out["model_expected_auc"] = expected_auc(model.raw_score(frame.iloc[held_rows]), p_label)
+        out["model_expected_auc"] = expected_auc(held_raw, p_label)
         out["bayes_optimal_auc"] = bayes_optimal_auc(p_label)
         out["model_auc_share_of_bayes"] = out["model_expected_auc"] / out["bayes_optimal_auc"]
     elif "truth_p" in frame.columns and "true_need" in frame.columns:
@@ -81,7 +82,7 @@ def bench_screening(frame: pd.DataFrame | None = None, n: int = 210_000, seed: i
         # true need. Same children (held out), same label distribution, scores the model could
         # have — see screening/reference.py.
         t = time.perf_counter()
-        ref = reference_figures(frame, model.raw_score(frame.iloc[held_rows]), held_rows, features=model.features)
+        ref = reference_figures(frame, held_raw, held_rows, features=model.features)
         out.update(ref.as_dict())  # model_expected_auc, bayes_optimal_auc, shares, latent_oracle_auc
         out["reference_seconds"] = time.perf_counter() - t
         # The figure reported before (true need as the label, ranked by the latent need): kept
@@ -92,7 +93,7 @@ def bench_screening(frame: pd.DataFrame | None = None, n: int = 210_000, seed: i
     out["crossfit_seconds"] = time.perf_counter() - t
     if ref is not None:
         frame = frame.assign(label_p=label_probability(frame))
-        out.update(reference_list_figures(frame, model, ref, list_size))
+        out.update(reference_list_figures(frame, model, held_raw, ref, list_size))
     cohort, _ = apply_exclusions(frame, ("already_in_support",))
     label_p = "label_p" if ref is not None else None
     truth = "true_need" if "true_need" in cohort.columns else None
@@ -119,8 +120,8 @@ def bench_screening(frame: pd.DataFrame | None = None, n: int = 210_000, seed: i
     return out
 
 
-def reference_list_figures(frame: pd.DataFrame, model: SimilarityModel, ref: ReferenceFigures,
-                           list_size: int) -> dict[str, float]:
+def reference_list_figures(frame: pd.DataFrame, model: SimilarityModel, held_raw: np.ndarray,
+                           ref: ReferenceFigures, list_size: int) -> dict[str, float]:
     """The list the Bayes reference would pick, and the model's, on the model's held-out children.
 
     How far any model of these features can get against the label at all. The reference
@@ -131,7 +132,7 @@ def reference_list_figures(frame: pd.DataFrame, model: SimilarityModel, ref: Ref
     mask = held["resident_id"].isin(keep).to_numpy()
     k = list_size
     out: dict[str, float] = {}
-    for name, score in (("bayes_reference", ref.reference_score), ("similarity", model.raw_score(held))):
+    for name, score in (("bayes_reference", ref.reference_score), ("similarity", held_raw)):
         chosen = held[mask].iloc[np.argsort(-np.asarray(score)[mask], kind="mergesort")[:k]]
         out[f"holdout_precision_at_list_{name}"] = float(chosen[LABEL].mean())
         out[f"holdout_expected_precision_at_list_{name}"] = float(chosen["label_p"].mean())

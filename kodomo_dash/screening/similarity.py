@@ -471,13 +471,19 @@ class SimilarityMethod(Method):
     def param_specs(self) -> list[ParamSpec]:
         return score_param_specs()
 
+    def _ranked(self, frame: pd.DataFrame, raw: np.ndarray, top_n: int) -> pd.DataFrame:
+        """resident_id, raw_score, calibrated score, rank by the raw output, and the top-N flag."""
+        out = pd.DataFrame({"resident_id": frame["resident_id"].to_numpy(), "raw_score": raw,
+                            "score": self.model.calibrate(raw)})
+        out["rank"] = order_ranks(out, ["raw_score"], [False])
+        out["in_list"] = out["rank"] <= top_n
+        return out
+
     def _score(self, frame: pd.DataFrame, params: dict[str, Any]) -> ScoreResult:
         x = to_matrix(frame, self.model.features)
         with openmp_threads():
             raw = self.model.estimator.decision_function(x)
-        out = pd.DataFrame({"resident_id": frame["resident_id"].to_numpy(), "raw_score": raw,
-                            "score": self.model.calibrate(raw)})
-        out["rank"] = order_ranks(out, ["raw_score"], [False])
+        out = self._ranked(frame, raw, params["top_n"])
         explain = out["rank"].to_numpy() <= (params["explain_top"] or len(out))
         rows = np.flatnonzero(explain)
         sv, base = self.model.explain_matrix(x[rows])
@@ -486,7 +492,6 @@ class SimilarityMethod(Method):
                                                              params["min_contribution"]), strict=True):
             reasons[pos] = r
         out["reasons"] = pd.Series(reasons, dtype=object)
-        out["in_list"] = out["rank"] <= params["top_n"]
         return ScoreResult(
             method=self.name,
             label_ja=self.label_ja,
@@ -513,10 +518,7 @@ class SimilarityFromScores(SimilarityMethod):
         raw = self.scores.reindex(frame["resident_id"]).to_numpy(dtype=float)
         if np.isnan(raw).any():
             raise ScreeningError("類似度のスコアがないこどもがいます。", code="missing_scores")
-        out = pd.DataFrame({"resident_id": frame["resident_id"].to_numpy(), "raw_score": raw,
-                            "score": self.model.calibrate(raw)})
-        out["rank"] = order_ranks(out, ["raw_score"], [False])
+        out = self._ranked(frame, raw, params["top_n"])
         out["reasons"] = pd.Series([[] for _ in range(len(out))], dtype=object)
-        out["in_list"] = out["rank"] <= params["top_n"]
         return ScoreResult(method=self.name, label_ja=self.label_ja, frame=out, params=params,
                            version=self.version(), meta={"precomputed": True})

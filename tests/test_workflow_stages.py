@@ -293,8 +293,9 @@ def test_a_failed_step_inside_a_batch_cancels_the_whole_batch(con):
     assert con.execute("select count(*) from wf_event").fetchone()[0] == 0
 
 
-def test_audit_callback_sees_every_record_and_a_failing_audit_is_reported(con):
-    from kodomo_dash.casework.store import AuditFailed
+def test_audit_callback_sees_every_record_and_a_failing_audit_rolls_the_save_back(con):
+    """The audit row is part of the save's transaction: no audit row, no save (issue 12, point 4)."""
+    from kodomo_dash.casework.store import AuditNotWritten
 
     seen = []
     lid = ward_list(con)
@@ -302,15 +303,17 @@ def test_audit_callback_sees_every_record_and_a_failing_audit_is_reported(con):
                             actor="a", today=TODAY, audit=seen.append)  # fmt: skip
     assert seen[0]["action"] == "form_save" and seen[0]["detail"]["stage"] == "secondary"
     assert seen[0]["resident_id"] == CHILD and seen[0]["actor"] == "a"
+    before = con.execute("select count(*), max(state_version) from wf_event, wf_list_member").fetchone()
 
     def broken(event):
         raise RuntimeError("audit store down")
 
-    with pytest.raises(AuditFailed) as err:
+    with pytest.raises(AuditNotWritten) as err:
         stages.record_secondary(con, lid, CHILD, department="childcare_support", decision="pass",
                                 event_date=date(2025, 8, 25), actor="a", today=TODAY, audit=broken)  # fmt: skip
-    assert "保存は完了しました" in err.value.message_ja and err.value.result.event_id
-    assert len(stages.current_events(con, lid, CHILD)) == 2  # the save itself stands
+    assert "保存しませんでした" in err.value.message_ja
+    assert len(stages.current_events(con, lid, CHILD)) == 1  # the save went with its audit row
+    assert con.execute("select count(*), max(state_version) from wf_event, wf_list_member").fetchone() == before
 
 
 def test_a_run_accepted_in_screening_becomes_the_workflow_list(con):

@@ -42,6 +42,7 @@ import duckdb
 
 from kodomo_dash.auth.principal import Principal
 from kodomo_dash.auth.totp import utcnow
+from kodomo_dash.infra.transaction import hold_until_end, transaction
 
 ACTIONS = frozenset(
     {
@@ -259,15 +260,15 @@ def _append(con: duckdb.DuckDBPyConnection, row: dict) -> AuditEvent:
 
 
 def _write(con: duckdb.DuckDBPyConnection, row: dict) -> AuditEvent:
-    with _write_lock:
-        con.execute("begin transaction")
-        try:
-            event = _append(con, row)
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
-    return event
+    """Append in the caller's transaction when one is open (the save and its row commit together).
+
+    The chain head is one row every writer updates, so the process lock is held until that
+    transaction ends: a second session's save waits a few statements instead of failing on a
+    write-write conflict at COMMIT.
+    """
+    with transaction(con):
+        hold_until_end(con, _write_lock)
+        return _append(con, row)
 
 
 def record(
@@ -576,8 +577,7 @@ def prune(
         lowest = con.execute("select min(seq) from audit_log").fetchone()[0]
         if through is None or lowest is None or through < lowest:
             return PruneResult(0, None)
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             through_hash = con.execute("select row_hash from audit_log where seq = ?", [through]).fetchone()[
                 0
             ]
@@ -609,8 +609,4 @@ def prune(
                     ),
                 },
             )
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
     return PruneResult(int(count), int(through))

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 import duckdb
 
 from kodomo_dash.auth.totp import utcnow
+from kodomo_dash.infra.transaction import transaction
 
 MAX_FAILURES = 6
 LOCK_MINUTES = 30
@@ -90,36 +91,27 @@ def record_failure(
     """Count one failed attempt; returns the status after it (locked when the limit is hit)."""
     now = now or utcnow()
     key = user_key(username)
-    with _lock:
-        con.execute("begin transaction")
-        try:
-            current = status(con, username, now, policy)
-            if current.locked:
-                con.execute(
-                    "update auth_login_failure set last_failure_at = ? where user_key = ?", [now, key]
-                )
-                con.execute("commit")
-                return current
-            failures = current.failures + 1
-            until = now + policy.lock_for if failures >= policy.max_failures else None
-            con.execute(
-                "insert into auth_login_failure (user_key, failures, first_failure_at, last_failure_at, locked_until) "
-                "values (?, ?, ?, ?, ?) on conflict (user_key) do update set failures = excluded.failures, "
-                "first_failure_at = case when excluded.failures = 1 then excluded.first_failure_at "
-                "else auth_login_failure.first_failure_at end, "
-                "last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until",
-                [key, failures, now, now, until],
-            )
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
+    with _lock, transaction(con):
+        current = status(con, username, now, policy)
+        if current.locked:
+            con.execute("update auth_login_failure set last_failure_at = ? where user_key = ?", [now, key])
+            return current
+        failures = current.failures + 1
+        until = now + policy.lock_for if failures >= policy.max_failures else None
+        con.execute(
+            "insert into auth_login_failure (user_key, failures, first_failure_at, last_failure_at, locked_until) "
+            "values (?, ?, ?, ?, ?) on conflict (user_key) do update set failures = excluded.failures, "
+            "first_failure_at = case when excluded.failures = 1 then excluded.first_failure_at "
+            "else auth_login_failure.first_failure_at end, "
+            "last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until",
+            [key, failures, now, now, until],
+        )
     return LockStatus(until is not None, failures, until)
 
 
 def record_success(con: duckdb.DuckDBPyConnection, username: str) -> None:
     """A complete sign-in (password and TOTP) clears the count."""
-    with _lock:
+    with _lock, transaction(con):
         con.execute("delete from auth_login_failure where user_key = ?", [user_key(username)])
 
 

@@ -234,7 +234,7 @@ def request_form(
             return get_form(con, form_id)
         member = stages.ListMember(*found[1:])
         rec = _insert_requested(con, defn, form_id, member, who, assignee, due_date)
-    call_audit(audit, _audit_event(rec, "request"), rec, con=con)
+        call_audit(audit, _audit_event(rec, "request"), con=con)
     return rec
 
 
@@ -306,13 +306,12 @@ def request_forms_for_list(
                 con, defn, form_id_for(form_type, list_id, resident_id), member, who, assignee, due_date
             )
             created += 1
-    call_audit(
-        audit,
-        {"action": "form_save", "actor": who, "resident_id": None, "target": f"wf_list:{list_id}",
-         "n_children": created, "detail": {"op": "request_bulk", "form_type": form_type}},
-        created,
-        con=con,
-    )  # fmt: skip
+        call_audit(
+            audit,
+            {"action": "form_save", "actor": who, "resident_id": None, "target": f"wf_list:{list_id}",
+             "n_children": created, "detail": {"op": "request_bulk", "form_type": form_type}},
+            con=con,
+        )  # fmt: skip
     return created
 
 
@@ -378,6 +377,8 @@ def _save(con, form_id, data, *, expected_version, actor, op, submit_token, audi
     try:
         with transaction(con):
             rec, result = _save_in_tx(con, form_id, data, expected_version, who, op, submit_token, today)
+            op_done = f"{op}_replayed" if result.replayed else op
+            call_audit(audit, _audit_event_result(rec, result, op_done), con=con)
     except ConcurrentChangeError as exc:
         current = get_form(con, form_id)
         _audit_refusal(con, audit, current, who, op, "concurrent_change")
@@ -387,9 +388,6 @@ def _save(con, form_id, data, *, expected_version, actor, op, submit_token, audi
         why = "stale_version" if isinstance(exc, StaleVersionError) else "already_submitted"
         _audit_refusal(con, audit, current, who, op, why)
         raise
-    call_audit(
-        audit, _audit_event_result(rec, result, f"{op}_replayed" if result.replayed else op), result, con=con
-    )
     return result
 
 
@@ -495,9 +493,9 @@ def reopen_form(
                 [form_id, expected_version + 1, canonical_json(rec.data), rec.data_sha256, now, who, note],
             )
             result = SaveResult(form_id, expected_version + 1, "draft", now, who)
+            call_audit(audit, _audit_event_result(rec, result, "reopen"), con=con)
     except ConcurrentChangeError as exc:
         raise StaleVersionError(get_form(con, form_id), expected_version, raced=True) from exc
-    call_audit(audit, _audit_event_result(rec, result, "reopen"), result, con=con)
     return result
 
 

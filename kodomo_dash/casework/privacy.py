@@ -26,6 +26,7 @@ import duckdb
 
 from kodomo_dash.auth import audit
 from kodomo_dash.auth.principal import Principal
+from kodomo_dash.infra.transaction import transaction
 
 # Fukuoka FY2025 report, 4.2 ② 【プライバシー保護点検】, items 1-8 as published.
 ITEMS_JA: tuple[str, ...] = (
@@ -135,25 +136,19 @@ def save(
     """Record one item's answer for the current fiscal year and audit it (caller checked the right)."""
     now = now or dt.datetime.now()
     person, evidence = validate(int(fy), int(item_no), done_on, person, evidence, now.date())
-    with _lock:
-        con.execute("begin transaction")
-        try:
-            entry_id = con.execute("select coalesce(max(entry_id), 0) + 1 from privacy_check_entry").fetchone()[0]
-            con.execute(
-                "insert into privacy_check_entry (entry_id, fy, item_no, done_on, person, evidence, saved_by, saved_at)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?)",
-                [entry_id, int(fy), int(item_no), done_on, person, evidence, principal.username, now],
-            )
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
-    audit.record(
-        con,
-        principal,
-        "form_save",
-        page="privacy_checklist",
-        target=f"privacy_check:{int(fy)}:{int(item_no)}",
-        detail={"fy": int(fy), "item": int(item_no)},
-    )
+    with _lock, transaction(con):
+        entry_id = con.execute("select coalesce(max(entry_id), 0) + 1 from privacy_check_entry").fetchone()[0]
+        con.execute(
+            "insert into privacy_check_entry (entry_id, fy, item_no, done_on, person, evidence, saved_by, saved_at)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [entry_id, int(fy), int(item_no), done_on, person, evidence, principal.username, now],
+        )
+        audit.record(
+            con,
+            principal,
+            "form_save",
+            page="privacy_checklist",
+            target=f"privacy_check:{int(fy)}:{int(item_no)}",
+            detail={"fy": int(fy), "item": int(item_no)},
+        )
     return Answer(int(fy), int(item_no), done_on, person, evidence, principal.username, now)

@@ -618,7 +618,7 @@ def record_event(
     )  # fmt: skip
     with transaction(con):
         saved = record_event_in_tx(con, ev, actor=who, today=today or date.today())
-    call_audit(audit, _event_audit(saved, "record"), saved, con=con)
+        call_audit(audit, _event_audit(saved, "record"), con=con)
     return saved
 
 
@@ -738,7 +738,7 @@ def void_event(
         if target.stage == "void":
             raise TransitionError("取消の記録は取り消せません。")
         (void,) = void_events_in_tx(con, [target], actor=who, note=note, today=today or date.today())
-    call_audit(audit, _event_audit(void, "void"), void, con=con)
+        call_audit(audit, _event_audit(void, "void"), con=con)
     return void
 
 
@@ -818,14 +818,13 @@ def accept_list(
                 "insert into wf_list_ward (list_id, ward_code, cohort_size) values (?, ?, ?)",
                 [list_id, str(ward_code), int(n)],
             )
-    call_audit(
-        audit,
-        {"action": "form_save", "actor": who, "resident_id": None, "target": f"wf_list:{list_id}",
-         "n_children": len(rows), "detail": {"op": "accept_list", "record": "wf_list", "fy": fy,
-                                             "method": method, "path": path}},
-        list_id,
-        con=con,
-    )  # fmt: skip
+        call_audit(
+            audit,
+            {"action": "form_save", "actor": who, "resident_id": None, "target": f"wf_list:{list_id}",
+             "n_children": len(rows), "detail": {"op": "accept_list", "record": "wf_list", "fy": fy,
+                                                 "method": method, "path": path}},
+            con=con,
+        )  # fmt: skip
     return list_id
 
 

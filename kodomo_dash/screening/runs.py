@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from kodomo_dash.infra.transaction import transaction
 from kodomo_dash.screening.base import Method, ScoreResult, check_number
 from kodomo_dash.screening.cohorts import COHORTS, DEFAULT_EXCLUSIONS, apply_exclusions, as_date
 from kodomo_dash.screening.errors import ScreeningError
@@ -210,8 +211,7 @@ def save_run(con: duckdb.DuckDBPyConnection, run: RunResult, created_by: str, no
     )
     exc = pd.DataFrame({"run_id": run_id, "resident_id": run.excluded["resident_id"].astype(str).to_numpy(),
                         "reason": run.excluded["reason"].astype(str).to_numpy()}).drop_duplicates()
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(
             "insert into screening_run (run_id, method, method_label_ja, params_json, method_version, rule_set_id,"
             " model_version, cohort, cohort_params_json, as_of, exclusions_json, ward_cohort_json, top_n, threshold,"
@@ -232,10 +232,6 @@ def save_run(con: duckdb.DuckDBPyConnection, run: RunResult, created_by: str, no
             con.execute("insert into screening_exclusion (run_id, resident_id, reason)"
                         " select run_id, resident_id, reason from _screening_exc_in")
             con.unregister("_screening_exc_in")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     run.run_id = run_id
     return run_id
 
@@ -254,14 +250,16 @@ def _set_status(con: duckdb.DuckDBPyConnection, run_id: str, status: str, decide
     decided_by = _require_actor(decided_by, "確定")
     if role not in DECIDER_ROLES:
         raise ScreeningError("リストを確定・破棄できるのは管理者（manager）だけです。", code="forbidden")
-    row = con.execute("select status from screening_run where run_id = ?", [run_id]).fetchone()
-    if row is None:
-        raise ScreeningError(f"実行 {run_id} が見つかりません。", code="unknown_run")
-    if row[0] != "draft":
-        shown = {"accepted": "確定済み", "discarded": "破棄済み"}[row[0]]
-        raise ScreeningError(f"実行 {run_id} は既に{shown}です。下書きの実行だけを確定・破棄できます。", code="not_draft")
-    con.execute("update screening_run set status = ?, decided_by = ?, decided_at = current_timestamp"
-                " where run_id = ?", [status, decided_by, run_id])
+    with transaction(con):
+        row = con.execute("select status from screening_run where run_id = ?", [run_id]).fetchone()
+        if row is None:
+            raise ScreeningError(f"実行 {run_id} が見つかりません。", code="unknown_run")
+        if row[0] != "draft":
+            shown = {"accepted": "確定済み", "discarded": "破棄済み"}[row[0]]
+            raise ScreeningError(f"実行 {run_id} は既に{shown}です。下書きの実行だけを確定・破棄できます。",
+                                 code="not_draft")
+        con.execute("update screening_run set status = ?, decided_by = ?, decided_at = current_timestamp"
+                    " where run_id = ?", [status, decided_by, run_id])
 
 
 def accept_run(con: duckdb.DuckDBPyConnection, run_id: str, decided_by: str, role: str = "manager") -> None:
@@ -445,8 +443,7 @@ def save_rule_set(con: duckdb.DuckDBPyConnection, rule_set: RuleSet, created_by:
             raise ScreeningError(f"元にした版 {parent_id} が見つかりません。", code="unknown_rule_set")
         if parent[4] == rule_set.checksum():
             return _version_from_row(parent)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         nxt = con.execute("select coalesce(max(version), 0) + 1 from screening_rule_set where name = ?",
                           [rule_set.name]).fetchone()[0]
         rid = f"{rule_set.name}-v{nxt}-{uuid.uuid4().hex[:6]}"
@@ -456,10 +453,6 @@ def save_rule_set(con: duckdb.DuckDBPyConnection, rule_set: RuleSet, created_by:
             [rid, rule_set.name, nxt, parent_id, rule_set.label_ja, rule_set.to_json(), rule_set.checksum(), note,
              created_by],
         )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     row = con.execute(f"select {_VERSION_COLS} from screening_rule_set where rule_set_id = ?",  # noqa: S608
                       [rid]).fetchone()
     return _version_from_row(row)

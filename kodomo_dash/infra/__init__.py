@@ -1,0 +1,1 @@
+"""Infrastructure shared by every layer that writes: the one transaction idiom (``transaction``)."""

@@ -41,10 +41,13 @@ def step_link(truth_dir: Path) -> None:
 def step_screening(truth_dir: Path) -> None:
     from kodomo_dash.db import analytics_cursor
     from kodomo_dash.screening.bench import bench_screening
+    from kodomo_dash.screening.cohorts import cohort_frame
 
     cur = analytics_cursor()
     as_of = cur.execute("select as_of from meta.build_info").fetchone()[0]
-    frame = cur.execute("select * from features.child_features").df()
+    # The product's own read (percentiles over every child of the build), so the bench measures
+    # the frame the screening page and the demo screen.
+    frame = cohort_frame(cur, as_of, "all_children")
     truth = pd.read_csv(truth_dir / "children.csv", dtype={"resident_id": str})
     frame = frame.merge(truth[["resident_id", "true_need", "true_need_prob"]], on="resident_id", how="left")
     frame = frame.rename(columns={"true_need_prob": "truth_p"})

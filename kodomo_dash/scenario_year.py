@@ -51,12 +51,10 @@ def run_year(scenario: str, truth_dir: Path, seed: int = 1, log=_log) -> YearRes
     ensure_casework()
     cur = analytics_cursor()
     as_of, build_id = cur.execute("select as_of, build_id from meta.build_info").fetchone()
-    # The model card rebuilds the model's held-out split from this frame, in this order (the
-    # whole-city cohort by resident_id, as queries.screening.cohort_frame reads it).
-    children = cohorts.derive(cur.execute("select * from cohorts.all_children order by resident_id").df(), as_of)
-    cohort_ids = {r[0] for r in cur.execute("select resident_id from cohorts.fukuoka_unenrolled_3_6").fetchall()}
-    cohort = children[children["resident_id"].isin(cohort_ids)].copy()
-    cohort.attrs["as_of"] = as_of
+    # The same read as the screening page and the model card (which rebuilds the model's held-out
+    # split from this frame, in this order): percentiles over the whole city, rows by resident_id.
+    children = cohorts.cohort_frame(cur, as_of, "all_children")
+    cohort = cohorts.cohort_frame(cur, as_of, "fukuoka_unenrolled_3_6")
 
     t0 = time.perf_counter()
     model = SimilarityModel.train(children)
@@ -123,14 +121,11 @@ def _run_school_year(scenario: str, truth_dir: Path, seed: int, log) -> YearResu
     ensure_casework()
     cur = analytics_cursor()
     as_of = cur.execute("select as_of from meta.build_info").fetchone()[0]
-    # Derived columns (percentiles by age and sex) over every child, before the cohort is cut.
-    children = cohorts.derive(cur.execute("select * from features.child_features").df(), as_of)
     cohort_params: dict = {}
     if spec["cohort"] == "school_children":
         cohort_params["school_codes"] = geo.model_school_codes(get_scenario(scenario))
-    ids = {r[0] for r in cur.execute(cohorts.cohort_query(spec["cohort"]), cohort_params or None).fetchall()}
-    cohort = children[children["resident_id"].isin(ids)].copy()
-    cohort.attrs["as_of"] = as_of
+    # The screening page's read: percentiles by age and sex over every child, then the cohort.
+    cohort = cohorts.cohort_frame(cur, as_of, spec["cohort"], cohort_params)
     params = dict(spec["params"])
     if wf.cohort_size:
         for key in spec["scaled"]:

@@ -13,6 +13,7 @@ from kodomo_dash.screening import ScreeningError
 from kodomo_dash.screening.cohorts import (
     COHORTS_SQL,
     apply_exclusions,
+    cohort_frame,
     cohort_query,
     derive,
     exclusion_reasons,
@@ -151,3 +152,54 @@ def test_sql_cohorts_match_pandas(warehouse, as_of):
     sql_reasons = set(map(tuple, con.execute("select resident_id, reason from cohorts.exclusion_reason").fetchall()))
     pd_reasons = exclusion_reasons(frame)
     assert sql_reasons == set(zip(pd_reasons["resident_id"], pd_reasons["reason"], strict=True))
+
+
+# ---------------------------------------------------------------- one cohort read, city-wide percentiles
+
+
+def _built(warehouse, as_of: str = AS_OF):
+    con, frame = warehouse
+    con.execute("delete from meta.build_info")
+    con.execute("insert into meta.build_info values (?)", [as_of])
+    con.execute(COHORTS_SQL)
+    return con, frame
+
+
+def test_cohort_frame_of_the_whole_city_is_derive_over_every_child(warehouse):
+    """For a city-wide reader the one read gives exactly what `derive` over every child gives."""
+    con, _ = _built(warehouse)
+    city = derive(con.execute("select * from features.child_features order by resident_id").df(), AS_OF)
+    pd.testing.assert_frame_equal(cohort_frame(con, AS_OF, "all_children"), city, check_exact=True)
+    assert city["height_pct"].notna().sum() > 100  # the comparison is not over missing values
+
+
+@pytest.mark.parametrize(("name", "scope_col"), [("school_children", "school_code"), ("all_children", "ward_code"),
+                                                 ("fukuoka_unenrolled_3_6", "ward_code")])
+def test_a_scoped_reader_gets_the_city_percentiles_not_a_rank_among_their_own(warehouse, name, scope_col):
+    con, frame = _built(warehouse)
+    city = derive(con.execute("select * from features.child_features").df(), AS_OF).set_index("resident_id")
+    schools = sorted(frame["school_code"].dropna().unique())[:2]
+    codes = schools if scope_col == "school_code" else sorted(frame["ward_code"].dropna().unique())[:1]
+    scope = (f"{scope_col} IN (?, ?)" if len(codes) == 2 else f"{scope_col} IN (?)", codes)
+    params = {"school_codes": schools} if name == "school_children" else {}
+    scoped = cohort_frame(con, AS_OF, name, params, scope)
+    assert len(scoped) > 10 and scoped[scope_col].isin(codes).all()
+    assert scoped["resident_id"].is_monotonic_increasing
+    same = city.loc[scoped["resident_id"]]
+    for col in ("height_pct", "weight_pct", "fiscal_age", "stage", "any_disability"):
+        pd.testing.assert_series_equal(scoped[col].reset_index(drop=True), same[col].reset_index(drop=True),
+                                       check_names=False, check_exact=True, check_dtype=False)
+    # The test has teeth: ranked within the reader's own children the percentiles would differ.
+    within = derive(scoped.drop(columns=["height_pct", "weight_pct"]), AS_OF)
+    assert not within["height_pct"].equals(scoped["height_pct"])
+
+
+def test_cohort_frame_refuses_an_unknown_cohort_and_no_schools(warehouse):
+    con, _ = _built(warehouse)
+    with pytest.raises(ScreeningError) as e:
+        cohort_frame(con, AS_OF, "everyone_but")
+    assert e.value.code == "unknown_cohort"
+    for params in ({}, {"school_codes": []}):
+        with pytest.raises(ScreeningError) as e:
+            cohort_frame(con, AS_OF, "school_children", params)
+        assert e.value.code == "bad_cohort" and "1校以上" in str(e.value)

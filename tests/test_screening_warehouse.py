@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+import pandas as pd
 import pytest
 
 from kodomo_dash.casework.migrate import migrate
@@ -61,3 +62,32 @@ def test_every_method_scores_the_fukuoka_cohort_into_a_run(warehouse, tmp_path):
         assert 0 < len(saved) <= 10
         assert saved["reasons"].map(len).gt(0).any()
     casework.close()
+
+
+def test_a_school_principal_reads_city_percentiles_through_the_page_query(built_warehouse):
+    """The screening page's read for a principal of two schools: each child's percentile is the
+    city's (the manager's value for the same child), not a rank among the two schools' pupils."""
+    from kodomo_dash.queries import screening as q
+    from kodomo_dash.queries.home import current_build
+    from tests.signin import principal_for
+
+    build = current_build().build_id
+    city = q.cohort_frame(principal_for("manager"), build, "all_children").set_index("resident_id")
+    schools = tuple(city["school_code"].dropna().value_counts().index[:2])
+    principal = principal_for("ssw", school_codes=schools)
+    mine = q.cohort_frame(principal, build, "school_children", school_codes=schools)
+    assert len(mine) > 20 and set(mine["school_code"]) == set(schools)
+    same = city.loc[mine["resident_id"]]
+    for col in ("height_pct", "weight_pct", "fiscal_age", "stage"):
+        pd.testing.assert_series_equal(mine[col].reset_index(drop=True), same[col].reset_index(drop=True),
+                                       check_names=False, check_exact=True, check_dtype=False)
+    assert mine["height_pct"].notna().sum() > 10
+    within = derive(mine.drop(columns=["height_pct", "weight_pct"]), q.as_of(build))
+    assert not within["height_pct"].equals(mine["height_pct"])  # what the page computed before
+    # A ward-scoped reader of the Fukuoka cohort: the same values as the city's frame, for their ward only.
+    ward = principal_for("ward_staff")
+    cohort = q.cohort_frame(ward, build, "fukuoka_unenrolled_3_6")
+    assert len(cohort) and set(cohort["ward_code"]) == set(ward.ward_codes)
+    pd.testing.assert_series_equal(cohort["height_pct"].reset_index(drop=True),
+                                   city.loc[cohort["resident_id"], "height_pct"].reset_index(drop=True),
+                                   check_names=False, check_exact=True, check_dtype=False)

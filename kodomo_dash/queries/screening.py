@@ -12,6 +12,7 @@ each with an audit row in the same connection.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,10 @@ import streamlit as st
 
 from kodomo_dash.auth import audit, matrix
 from kodomo_dash.auth.principal import Principal
-from kodomo_dash.db import casework_connection, warehouse_dir
+from kodomo_dash.db import analytics_cursor, casework_connection, warehouse_dir
 from kodomo_dash.queries import aggregate_cache, fetch_df, fetch_one
-from kodomo_dash.screening import runs
+from kodomo_dash.screening import cohorts, runs
 from kodomo_dash.screening.base import Method
-from kodomo_dash.screening.cohorts import derive
 from kodomo_dash.screening.errors import ScreeningError
 from kodomo_dash.screening.registry import build_method, method_labels
 from kodomo_dash.screening.rules import RuleSet
@@ -47,11 +47,6 @@ __all__ = [
     "school_sizes",
 ]
 
-COHORT_SQL = {
-    "fukuoka_unenrolled_3_6": "select * from cohorts.fukuoka_unenrolled_3_6",
-    "school_children": "select * from cohorts.school_children where list_contains(?::varchar[], school_code)",
-    "all_children": "select * from cohorts.all_children",
-}
 MODEL_FILE = "similarity.joblib"
 RULE_SET_OF = {"rule_points": "amagasaki", "item_counts": "beppu", "edu_welfare": "izumi"}
 
@@ -86,16 +81,15 @@ def school_sizes(build_id: str) -> pd.DataFrame:
 
 def cohort_frame(principal: Principal, build_id: str, cohort: str,
                  school_codes: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The cohort's rows of features.child_features within the principal's scope, derived columns added."""
-    if cohort not in COHORT_SQL:
-        raise ScreeningError(f"コホート「{cohort}」はありません。", code="unknown_cohort")
-    where, params = matrix.scope_predicate(principal, ward_col="ward_code", school_col="school_code")
-    inner_params: list[Any] = [list(school_codes)] if cohort == "school_children" else []
-    df = fetch_df(f"select * from ({COHORT_SQL[cohort]}) c where {where} order by resident_id",  # noqa: S608
-                  inner_params + params)
-    frame = derive(df, as_of(build_id))
-    frame.attrs["as_of"] = as_of(build_id)
-    return frame
+    """The cohort's rows of features.child_features within the principal's scope, derived columns added.
+
+    Read through `screening.cohorts.cohort_frame`, the one read the demo and the model card use
+    too: percentiles are the city's, whatever the principal's scope. Rows about children: never cached.
+    """
+    scope = matrix.scope_predicate(principal, ward_col="ward_code", school_col="school_code")
+    params = {"school_codes": list(school_codes)} if cohort == "school_children" else {}
+    with closing(analytics_cursor()) as cur:
+        return cohorts.cohort_frame(cur, as_of(build_id), cohort, params, scope)
 
 
 # ---------------------------------------------------------------- the similarity model

@@ -12,9 +12,10 @@ approach — Fukuoka's 80 → 73).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -249,6 +250,87 @@ def cohort_query(name: str) -> str:
     if name not in COHORT_QUERIES:
         raise ScreeningError(f"コホート「{name}」はありません。", code="unknown_cohort")
     return COHORT_QUERIES[name]
+
+
+# ---------------------------------------------------------------- the cohort frame (one read for every caller)
+
+COHORT_VIEWS: dict[str, str] = {name: f"cohorts.{name}" for name in COHORTS}
+DERIVED_COLUMNS: tuple[str, ...] = ("fiscal_age", "stage", "height_pct", "weight_pct", "any_disability")
+Scope = tuple[str, Sequence[object]]  # a WHERE fragment with ? marks and its values (matrix.scope_predicate)
+EVERYONE: Scope = ("TRUE", ())
+
+# Height and weight percentiles by age and sex over every child of the build, in SQL so that a
+# ward- or school-scoped reader's process never holds other children's rows. The arithmetic is
+# pandas' average rank (n below + (ties + 1) / 2) / n * 100 in the same order of operations, so
+# the values are bit-identical to `_within_group_percentile` over the whole city (tested).
+_PERCENTILE_SQL = """
+select resident_id,
+       case when count(*) over grp >= ? then
+           ((rank() over ordered - 1)::double + (count(*) over tied + 1)::double / 2)
+           / (count(*) over grp)::double * 100 end as {pct}
+from features.child_features
+where {col} is not null
+window grp as (partition by age_years, sex),
+       ordered as (partition by age_years, sex order by {col}),
+       tied as (partition by age_years, sex, {col})
+"""
+CITY_PERCENTILES_SQL = (  # constant text: no value is formatted in
+    "select c.resident_id, h.height_pct, w.weight_pct from features.child_features c"  # noqa: S608
+    f" left join ({_PERCENTILE_SQL.format(pct='height_pct', col='height_cm')}) h on h.resident_id = c.resident_id"
+    f" left join ({_PERCENTILE_SQL.format(pct='weight_pct', col='weight_kg')}) w on w.resident_id = c.resident_id"
+)
+
+
+def _cohort_filter(name: str, params: Mapping[str, object]) -> tuple[str, list[object]]:
+    """The cohort view and its own WHERE (Izumi's chosen schools), with bound values."""
+    if name not in COHORT_VIEWS:
+        raise ScreeningError(
+            f"コホート「{name}」はありません。選べるのは {'、'.join(COHORTS)} です。", code="unknown_cohort"
+        )
+    if name != "school_children":
+        return "TRUE", []
+    codes = params.get("school_codes")
+    if codes is None or isinstance(codes, str) or not list(codes):  # type: ignore[call-overload]
+        raise ScreeningError("対象の学校を1校以上選んでください。", code="bad_cohort")
+    return "list_contains(?::varchar[], school_code)", [[str(c) for c in codes]]  # type: ignore[union-attr]
+
+
+def cohort_frame(
+    cur: Any,
+    as_of: date | str,
+    name: str,
+    params: Mapping[str, object] | None = None,
+    scope: Scope = EVERYONE,
+) -> pd.DataFrame:
+    """The cohort's rows of features.child_features within `scope`, derived columns added, by resident_id.
+
+    The one read the screening page, the scenario year (demo, bench) and the model card share, so a
+    list, a model and its card all see the same children with the same values. Percentiles compare
+    a child with every child of the city of the same age and sex: they are computed over the whole
+    build first (CITY_PERCENTILES_SQL), and only then is the frame cut to the cohort and to the
+    reader's scope — a principal of two schools gets the city's percentile for each of their
+    children, not a rank among a few hundred. Row-local columns (school-year age, stage, any
+    disability) come from `derive`. `cur` is an analytics cursor or connection; `scope` is
+    `matrix.scope_predicate(...)` over ward_code / school_code (default: everyone); `params` holds
+    the cohort's own (``school_codes`` for school_children).
+    """
+    as_of = as_date(as_of)
+    where, values = _cohort_filter(name, params or {})
+    scope_sql, scope_values = scope
+    sql = (
+        f"with city_percentiles as ({CITY_PERCENTILES_SQL})"  # noqa: S608 - constant SQL, values bound
+        f" select * from (select c.*, p.height_pct, p.weight_pct from {COHORT_VIEWS[name]} c"
+        " left join city_percentiles p on p.resident_id = c.resident_id)"
+        f" where ({where}) and ({scope_sql}) order by resident_id"
+    )
+    df = cur.execute(sql, [MIN_PERCENTILE_GROUP, MIN_PERCENTILE_GROUP, *values, *scope_values]).df()
+    for pct in ("height_pct", "weight_pct"):
+        df[pct] = df[pct].astype("Float64")  # derive's own dtype
+    frame = derive(df, as_of)
+    ordered = [c for c in frame.columns if c not in DERIVED_COLUMNS] + [c for c in DERIVED_COLUMNS if c in frame]
+    out = frame[ordered]
+    out.attrs["as_of"] = as_of
+    return out
 
 
 def ensure_derived(frame: pd.DataFrame, as_of: date | str | None = None) -> pd.DataFrame:

@@ -69,7 +69,8 @@ def step_year(truth_dir: Path, scenario: str) -> None:
 
     result = run_year(scenario, truth_dir)
     report = funnel_report(2025)
-    record_figures(year_train_s=round(result.train_s, 2), year_simulate_s=round(result.simulate_s, 2),
+    record_figures(year_train_s=round(result.train_s, 2), year_card_s=round(result.card_s, 2),
+                   year_simulate_s=round(result.simulate_s, 2),
                    year_cohort=result.cohort_size, year_list=result.list_size,
                    funnel=report["paths"]["ward"]["figures"])
 

@@ -29,6 +29,7 @@ class YearResult:
     score_s: float
     simulate_s: float
     model_auc: float | None
+    card_s: float = 0.0  # the model card's figures, computed and stored with the model
 
 
 def _log(msg: str) -> None:
@@ -41,7 +42,8 @@ def run_year(scenario: str, truth_dir: Path, seed: int = 1, log=_log) -> YearRes
     from kodomo_dash.casework.stages import accept_screening_run
     from kodomo_dash.db import analytics_cursor, casework_connection
     from kodomo_dash.queries.screening import model_path as screening_model_path
-    from kodomo_dash.screening import cohorts, runs
+    from kodomo_dash.screening import cohorts, model_card, runs
+    from kodomo_dash.screening.reference import truth_dir_for
     from kodomo_dash.screening.registry import build_method
     from kodomo_dash.screening.similarity import SimilarityModel
 
@@ -50,7 +52,7 @@ def run_year(scenario: str, truth_dir: Path, seed: int = 1, log=_log) -> YearRes
         return _run_school_year(scenario, truth_dir, seed, log)
     ensure_casework()
     cur = analytics_cursor()
-    as_of, build_id = cur.execute("select as_of, build_id from meta.build_info").fetchone()
+    as_of, build_id, source_dir = cur.execute("select as_of, build_id, source_dir from meta.build_info").fetchone()
     # The same read as the screening page and the model card (which rebuilds the model's held-out
     # split from this frame, in this order): percentiles over the whole city, rows by resident_id.
     children = cohorts.cohort_frame(cur, as_of, "all_children")
@@ -63,6 +65,14 @@ def run_year(scenario: str, truth_dir: Path, seed: int = 1, log=_log) -> YearRes
     model_path = screening_model_path()  # where the screening page and the model card look for it
     model.save(model_path)
     log(f"[year] 類似度モデル学習 (trained) {train_s:.1f}s AUC={model.metrics.get('holdout_auc')}")
+    # The model card's figures (and, with the generator's truth, the Bayes reference) once, with the
+    # model: the card then opens without computing them (docs/decisions/054).
+    t0 = time.perf_counter()
+    card_truth = truth_dir_for(source_dir)  # the folder the model card finds from the build: part of its key
+    key = model_card.CardKey.of(build_id, model.model_version, card_truth)
+    model_card.store(model_card.card_path(model_path), key, children, model, as_of, card_truth)
+    card_s = time.perf_counter() - t0
+    log(f"[year] モデルカードの数値を計算して保存 (model card stored) {card_s:.1f}s")
 
     # The published list (217) is what remained after exclusions; scale it with the city.
     list_size = max(1, round(wf.list_size * len(cohort) / wf.cohort_size)) if wf.cohort_size else wf.list_size
@@ -84,7 +94,7 @@ def run_year(scenario: str, truth_dir: Path, seed: int = 1, log=_log) -> YearRes
     log(f"[year] リスト {len(members)} 名を確定し1年分のケースワークを記録 (list accepted, year simulated)"
         f" {simulate_s:.1f}s")
     return YearResult(run.run_id, list_id, len(cohort), len(members), train_s, score_s, simulate_s,
-                      model.metrics.get("holdout_auc"))
+                      model.metrics.get("holdout_auc"), card_s)
 
 
 # The cities' rule-based screenings, as each report describes them. Sizes are the published ones at

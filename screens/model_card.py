@@ -30,7 +30,7 @@ if model is None:
     st.info(t("mc.no_model"), icon=":material/model_training:")
     st.stop()
 
-with st.spinner():
+with st.spinner(t("mc.computing")):  # shown only when the figures are not stored yet (decision 054)
     card = q.model_card(build.build_id, model.model_version)
 size = st.segmented_control(t("mc.compare.size"), card["sizes"], default=min(20, card["sizes"][-1]), required=True,
                             key="mc_list_size")
@@ -134,15 +134,14 @@ st.dataframe(
     },
 )
 
-# Synthetic builds only: the generator's truth gives a Bayes-optimal reference. Last on the page,
-# because the first computation per build and model takes tens of seconds (then it is cached).
+# Synthetic builds only: the generator's truth gives a Bayes-optimal reference, stored with the
+# card's other figures (computed once per build and model, where the model was trained).
 st.subheader(t("mc.bayes"))
 st.caption(t("mc.bayes.caption"))
 if q.truth_dir() is None:
     st.info(t("mc.bayes.none", path=q.expected_truth_dir()), icon=":material/info:")
 else:
-    with st.spinner(t("mc.bayes.compute")):
-        ref = q.bayes_reference(build.build_id, model.model_version)
+    ref = q.bayes_reference(build.build_id, model.model_version)
     if ref is not None:
         with st.container(horizontal=True, key="mc_bayes"):
             st.metric(t("mc.metric.auc"), f"{m['auc']:.3f}", border=True)

@@ -246,6 +246,33 @@ def test_model_card_says_there_is_no_reference_without_synthetic_truth(private_w
     assert any("正解フォルダ" in i.value and "実データ" in i.value for i in at.info)
 
 
+def test_model_card_opens_on_the_figures_stored_with_the_model(private_warehouse, monkeypatch):
+    """Training stores the card's figures beside the model (aggregates only); opening the card
+    then computes nothing, so a server process's first visitor does not wait (decision 054)."""
+    from kodomo_dash.queries import screening as q
+    from kodomo_dash.queries.home import current_build
+    from kodomo_dash.screening import model_card as mc
+    from tests.signin import principal_for
+
+    model = q.model_for_build(principal_for("manager"), current_build().build_id)
+    path = mc.card_path(q.model_path())
+    assert path.exists()
+
+    def no_computing(*_args, **_kwargs):
+        raise AssertionError("the model card computed figures that were stored with the model")
+
+    monkeypatch.setattr(mc, "compute", no_computing)
+    at = open_page("model_card", role="evaluator")
+    labels = {m.label for m in at.metric}
+    assert {"AUC", "ベイズ最適AUC（推定）"} <= labels
+    assert f"{model.metrics['holdout_auc']:.3f}" in {m.value for m in at.metric if m.label == "AUC"}
+    # No child in the stored file: not one resident id of the build appears in its bytes.
+    blob = path.read_bytes()
+    with duckdb.connect(str(private_warehouse / "kodomo.duckdb"), read_only=True) as con:
+        ids = con.execute("select resident_id from features.child_features").fetchall()
+    assert len(ids) > 1000 and not any(rid.encode() in blob for (rid,) in ids)
+
+
 def test_model_card_is_refused_to_school(private_warehouse):
     at = signed_in("school", "model_card").run()
     assert any("権限がありません" in e.value for e in at.error)

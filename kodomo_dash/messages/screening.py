@@ -40,6 +40,7 @@ MESSAGES = {
     "sc.progress.features": {"ja": "学習用のデータを読み込んでいます…", "en": "Reading training data…"},
     "sc.progress.train": {"ja": "類似度モデルを学習しています（初回のみ）…", "en": "Training the similarity model (first time only)…"},
     "sc.progress.save": {"ja": "モデルを保存しています…", "en": "Saving the model…"},
+    "sc.progress.card": {"ja": "モデルカードの数値を計算しています…", "en": "Computing the model card's figures…"},
     "sc.progress.done": {"ja": "完了しました。", "en": "Done."},
     "sc.runs.title": {"ja": "保存した実行", "en": "Saved runs"},
     "sc.runs.none": {"ja": "まだ実行がありません。", "en": "No runs yet."},
@@ -196,5 +197,8 @@ MESSAGES = {
               "features (an estimate, so it may fall slightly short of the true optimum). The latent-need AUC is a "
               "ceiling no model of these features can reach. {n} held-out children ({pos:.0f} expected cases).",
     },
-    "mc.bayes.compute": {"ja": "理論上の上限を計算する（数十秒）", "en": "Compute the reference (tens of seconds)"},
+    "mc.computing": {
+        "ja": "モデルカードの数値を計算しています（このデータとモデルで初回のみ。以後は保存した結果を表示します）…",
+        "en": "Computing the model card's figures (once for this data and model; stored for every later visit)…",
+    },
 }

@@ -111,7 +111,8 @@ def model_for_build(principal: Principal, build_id: str,
     """The similarity model for this build: loaded from warehouse/models/, or trained and saved.
 
     A model file made for other features (``feature_mismatch``) or another build is retrained.
-    Training reads every child in the principal's scope (a manager: the whole city).
+    Training reads every child in the principal's scope (a manager: the whole city); the model
+    card's figures are then computed and stored with it, so the card opens without computing.
     """
     from kodomo_dash.screening.similarity import SimilarityModel
 
@@ -135,6 +136,9 @@ def model_for_build(principal: Principal, build_id: str,
         runs.register_model(con, model, path, principal.username)
         audit.record(con, principal, "setting_change", page="screening", target=f"model:{model.model_version}",
                      detail={"kind": "train_model", "positives": int(model.metrics.get("positives", 0))})
+    if matrix.row_scope(principal) == "all":  # trained on the whole city: the card's own frame
+        step(0.9, "card")
+        _store_card(build_id, model, frame)
     step(1.0, "done")
     return _load_model(str(path), path.stat().st_mtime_ns)
 
@@ -314,9 +318,6 @@ def existing_model() -> Any | None:
         return None
 
 
-_EVERYONE = Principal(username="model_card", role="manager")  # aggregates over the whole city
-
-
 def _model_version(model_version: str) -> Any:
     model = existing_model()
     if model is None or model.model_version != model_version:
@@ -324,104 +325,47 @@ def _model_version(model_version: str) -> Any:
     return model
 
 
-def _holdout_mask(frame: pd.DataFrame, model: Any) -> Any:
-    """The model's own calibration split of `frame`, rebuilt exactly (same order, same seed)."""
-    import numpy as np
-    from sklearn.model_selection import train_test_split
-
-    from kodomo_dash.screening.features import LABEL
-
-    y = frame[LABEL].astype(int).to_numpy()
-    p = model.train_params
-    _, cal_rows = train_test_split(np.arange(len(y)), test_size=p.get("calibration_fraction", 0.2), stratify=y,
-                                   random_state=p.get("random_state", 0))
-    mask = np.zeros(len(y), dtype=bool)
-    mask[cal_rows] = True
-    return mask
-
-
-MODEL_CARD_SIZES = (10, 20, 50, 100, 200)
+def _truth_key() -> str | None:
+    """The truth folder as the card's key part: the card of a real build has no synthetic figures."""
+    path = truth_dir()
+    return str(path) if path is not None else None
 
 
 @aggregate_cache
+def _card(build_id: str, model_version: str, truth: str | None) -> dict[str, Any]:
+    """The stored model-card figures for this build, model and truth folder (computed once when missing).
+
+    Aggregates only (see `kodomo_dash.screening.model_card`): the file beside the model is read
+    in milliseconds, so a server process's first visitor does not pay the computation (9–20 s at
+    scale 1.0) again; the computation reads the whole city, whoever is signed in.
+    """
+    from kodomo_dash.screening import model_card as mc
+
+    model = _model_version(model_version)
+    key = mc.CardKey.of(build_id, model_version, truth)
+    with closing(analytics_cursor()) as cur:
+        return mc.stored_or_computed(cur, mc.card_path(model_path()), key, model, as_of(build_id),
+                                     Path(truth) if truth else None)
+
+
 def model_card(build_id: str, model_version: str) -> dict[str, Any]:
     """Everything the model card shows, as aggregates: no row is about one child.
 
-    Held-out children are the model's own calibration split, rebuilt exactly (same order, same
-    seed). Every list size the page offers (MODEL_CARD_SIZES) is answered from one scoring, so
-    switching the size is instant; the model's ranking comes from its raw scores without SHAP
-    reasons, which a comparison never shows. Keys: metrics (dict), calibration, importance,
-    curves (DataFrames), comparison, fairness_table, fairness_gaps (dicts of DataFrames by list
-    size), warnings (dict of lists by list size), holdout (int).
+    Keys: metrics, trained (dicts), calibration, importance, curves (DataFrames), sizes,
+    comparison, fairness_table, fairness_gaps (dicts of DataFrames by list size), warnings (dict
+    of lists by list size), holdout (int). See `screening.model_card.card_figures`.
     """
-    import numpy as np
+    return _card(build_id, model_version, _truth_key())["card"]
 
-    from kodomo_dash.screening.cohorts import apply_exclusions
-    from kodomo_dash.screening.counts import ItemCountMethod
-    from kodomo_dash.screening.edu_welfare import EduWelfareMethod
-    from kodomo_dash.screening.evaluation import (
-        calibration_curve_data,
-        compare_methods,
-        fairness_report,
-        model_card_metrics,
-        precision_curves,
-        score_methods,
-        with_label_free_variants,
-    )
-    from kodomo_dash.screening.points import RulePointsMethod
-    from kodomo_dash.screening.similarity import LABEL, SimilarityFromScores
 
-    model = _model_version(model_version)
-    frame = cohort_frame(_EVERYONE, build_id, "all_children")
-    held = frame[_holdout_mask(frame, model)].reset_index(drop=True)
-    held.attrs.update(frame.attrs)
-    raw = model.raw_score(held)
-    prob = model.calibrate(raw)
-    y_held = held[LABEL].astype(int).to_numpy()
-    sizes = tuple(k for k in MODEL_CARD_SIZES if k <= len(held)) or (len(held),)
-    metrics = model_card_metrics(y_held, prob, ks=sizes)
-    calibration = calibration_curve_data(y_held, prob, n_bins=5 if len(held) < 2000 else 10)
-    kept, _ = apply_exclusions(held, ("already_in_support",))
-    kept.attrs.update(frame.attrs)
-    d = as_of(build_id)
-    scores = pd.Series(raw, index=held["resident_id"].to_numpy())
-    methods = with_label_free_variants({
-        "similarity": (SimilarityFromScores(model, scores), None),
-        "rule_points": (RulePointsMethod(as_of=d, explain=False), None),
-        "item_counts": (ItemCountMethod(as_of=d, explain=False), None),
-        "edu_welfare": (EduWelfareMethod(as_of=d, explain=False), None),
-    })
-    truth_kwargs: dict[str, Any] = {}
-    path = truth_dir()
-    if path is not None:  # synthetic build: true need, and each list's expected precision (see reference.py)
-        from kodomo_dash.screening.reference import attach_truth, label_probability
+def _store_card(build_id: str, model: Any, frame: pd.DataFrame) -> None:
+    """Compute and store the card of a model just trained on `frame` (the whole city), so the
+    model card opens without computing it."""
+    from kodomo_dash.screening import model_card as mc
 
-        kept = attach_truth(kept, path)
-        kept["label_p"] = label_probability(kept)
-        truth_kwargs = {"truth": "true_need", "label_p": "label_p"}
-    scored = score_methods(kept, methods)
-    order = np.argsort(-raw, kind="mergesort")
-    comparison, fairness_table, fairness_gaps, warnings = {}, {}, {}, {}
-    for k in sizes:
-        comparison[k] = compare_methods(kept, methods, list_size=min(k, len(kept)), scored=scored, **truth_kwargs)
-        in_list = np.zeros(len(held), dtype=bool)
-        in_list[order[:k]] = True
-        report = fairness_report(held.assign(score=prob, in_list=in_list), selected="in_list", label=LABEL,
-                                 prob="score")
-        fairness_table[k], fairness_gaps[k], warnings[k] = report.table, report.gaps, list(report.warnings)
-    return {
-        "metrics": metrics,
-        "trained": dict(model.metrics),
-        "calibration": calibration,
-        "importance": model.importance if model.importance is not None else pd.DataFrame(),
-        "sizes": sizes,
-        "comparison": comparison,
-        "curves": precision_curves(kept, scored, **truth_kwargs),
-        "fairness_table": fairness_table,
-        "fairness_gaps": fairness_gaps,
-        "warnings": warnings,
-        "holdout": int(len(held)),
-    }
+    truth = _truth_key()
+    mc.store(mc.card_path(model_path()), mc.CardKey.of(build_id, model.model_version, truth), frame, model,
+             as_of(build_id), Path(truth) if truth else None)
 
 
 # ---------------------------------------------------------------- Bayes-optimal reference (synthetic only)
@@ -441,26 +385,12 @@ def expected_truth_dir() -> str:
     return (str(row[0]).rstrip("/") + "_truth") if row and row[0] else "—"
 
 
-@aggregate_cache
 def bayes_reference(build_id: str, model_version: str) -> dict[str, Any] | None:
     """The model's expected AUC next to the Bayes-optimal reference, on its held-out children.
 
     Only on a synthetic build (None without a truth folder). Aggregates only: three AUCs, a count
-    and an expected count. Cached per build and model: the cross-fitted reference takes tens of
-    seconds at city scale. See `kodomo_dash.screening.reference` for what the figures mean.
+    and an expected count, stored with the card (`screening.model_card.bayes_reference`): the
+    cross-fitted reference takes seconds to tens of seconds at city scale, so it is computed once
+    per build and model, where the model is trained.
     """
-    import numpy as np
-
-    from kodomo_dash.screening.reference import attach_truth, reference_figures
-
-    path = truth_dir()
-    if path is None:
-        return None
-    model = _model_version(model_version)
-    frame = cohort_frame(_EVERYONE, build_id, "all_children")
-    held_ids = set(frame.loc[_holdout_mask(frame, model), "resident_id"])
-    with_truth = attach_truth(frame, path)
-    rows = np.flatnonzero(with_truth["resident_id"].isin(held_ids).to_numpy())
-    raw = model.raw_score(with_truth.iloc[rows])
-    figures = reference_figures(with_truth, raw, rows, features=model.features)
-    return {**figures.as_dict(), "children_without_truth": int(len(frame) - len(with_truth))}
+    return _card(build_id, model_version, _truth_key())["reference"]

@@ -65,7 +65,7 @@ def _cmd_link_eval(args: argparse.Namespace) -> int:
 
 # Capabilities that bring their own subcommands, each as register(subparsers).
 AREA_COMMANDS: tuple[str, ...] = tuple(
-    m for m in ("kodomo_dash.cli_reports", "kodomo_dash.cli_auth", "kodomo_dash.cli_extract")
+    m for m in ("kodomo_dash.cli_reports", "kodomo_dash.cli_auth", "kodomo_dash.cli_extract", "kodomo_dash.cli_lists")
     if importlib.util.find_spec(m) is not None
 )
 

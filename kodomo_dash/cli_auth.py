@@ -39,6 +39,26 @@ def cli_actor() -> str:
     return f"cli:{who}"[:64]
 
 
+def principal_for(username: str):
+    """The principal of `--as USER` as the app would build it (role, scope, session epoch).
+
+    Every command that acts for a person (extracts, list acceptance) names them this way, and the
+    authorisation matrix then decides as it would in the app. LookupError: unknown or inactive.
+    """
+    from kodomo_dash.auth import sessions
+    from kodomo_dash.auth.users import UserFileError, load_users
+    from kodomo_dash.queries.workflow import casework
+
+    try:
+        user = load_users().get(username)
+    except UserFileError as e:
+        raise LookupError(f"利用者ファイルを読めません: {e}") from None
+    if user is None or not user.active:
+        raise LookupError(f"利用者 {username!r} は存在しないか無効です。")
+    with casework() as con:
+        return user.principal(sessions.get_epoch(con, username))
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     au = subparsers.add_parser("audit", help="the audit trail: verify the hash chain, apply retention")
     asub = au.add_subparsers(dest="audit_command", required=True)

@@ -20,6 +20,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from kodomo_dash.cli_auth import principal_for
+
 # Per-child features an evaluator needs to study the screening, none identifying (the library
 # refuses identity and tax columns whatever is asked for).
 DEFAULT_COLUMNS = (
@@ -53,22 +55,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _fail(message: str) -> int:
     print(message, file=sys.stderr)
     return 2
-
-
-def _principal(username: str):
-    """The user's principal as the app would build it (role, scope, current session epoch)."""
-    from kodomo_dash.auth import sessions
-    from kodomo_dash.auth.users import UserFileError, load_users
-    from kodomo_dash.queries.workflow import casework
-
-    try:
-        user = load_users().get(username)
-    except UserFileError as e:
-        raise LookupError(f"利用者ファイルを読めません: {e}") from None
-    if user is None or not user.active:
-        raise LookupError(f"利用者 {username!r} は存在しないか無効です。")
-    with casework() as con:
-        return user.principal(sessions.get_epoch(con, username))
 
 
 def _rows(columns: list[str]) -> list[dict]:
@@ -108,7 +94,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     columns = [c.strip() for c in args.columns.split(",") if c.strip()]
     out = Path(args.out) if args.out else warehouse_dir() / "extracts"
     try:
-        principal = _principal(args.username)
+        principal = principal_for(args.username)
         spec = ps.ExtractSpec(project=args.project, purpose=args.purpose, columns=tuple(columns))
         spec.check()
         rows = _rows(columns)
@@ -150,7 +136,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
     if bool(args.extract_id) == bool(args.due):
         return _fail("削除する抽出のIDか --due のどちらか一方を指定してください。")
     try:
-        principal = _principal(args.username)
+        principal = principal_for(args.username)
         require(principal, "pseudonymised_extract", "export")
         with casework() as con:
             ids = [args.extract_id] if args.extract_id else [r[0] for r in ps.extracts_due(con, date.today())]

@@ -36,6 +36,7 @@ ALL_PAGES: tuple[PageSpec, ...] = (
     PageSpec("model_card", ":material/analytics:", "screening"),
     PageSpec("funnel", ":material/filter_list:", "support"),
     PageSpec("worklist", ":material/checklist:", "support"),
+    PageSpec("support_record", ":material/edit_note:", "support"),
     PageSpec("progress", ":material/donut_large:", "support"),
     PageSpec("forms_conference", ":material/groups:", "support"),
     PageSpec("forms_home_visit", ":material/home_health:", "support"),

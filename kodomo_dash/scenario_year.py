@@ -16,7 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from kodomo_dash.auth.principal import Principal
+
 DEMO_ACTOR = "demo-manager"
+DEMO_MANAGER = Principal(DEMO_ACTOR, "manager", display_name="こども家庭課（デモ）")
 
 
 @dataclass
@@ -39,9 +42,10 @@ def _log(msg: str) -> None:
 def run_year(scenario: str, truth_dir: Path, seed: int = 1, log=_log) -> YearResult:
     from kodomo_dash.casework.migrate import ensure_casework
     from kodomo_dash.casework.simulate import get_workflow_scenario, simulate_year
-    from kodomo_dash.casework.stages import accept_screening_run
     from kodomo_dash.db import analytics_cursor, casework_connection
+    from kodomo_dash.queries import support
     from kodomo_dash.queries.screening import model_path as screening_model_path
+    from kodomo_dash.queries.workflow import bound_casework
     from kodomo_dash.screening import cohorts, model_card, runs
     from kodomo_dash.screening.reference import truth_dir_for
     from kodomo_dash.screening.registry import build_method
@@ -83,9 +87,9 @@ def run_year(scenario: str, truth_dir: Path, seed: int = 1, log=_log) -> YearRes
                               cohort="fukuoka_unenrolled_3_6", as_of=as_of, top_n=list_size,
                               created_by=DEMO_ACTOR, note="demo")
         score_s = time.perf_counter() - t0
-        runs.accept_run(con, run.run_id, DEMO_ACTOR, role="manager")
-        list_id = accept_screening_run(con, run.run_id, fy=wf.fy, path=wf.path, actor=DEMO_ACTOR,
-                                       accepted_on=wf.accepted_on)
+        with bound_casework(con):
+            list_id = support.accept_run(DEMO_MANAGER, run.run_id, fy=wf.fy, programme=wf.programme,
+                                         accepted_on=wf.accepted_on)  # fmt: skip
         members = runs.run_list(con, run.run_id)
         truth = _need_truth(truth_dir)
         t0 = time.perf_counter()
@@ -107,7 +111,6 @@ SCHOOL_SCREENINGS: dict[str, dict] = {
     "beppu-fy2025": {"method": "item_counts", "cohort": "all_children", "exclusions": (),
                      "params": {"top_basic": 20, "top_other": 10}, "scaled": ()},
 }  # fmt: skip
-NO_AFFILIATION = "000000"  # a listed child with no school: the hearing goes to the nursery or the city
 
 
 def _run_school_year(scenario: str, truth_dir: Path, seed: int, log) -> YearResult:
@@ -119,8 +122,10 @@ def _run_school_year(scenario: str, truth_dir: Path, seed: int, log) -> YearResu
     """
     from kodomo_dash.casework.migrate import ensure_casework
     from kodomo_dash.casework.simulate import get_workflow_scenario, simulate_year
-    from kodomo_dash.casework.stages import accept_list
+    from kodomo_dash.casework.stages import NO_AFFILIATION
     from kodomo_dash.db import analytics_cursor, casework_connection
+    from kodomo_dash.queries import support
+    from kodomo_dash.queries.workflow import bound_casework
     from kodomo_dash.screening import cohorts, runs
     from kodomo_dash.screening.registry import build_method
     from kodomo_dash.synth import geo
@@ -146,16 +151,12 @@ def _run_school_year(scenario: str, truth_dir: Path, seed: int, log) -> YearResu
                               cohort=spec["cohort"], cohort_params=cohort_params, as_of=as_of,
                               exclusions=spec["exclusions"], created_by=DEMO_ACTOR, note="demo")  # fmt: skip
         score_s = time.perf_counter() - t0
-        runs.accept_run(con, run.run_id, DEMO_ACTOR, role="manager")
-        members = runs.workflow_members(con, run.run_id)
+        with bound_casework(con):
+            list_id = support.accept_run(DEMO_MANAGER, run.run_id, fy=wf.fy, programme=wf.programme,
+                                         accepted_on=wf.accepted_on)  # fmt: skip
         # A preschooler on Beppu's list has no school: the hearing goes to its nursery or the city.
+        members = runs.workflow_members(con, run.run_id)
         members["school_code"] = members["school_code"].fillna(NO_AFFILIATION)
-        list_id = accept_list(
-            con, fy=wf.fy, run_id=run.run_id, method=run.method, path="school", members=members,
-            actor=DEMO_ACTOR, accepted_on=wf.accepted_on, cohort_size=run.cohort_size,
-            eligible_size=(run.scored_count if len(run.excluded) else None), cohort_label_ja=wf.cohort_label_ja,
-            ward_cohort=run.ward_cohort, screening_sheet_required=wf.screening_sheet_required,
-        )  # fmt: skip
         support = cohort.set_index("resident_id")
         in_support = (support["yotaikyo_open"].fillna(0).astype(int) | support["open_consultation"].fillna(0).astype(int))
         members["already_in_support"] = in_support.reindex(members["resident_id"]).fillna(0).astype(bool).to_numpy()

@@ -11,6 +11,8 @@ principal = require("screening")
 import streamlit as st
 
 from kodomo_dash.auth.matrix import can
+from kodomo_dash.casework.store import CaseworkError
+from kodomo_dash.config.calendar import fiscal_year
 from kodomo_dash.i18n import fmt_int, t
 from kodomo_dash.queries import WarehouseMissing
 from kodomo_dash.queries import screening as q
@@ -20,6 +22,7 @@ from kodomo_dash.screening.errors import ScreeningError
 RUN_KEY = "sc_current_run"
 SUBMIT_KEY = "sc_submit_requested"
 ACCEPT_ERROR_KEY = "sc_accept_error"
+ACCEPTED_KEY = "sc_accepted_list"
 COHORTS = ("fukuoka_unenrolled_3_6", "school_children", "all_children")
 
 st.title(t("page.screening"))
@@ -102,6 +105,7 @@ if may_save:
                 progress=progress,
             )
             st.session_state[RUN_KEY] = run.run_id
+            st.session_state["sc_run_pick"] = run.run_id  # show the new run, not the one picked before
             bar.progress(1.0, text=t("sc.progress.done"))
             st.success(t("sc.run.saved", run_id=run.run_id, n=run.list_size, cohort=run.cohort_size,
                          excluded=len(set(run.excluded["resident_id"]))))
@@ -140,16 +144,28 @@ with st.container(horizontal=True, key="sc_run_metrics"):
 
 def _accept(run_id: str) -> None:
     try:
-        q.accept(principal, run_id)
-    except ScreeningError as e:
-        st.session_state[ACCEPT_ERROR_KEY] = str(e)
+        list_id = q.accept(principal, run_id, fy=int(st.session_state["sc_accept_fy"]),
+                           programme=st.session_state.get("sc_accept_programme") or "")  # fmt: skip
+    except (ScreeningError, CaseworkError) as e:
+        st.session_state[ACCEPT_ERROR_KEY] = getattr(e, "message_ja", str(e))
+    else:
+        st.session_state[ACCEPTED_KEY] = list_id
 
 
 if ACCEPT_ERROR_KEY in st.session_state:
     st.error(st.session_state.pop(ACCEPT_ERROR_KEY))
+if ACCEPTED_KEY in st.session_state:
+    st.success(t("sc.accepted", list_id=st.session_state.pop(ACCEPTED_KEY)))
+    st.page_link("screens/support_record.py", label=t("sc.accepted.next"), icon=":material/edit_note:")
 if may_save and info["status"] == "draft" and principal.role in ("manager", "admin"):
-    st.button(t("sc.accept"), type="primary", key="sc_accept", icon=":material/task_alt:", on_click=_accept,
-              args=(chosen,))
+    programmes = q.programmes_for(info["method"], info["cohort"])
+    with st.container(horizontal=True, key="sc_accept_row", vertical_alignment="bottom"):
+        st.selectbox(t("sc.accept.programme"), list(programmes), format_func=programmes.__getitem__,
+                     key="sc_accept_programme", placeholder=t("sc.accept.no_programme"))  # fmt: skip
+        st.number_input(t("sc.accept.fy"), min_value=2000, max_value=2100, step=1, value=fiscal_year(),
+                        key="sc_accept_fy")  # fmt: skip
+        st.button(t("sc.accept"), type="primary", key="sc_accept", icon=":material/task_alt:", on_click=_accept,
+                  args=(chosen,))
 
 listed = q.saved_list(principal, chosen)
 listed = listed.assign(reasons=listed["reasons"].map("、".join))

@@ -17,7 +17,7 @@ from kodomo_dash.casework.migrate import migrate
 
 PAGES = (
     "home data_quality child_search child_card linkage_review screening model_card rules funnel "
-    "forms_school_sheet forms_ssw_sheet forms_conference forms_home_visit progress worklist outcomes "
+    "forms_school_sheet forms_ssw_sheet forms_conference forms_home_visit support_record progress worklist outcomes "
     "presentation audit_log privacy_checklist admin_users"
 ).split()
 ACTIONS = ("view", "search", "save", "export")
@@ -38,6 +38,7 @@ EXPECTED = {
     "forms_ssw_sheet": {A: "vse", M: "vse", Y: "vs", SSW: "vsS"},
     "forms_conference": {A: "vsSe", M: "vsSe", Y: "vs", W: "vsS"},
     "forms_home_visit": {A: "vsSe", M: "vsSe", Y: "vs", W: "vsS"},
+    "support_record": {A: "vsSe", M: "vsSe", Y: "vs", W: "vsS"},
     "progress": {A: "ve", M: "ve", W: "v", S: "v", SSW: "v"},
     "worklist": {A: "vsSe", M: "vsSe", Y: "vs", W: "vsSe"},
     "outcomes": {A: "vSe", M: "vSe", Y: "v", E: "ve"},  # S: the visit plan of the capacity view
@@ -56,11 +57,13 @@ PERSON_PAGES = {
     "forms_ssw_sheet",
     "forms_conference",
     "forms_home_visit",
+    "support_record",
     "worklist",
 }
 WELFARE_PAGES = {
     "forms_conference",
     "forms_home_visit",
+    "support_record",
     "worklist",
     "child_card",
     "child_search",
@@ -115,6 +118,14 @@ def test_pseudonymised_extract_operation(role, denials):
     assert matrix.can(principal(role), "pseudonymised_extract", "export") is allowed
     for action in ("view", "search", "save"):
         assert not matrix.can(principal(role), "pseudonymised_extract", action)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_managers_and_admins_correct_casework(role, denials):
+    """Voiding an event and sending a form back (差し戻し) are a manager's corrections (issue 12)."""
+    assert matrix.can(principal(role), "casework_correction", "save") is (role in (A, M))
+    for action in ("view", "search", "export"):
+        assert not matrix.can(principal(role), "casework_correction", action)
 
 
 def test_unknown_page_action_or_no_principal_fail_closed(denials):

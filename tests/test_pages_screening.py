@@ -61,10 +61,28 @@ def test_rule_points_run_is_saved_listed_and_accepted(private_warehouse):
     (run_id, status, size), = casework_rows(private_warehouse, "select run_id, status, list_size from screening_run")
     assert status == "draft" and size == len(listed)
 
+    assert at.selectbox(key="sc_accept_programme").value == "amagasaki-rule-points"
+    at.number_input(key="sc_accept_fy").set_value(2025)
     at.button(key="sc_accept").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("確定しました" in s.value for s in at.success)
     assert casework_rows(private_warehouse, "select status, decided_by from screening_run") == [("accepted", "manager")]
+    # the same click created the year's workflow list (issue 12: no "enters the flow" without a list)
+    (list_id, fy, programme, n), = casework_rows(
+        private_warehouse, "select list_id, fy, programme, list_size from wf_list")
+    assert (fy, programme, n) == (2025, "amagasaki-rule-points", size)
+    assert casework_rows(private_warehouse, "select count(*) from wf_list_member") == [(size,)]
     audited = casework_rows(private_warehouse, "select action, target from audit_log where page = 'screening'")
-    assert ("form_save", f"screening_run:{run_id}") in audited
+    assert ("form_save", f"wf_list:{list_id}") in audited
+    # a second run of the same programme and year is refused with a clear message, nothing written
+    run_form(at, "rule_points", top_n=3)
+    (second,), = casework_rows(private_warehouse, "select run_id from screening_run where status = 'draft'")
+    assert at.selectbox(key="sc_run_pick").value == second  # a new run is shown at once
+    at.number_input(key="sc_accept_fy").set_value(2025)
+    at.button(key="sc_accept").click().run()
+    assert any("確定済み" in e.value for e in at.error), [e.value for e in at.error]
+    assert casework_rows(private_warehouse, "select count(*) from wf_list") == [(1,)]
+    assert casework_rows(private_warehouse, "select count(*) from screening_run where status = 'draft'") == [(1,)]
 
 
 def test_two_runs_compare_who_enters_and_leaves(private_warehouse):

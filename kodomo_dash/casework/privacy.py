@@ -26,6 +26,7 @@ import duckdb
 
 from kodomo_dash.auth import audit
 from kodomo_dash.auth.principal import Principal
+from kodomo_dash.config.calendar import fiscal_year  # noqa: F401 - re-exported for the privacy page
 from kodomo_dash.infra.transaction import transaction
 
 # Fukuoka FY2025 report, 4.2 ② 【プライバシー保護点検】, items 1-8 as published.
@@ -69,12 +70,6 @@ class Answer:
     evidence: str
     saved_by: str
     saved_at: dt.datetime
-
-
-def fiscal_year(day: dt.date | None = None) -> int:
-    """The Japanese fiscal year (April-March) a day falls in: 2026-03-31 -> 2025."""
-    day = day or dt.date.today()
-    return day.year if day.month >= 4 else day.year - 1
 
 
 def fy_label(fy: int) -> str:

@@ -2,10 +2,13 @@
 
 Why a simulation and not a fixture table: the funnel must be computed, never typed (DESIGN 5). So
 the demo and the scenario tests produce the published figures the only way the product allows:
-staff-like actors accept the list, record each department's secondary screening, submit conference
-sheets, decide approaches, submit home-visit records (contact attempts, needs, support acts,
-outcomes), teachers and SSWs submit sheets — all through the same functions the pages call, with
-the same validation. The figures then come out of the casework views.
+signed-in people (a manager, each ward's staff and nurses, teachers, SSWs, as ``Principal``s of
+their roles and scopes) accept the list, record each department's secondary screening, submit
+conference sheets, start approaches, submit home-visit records (contact attempts, needs, support
+acts, outcomes), request and fill school sheets — every step through the service functions the
+screens and the ``kodomo`` command call (``queries.support``, ``queries.workflow``), with the same
+matrix checks, validation and audit rows. No function here writes casework itself; a test holds
+that. The figures then come out of the casework views.
 
 Who is picked at each step is drawn from the latent truth (each child's true need probability) plus
 noise: the conference approaches the children it judges most in need, needs are found more often
@@ -29,8 +32,9 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import numpy as np
 
+from kodomo_dash.auth.principal import Principal
 from kodomo_dash.casework import form_store, stages
-from kodomo_dash.casework.store import AuditFn, CaseworkError, transaction
+from kodomo_dash.casework.store import CaseworkError, transaction
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,6 +64,7 @@ class WorkflowScenario:
     fy: int
     path: str
     method: str
+    programme: str  # the city file's programme the list is accepted under (config/cities)
     cohort_label_ja: str
     cohort_size: int | None
     eligible_size: int | None
@@ -120,6 +125,7 @@ WORKFLOW_SCENARIOS: dict[str, WorkflowScenario] = {
         fy=2025,
         path="ward",
         method="similarity",
+        programme="fukuoka-unenrolled",
         cohort_label_ja="3歳から6歳の未就園児",
         cohort_size=1327,
         eligible_size=None,
@@ -170,6 +176,7 @@ WORKFLOW_SCENARIOS: dict[str, WorkflowScenario] = {
         fy=2025,
         path="school",
         method="edu_welfare",
+        programme="izumi-abuse-school",
         cohort_label_ja="モデル校15校のこども（データを利用できた者）",
         cohort_size=7347,
         eligible_size=6500,
@@ -195,6 +202,7 @@ WORKFLOW_SCENARIOS: dict[str, WorkflowScenario] = {
         fy=2025,
         path="school",
         method="item_counts",
+        programme="beppu-poverty-school",
         cohort_label_ja="こども見守りシステムのこども（0〜17歳の全員）",
         cohort_size=None,
         eligible_size=None,
@@ -310,8 +318,8 @@ def synthetic_list(
 class _Sim:
     """State of one simulated year: rng, noisy judgement of need, dates, counters."""
 
-    def __init__(self, con, sc: WorkflowScenario, list_id: str, frame: pd.DataFrame, seed: int, audit):
-        self.con, self.sc, self.list_id, self.audit = con, sc, list_id, audit
+    def __init__(self, sc: WorkflowScenario, list_id: str, frame: pd.DataFrame, seed: int):
+        self.sc, self.list_id = sc, list_id
         self.rng = np.random.default_rng(seed)
         self.ids: list[str] = list(frame["resident_id"])
         self.ward = dict(zip(frame["resident_id"], frame["ward_code"], strict=True))
@@ -361,19 +369,37 @@ class _Sim:
         z = self.judged([rid])[rid]
         return "concern_high" if z > -0.2 else "concern_some" if z > -1.2 else "no_concern"
 
-    # ---- writes (the same calls the pages make) ------------------------------------------
-    def event(self, fn, rid: str, **kw: Any) -> None:
-        fn(self.con, self.list_id, rid, audit=self.audit, today=self.today, **kw)
+    # ---- people and their steps (the service functions the screens call) ---------------------
+    def person(self, username: str, role: str, rid: str | None = None) -> Principal:
+        """The signed-in user of a step: a ward's staff see their ward, a teacher or SSW their school."""
+        if role == "ward_staff":
+            return Principal(username, role, ward_codes=(str(self.ward[rid]),))
+        if role in ("school", "ssw"):
+            return Principal(username, role, school_codes=(str(self.school[rid]),))
+        return Principal(username, role)
+
+    def event(self, fn, rid: str, *, actor: Principal, **kw: Any) -> None:
+        fn(actor, self.list_id, [rid], today=self.today, **kw)
         self.events += 1
 
-    def form(self, form_type: str, rid: str, data: Mapping[str, Any], *, actor: str,
-             assignee: str | None = None, token: str | None = None) -> None:  # fmt: skip
-        rec = form_store.request_form(self.con, form_type, self.list_id, rid, actor=actor,
-                                      assignee=assignee or actor, client_token=token, audit=self.audit)  # fmt: skip
-        result = form_store.submit_form(self.con, rec.form_id, data, expected_version=rec.version, actor=actor,
-                                        audit=self.audit, today=self.today)  # fmt: skip
+    def form(self, form_type: str, rid: str, data: Mapping[str, Any], *, actor: Principal,
+             token: str | None = None) -> None:  # fmt: skip
+        """Open (or start) the child's form as the person would, fill it and submit it."""
+        from kodomo_dash.queries import support, workflow
+
+        page = FORM_PAGES[form_type]
+        if form_type in support.SHEET_TYPES:  # requested by the city for the whole list
+            rec = workflow.load_form(form_store.form_id_for(form_type, self.list_id, rid), actor)
+        else:
+            rec = workflow.start_form(form_type, self.list_id, rid, actor, page, client_token=token)
+        result = workflow.save_form(rec.form_id, data, expected_version=rec.version, principal=actor, page=page,
+                                    submit=True, today=self.today)  # fmt: skip
         self.forms += 1
         self.events += len(result.event_ids)
+
+
+FORM_PAGES = {"conference_sheet": "forms_conference", "home_visit_record": "forms_home_visit",
+              "school_screening_sheet": "forms_school_sheet", "ssw_hearing_sheet": "forms_ssw_sheet"}  # fmt: skip
 
 
 def simulate_year(
@@ -385,16 +411,18 @@ def simulate_year(
     run: ListRun | None = None,
     list_id: str | None = None,
     seed: int = 0,
-    audit: AuditFn | None = None,
 ) -> SimulationSummary:
-    """Write a year of casework for the list in `cohort_frame`, decisions drawn from `truth_frame`.
+    """Play a year of casework for the list in `cohort_frame`, decisions drawn from `truth_frame`.
 
-    cohort_frame: the accepted list's rows (resident_id, ward_code; school_code for the school path;
+    cohort_frame: the list's rows (resident_id, ward_code; school_code for the school path;
     optional rank, score, selection_reason). truth_frame: resident_id, need_prob (latent truth).
-    run: the screening run the list came from (cohort size etc.); if the list is already accepted in
-    casework (list_id given, e.g. by the screening hand-off) it is used as it is. Everything is one
-    transaction: a failure leaves casework as it was.
+    list_id: a list a manager already accepted (the screening hand-off); without it the frame is
+    saved as the screening run `run` describes and the manager accepts it through the same service
+    as the screening page. Everything is one transaction: a failure leaves casework as it was.
     """
+    from kodomo_dash.queries import support
+    from kodomo_dash.queries.workflow import bound_casework
+
     started = time.perf_counter()
     sc = get_workflow_scenario(scenario) if isinstance(scenario, str) else scenario
     frame = cohort_frame.merge(truth_frame[["resident_id", "need_prob"]], on="resident_id", how="left")
@@ -402,18 +430,14 @@ def simulate_year(
         missing = int(frame["need_prob"].isna().sum())
         raise CaseworkError(f"{missing}名のこどもに潜在的なニーズ（need_prob）がありません。")
     sc = sc.scaled(len(frame))
-    with transaction(con_casework):
+    with transaction(con_casework), bound_casework(con_casework):
         if list_id is None:
             run = run or ListRun(run_id=f"sim-{sc.name}-{seed}", fy=sc.fy, method=sc.method,
                                  cohort_size=sc.cohort_size, eligible_size=sc.eligible_size,
                                  cohort_label_ja=sc.cohort_label_ja, accepted_on=sc.accepted_on)  # fmt: skip
-            list_id = stages.accept_list(
-                con_casework, fy=run.fy, run_id=run.run_id, method=run.method, path=sc.path,
-                members=cohort_frame, actor=run.accepted_by, accepted_on=run.accepted_on or sc.accepted_on,
-                cohort_size=run.cohort_size, eligible_size=run.eligible_size,
-                cohort_label_ja=run.cohort_label_ja, ward_cohort=run.ward_cohort,
-                screening_sheet_required=sc.screening_sheet_required, audit=audit,
-            )  # fmt: skip
+            run_id = _save_run(con_casework, sc, cohort_frame, run)
+            list_id = support.accept_run(MANAGER, run_id, fy=run.fy, programme=sc.programme,
+                                         accepted_on=run.accepted_on or sc.accepted_on)  # fmt: skip
         else:
             n_events = con_casework.execute(
                 "select count(*) from wf_event where list_id = ?", [list_id]
@@ -441,7 +465,7 @@ def simulate_year(
             raise CaseworkError(
                 f"リストにないこどもが{len(strangers)}名含まれています（cohort_frame はリストの行にしてください）。"
             )
-        sim = _Sim(con_casework, sc, list_id, frame, seed, audit)
+        sim = _Sim(sc, list_id, frame, seed)
         if sc.path == "ward":
             _simulate_ward(sim, listed_on)
         else:
@@ -451,7 +475,45 @@ def simulate_year(
     )
 
 
+MANAGER = Principal("manager_kodomo", "manager", display_name="こども家庭課（シミュレーション）")
+
+
+def _save_run(con: duckdb.DuckDBPyConnection, sc: WorkflowScenario, frame: pd.DataFrame, run: ListRun) -> str:
+    """Save a list made without a warehouse as the screening run it stands for (draft, to be accepted).
+
+    The screening library's own save (the one the screening page's run ends in), so the list's
+    cohort size, per-ward cohort, exclusions and parts are read back from a run like any other.
+    """
+    import pandas as pd
+
+    from kodomo_dash.config.cities import programme
+    from kodomo_dash.screening import runs
+
+    prog = programme(sc.programme)
+    lst = pd.DataFrame({
+        "resident_id": frame["resident_id"].astype(str), "ward_code": frame["ward_code"],
+        "school_code": frame["school_code"] if "school_code" in frame.columns else None,
+        "rank": frame["rank"] if "rank" in frame.columns else range(1, len(frame) + 1),
+        "score": frame["score"] if "score" in frame.columns else 0.0,
+        "reasons": [[str(r)] if r else [] for r in frame.get("selection_reason", [None] * len(frame))],
+        "list_part": frame["selection_reason"] if "selection_reason" in frame.columns else None,
+    })  # fmt: skip
+    n_excluded = (run.cohort_size - run.eligible_size) if run.cohort_size and run.eligible_size else 0
+    excluded = pd.DataFrame({"resident_id": [f"SIMX{i:08d}" for i in range(n_excluded)],
+                             "reason": "already_in_support"})  # fmt: skip
+    result = runs.RunResult(
+        method=sc.method, method_label_ja=prog.label_ja, params={"simulated": True}, method_version=None,
+        cohort=prog.cohort, cohort_params={}, as_of=sc.as_of, exclusions=tuple(prog.exclusions), top_n=len(lst),
+        threshold=None, cohort_size=int(run.cohort_size or len(lst)), excluded=excluded,
+        scored_count=int((run.cohort_size or len(lst)) - n_excluded), list=lst, score_result=None,
+        ward_cohort=dict(run.ward_cohort or {}),
+    )  # fmt: skip
+    return runs.save_run(con, result, MANAGER.username, note="simulation")
+
+
 def _simulate_ward(sim: _Sim, listed_on: date) -> None:
+    from kodomo_dash.queries import support
+
     sc = sim.sc
     remaining = list(sim.ids)
     secondary_on: dict[str, date] = {}
@@ -472,12 +534,12 @@ def _simulate_ward(sim: _Sim, listed_on: date) -> None:
             secondary_on[rid] = max(secondary_on.get(rid, on), on)
             if rid in excluded:
                 reason = excluded[rid]
-                sim.event(stages.record_secondary, rid, department=dept, decision="exclude", reason=reason,
-                          note="（シミュレーション）" if reason == "other" else None, event_date=on, actor=actor)  # fmt: skip
+                sim.event(support.record_secondary, rid, department=dept, decision="exclude", reason=reason,
+                          note="（シミュレーション）" if reason == "other" else None, event_date=on,
+                          actor=sim.person(actor, "ward_staff", rid))  # fmt: skip
             else:
-                sim.event(
-                    stages.record_secondary, rid, department=dept, decision="pass", event_date=on, actor=actor
-                )
+                sim.event(support.record_secondary, rid, department=dept, decision="pass", event_date=on,
+                          actor=sim.person(actor, "ward_staff", rid))  # fmt: skip
         remaining = [r for r in remaining if r not in excluded]
     passed = remaining
     # ---- three-department conference: one meeting per ward, the most needy approached -----------
@@ -504,7 +566,7 @@ def _simulate_ward(sim: _Sim, listed_on: date) -> None:
         else:
             data |= {"approach": "no_approach",
                      "no_approach_reason": str(sim.rng.choice(reasons, p=np.array(shares) / sum(shares)))}  # fmt: skip
-        sim.form("conference_sheet", rid, data, actor=f"kosodate_{w}")
+        sim.form("conference_sheet", rid, data, actor=sim.person(f"kosodate_{w}", "ward_staff", rid))
     # ---- approach: some are no longer needed (moved out etc.) --------------------------------
     targets = sorted(approach)
     not_needed: dict[str, str] = {}
@@ -518,12 +580,13 @@ def _simulate_ward(sim: _Sim, listed_on: date) -> None:
         on = sim.day(meeting[sim.ward[rid]], 1, 10)
         if rid in not_needed:
             reason = not_needed[rid]
-            sim.event(stages.record_approach, rid, decision="not_needed", reason=reason,
-                      note="（シミュレーション）" if reason == "other" else None, event_date=on, actor=staff[rid])  # fmt: skip
+            sim.event(support.record_approach, rid, decision="not_needed", reason=reason,
+                      note="（シミュレーション）" if reason == "other" else None, event_date=on,
+                      actor=sim.person(staff[rid], "ward_staff", rid))  # fmt: skip
         else:
             approach_on[rid] = on
-            sim.event(stages.record_approach, rid, decision="start", assignee=staff[rid], event_date=on,
-                      actor=staff[rid])  # fmt: skip
+            sim.event(support.record_approach, rid, decision="start", assignee=staff[rid], event_date=on,
+                      how="home_visit", actor=sim.person(staff[rid], "ward_staff", rid))  # fmt: skip
     approached = sorted(approach_on)
     # ---- contact: who is reached, who has needs ----------------------------------------------
     contacted = sim.pick(approached, sc.contacted)
@@ -560,7 +623,7 @@ def _simulate_ward(sim: _Sim, listed_on: date) -> None:
         free = [r for r in free if r not in outcome_of]
     # ---- home-visit records ------------------------------------------------------------------
     for rid in approached:
-        who = staff[rid]
+        who = sim.person(staff[rid], "ward_staff", rid)
         on = approach_on[rid]
         failures = (
             int(sim.rng.choice([0, 1, 2], p=[0.5, 0.3, 0.2]))
@@ -594,9 +657,18 @@ def _simulate_ward(sim: _Sim, listed_on: date) -> None:
 
 
 def _simulate_school(sim: _Sim, listed_on: date) -> None:
+    from kodomo_dash.queries import support
+
     sc = sim.sc
     ids = list(sim.ids)
     sheet_on: dict[str, date] = {}
+    # ---- the city requests the sheets for the whole list, each school's from its teacher / SSW ----
+    ssw_of = {rid: f"ssw_{(int(str(sim.school[rid])[-2:]) - 1) // 5 + 1 if sim.school[rid] else 1}" for rid in ids}
+    if sc.screening_sheet_required:
+        support.request_sheets(MANAGER, sim.list_id, "school_screening_sheet",
+                               assignee_for={str(sim.school[r]): f"teacher_{sim.school[r]}" for r in ids})  # fmt: skip
+    support.request_sheets(MANAGER, sim.list_id, "ssw_hearing_sheet",
+                           assignee_for={str(sim.school[r]): ssw_of[r] for r in ids})  # fmt: skip
     # ---- teachers' screening sheets (Izumi) ------------------------------------------------
     if sc.screening_sheet_required:
         for rid in ids:
@@ -610,7 +682,7 @@ def _simulate_school(sim: _Sim, listed_on: date) -> None:
                 {"observed_on": sheet_on[rid], "attendance": "frequent" if z > 0 else "some" if z > -1 else "none",
                  "appearance": concern, "emotional": concern, "injury_signs": "unknown" if z > 0 else "none",
                  "concern_level": level, "ssw_hearing_requested": level != "low"},
-                actor=f"teacher_{school}",
+                actor=sim.person(f"teacher_{school}", "school", rid),
             )  # fmt: skip
     # ---- SSW hearings, then the decision ----------------------------------------------------
     supported = sim.top([r for r in ids if r not in sim.in_support], sum(n for _, n in sc.school_decisions))
@@ -632,19 +704,18 @@ def _simulate_school(sim: _Sim, listed_on: date) -> None:
             "ssw_hearing_sheet", rid,
             {"heard_on": hearing_on[rid], "heard_from": ["homeroom_teacher"], "school_life": "（シミュレーション）",
              "abuse_risk": risk, "recommended_path": path},
-            actor=f"ssw_{(int(str(sim.school[rid])[-2:]) - 1) // 5 + 1 if sim.school[rid] else 1}",
+            actor=sim.person(ssw_of[rid], "ssw", rid),
         )  # fmt: skip
     for rid in ids:
         code = decision.get(rid, "no_support")
         reason = None if code != "no_support" else "already_supported" if rid in sim.in_support else "low_risk"
-        sim.event(stages.record_school_decision, rid, decision=code, reason=reason,
-                  event_date=sim.day(hearing_on[rid], 5, 20), actor="kosodate_shien")  # fmt: skip
+        sim.event(support.record_school_decision, rid, decision=code, reason=reason,
+                  event_date=sim.day(hearing_on[rid], 5, 20), actor=MANAGER)  # fmt: skip
 
 
 def simulate_scenario(
     con_casework: duckdb.DuckDBPyConnection, scenario: str, *, seed: int = 0, scale: float = 1.0,
-    audit: AuditFn | None = None,
-) -> SimulationSummary:  # fmt: skip
+) -> SimulationSummary:
     """Synthetic list + simulated year in one call (demo/tests until screening hands over its list)."""
     cohort, truth, run = synthetic_list(scenario, seed=seed, scale=scale)
-    return simulate_year(con_casework, cohort, truth, scenario, run=run, seed=seed, audit=audit)
+    return simulate_year(con_casework, cohort, truth, scenario, run=run, seed=seed)

@@ -764,6 +764,7 @@ def accept_list(
     screening_sheet_required: bool | None = None,
     list_id: str | None = None,
     note: str | None = None,
+    programme: str | None = None,
     audit: AuditFn | None = no_audit,
 ) -> str:
     """Store a screening run's list as accepted by a manager: the start of every child's trail.
@@ -773,7 +774,9 @@ def accept_list(
     eligible_size is the count left after the run's own exclusions when it reports one (Izumi: 6,500
     after excluding children already registered with 要対協). members: rows (dicts or a DataFrame)
     with resident_id and ward_code, optionally school_code, rank, score, selection_reason.
-    Accepting the same list_id again is refused rather than merged, so a list never changes silently.
+    Accepting the same list_id again is refused rather than merged, so a list never changes silently;
+    so is a second list of the same programme (config/cities) in the same year: a year's funnel
+    starts from one list per programme.
     """
     who = actor_name(actor)
     if path not in PATHS:
@@ -799,12 +802,21 @@ def accept_list(
     with transaction(con):
         if con.execute("select 1 from wf_list where list_id = ?", [list_id]).fetchone():
             raise CaseworkError(f"対象者リスト「{list_id}」は確定済みです。")
+        same = con.execute(
+            "select list_id, run_id, accepted_on, accepted_by from wf_list where programme = ? and fy = ?",
+            [programme, fy],
+        ).fetchone() if programme else None  # fmt: skip
+        if same is not None:
+            raise CaseworkError(
+                f"{fy}年度のこのプログラムの対象者リストは確定済みです（実行 {same[1]}、{fmt_date_ja(same[2])}、"
+                f"{same[3]}）。1つの年度に確定できるリストはプログラムごとに1つです。"
+            )
         con.execute(
             "insert into wf_list (list_id, fy, run_id, method, path, screening_sheet_required, cohort_label_ja,"
-            " cohort_size, eligible_size, list_size, accepted_on, accepted_at, accepted_by, note)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " cohort_size, eligible_size, list_size, accepted_on, accepted_at, accepted_by, note, programme)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [list_id, fy, run_id, method, path, screening_sheet_required, cohort_label_ja, cohort_size,
-             eligible_size, len(rows), accepted, utcnow(), who, note],
+             eligible_size, len(rows), accepted, utcnow(), who, note, programme],
         )  # fmt: skip
         con.executemany(
             "insert into wf_list_member (list_id, resident_id, ward_code, school_code, rank, score,"
@@ -822,10 +834,13 @@ def accept_list(
             audit,
             {"action": "form_save", "actor": who, "resident_id": None, "target": f"wf_list:{list_id}",
              "n_children": len(rows), "detail": {"op": "accept_list", "record": "wf_list", "fy": fy,
-                                                 "method": method, "path": path}},
+                                                 "method": method, "path": path, "programme": programme}},
             con=con,
         )  # fmt: skip
     return list_id
+
+
+NO_AFFILIATION = "000000"  # a listed child with no school: the hearing goes to the nursery or the city
 
 
 def accept_screening_run(
@@ -833,47 +848,65 @@ def accept_screening_run(
     run_id: str,
     *,
     fy: int,
-    path: str,
+    programme: str,
     actor: Any,
+    role: str = "manager",
     accepted_on: date | str | None = None,
-    cohort_label_ja: str | None = None,
-    screening_sheet_required: bool | None = None,
     audit: AuditFn | None = no_audit,
 ) -> str:
-    """Start the workflow from a run the manager accepted in screening (casework table screening_run).
+    """A manager's 確定: mark the screening run accepted and create the year's workflow list, together.
 
-    Reads the run and its list with SQL from the same casework file (migration 030), so the cohort
-    size, the per-ward cohort and the count left after the run's exclusions come from the run itself.
-    Returns the list_id; accepting the same run twice is refused by accept_list.
+    One transaction does both, so there is never an accepted run without its list (the page used to
+    say the list "enters the support flow" while no list existed). The list's path, cohort label
+    and sheet rule come from the programme (config/cities); its cohort size, per-ward cohort and
+    the count left after the run's own exclusions come from the run itself. A run accepted before
+    this (status accepted, no list yet) is taken in as it is; a discarded run, a run of another
+    method than the programme's, and a second list of the programme in the year are refused.
+    Returns the list_id.
     """
-    row = con.execute(
-        "select method, status, cohort_size, excluded_count, ward_cohort_json, cast(decided_at as date)"
-        " from screening_run where run_id = ?",
-        [run_id],
-    ).fetchone()
-    if row is None:
-        raise NotFoundError(f"スクリーニングの実行 {run_id} が見つかりません。")
-    method, status, cohort_size, excluded, ward_json, decided_on = row
-    if status != "accepted":
-        raise CaseworkError(
-            f"スクリーニングの実行 {run_id} はまだ確定されていません（状態: {status}）。管理者が確定してから取り込んでください。"
-        )
-    members = [
-        {"resident_id": rid, "ward_code": ward, "school_code": school, "rank": rank, "score": score,
-         "selection_reason": "、".join(json.loads(reasons)[:3]) or None}
-        for rid, ward, school, rank, score, reasons in con.execute(
-            "select resident_id, ward_code, school_code, rank, score, reasons_json from screening_list"
-            " where run_id = ? order by rank",
+    from kodomo_dash.config.cities import CityConfigError
+    from kodomo_dash.config.cities import programme as programme_of
+    from kodomo_dash.screening import runs
+    from kodomo_dash.screening.errors import ScreeningError
+
+    who = actor_name(actor)
+    try:
+        prog = programme_of(programme)
+    except CityConfigError as exc:
+        raise CaseworkError(str(exc)) from exc
+    with transaction(con):
+        row = con.execute(
+            "select method, status, cohort_size, excluded_count, ward_cohort_json, as_of"
+            " from screening_run where run_id = ?",
             [run_id],
-        ).fetchall()
-    ]  # fmt: skip
-    return accept_list(
-        con, fy=fy, run_id=run_id, method=method, path=path, members=members, actor=actor,
-        accepted_on=accepted_on or decided_on or date.today(), cohort_size=cohort_size,
-        eligible_size=(cohort_size - excluded) if excluded else None, cohort_label_ja=cohort_label_ja,
-        ward_cohort={str(k): int(v) for k, v in json.loads(ward_json or "{}").items()},
-        screening_sheet_required=screening_sheet_required, audit=audit,
-    )  # fmt: skip
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"スクリーニングの実行 {run_id} が見つかりません。")
+        method, status, cohort_size, excluded, ward_json, _as_of = row
+        if method != prog.method:
+            raise CaseworkError(
+                f"実行 {run_id} の方法（{method}）は、プログラム「{prog.label_ja}」の方法（{prog.method}）と違います。"
+            )
+        listed = con.execute("select list_id from wf_list where run_id = ?", [run_id]).fetchone()
+        if listed is not None:
+            raise CaseworkError(f"実行 {run_id} は確定済みで、対象者リスト「{listed[0]}」になっています。")
+        if status == "draft":
+            try:
+                runs.accept_run(con, run_id, who, role)
+            except ScreeningError as exc:
+                raise CaseworkError(str(exc)) from exc
+        elif status != "accepted":
+            raise CaseworkError(f"実行 {run_id} は破棄されています。確定できるのは下書きの実行だけです。")
+        members = runs.workflow_members(con, run_id)
+        if prog.path == "school":  # a preschooler on Beppu's list has no school
+            members["school_code"] = members["school_code"].fillna(NO_AFFILIATION)
+        return accept_list(
+            con, fy=fy, run_id=run_id, method=method, path=prog.path, members=members, actor=who,
+            accepted_on=accepted_on or date.today(), cohort_size=cohort_size,
+            eligible_size=(cohort_size - excluded) if excluded else None, cohort_label_ja=prog.cohort_label_ja,
+            ward_cohort={str(k): int(v) for k, v in json.loads(ward_json or "{}").items()},
+            screening_sheet_required=prog.screening_sheet_required, programme=prog.key, audit=audit,
+        )  # fmt: skip
 
 
 def _missing(v: Any) -> bool:

@@ -211,13 +211,22 @@ def saved_list(principal: Principal, run_id: str) -> pd.DataFrame:
     return df
 
 
-def accept(principal: Principal, run_id: str) -> None:
-    """A manager accepts the draft list into the workflow (audited)."""
-    matrix.require(principal, "screening", "save")
-    with _casework() as con:
-        runs.accept_run(con, run_id, principal.username, principal.role)
-        audit.record(con, principal, "form_save", page="screening", target=f"screening_run:{run_id}",
-                     detail={"status": "accepted"})
+def accept(principal: Principal, run_id: str, *, fy: int, programme: str) -> str:
+    """A manager's 確定: the run is accepted and the year's workflow list created, in one transaction.
+
+    The same service as ``kodomo list accept`` (queries.support.accept_run), audited there.
+    Returns the list_id.
+    """
+    from kodomo_dash.queries import support
+
+    return support.accept_run(principal, run_id, fy=fy, programme=programme)
+
+
+def programmes_for(method: str, cohort: str | None) -> dict[str, str]:
+    """Programmes (config/cities) a run of this method and cohort can be accepted under: key → label."""
+    from kodomo_dash.config.cities import programmes_for_run
+
+    return {p.key: f"{p.city_name_ja}：{p.label_ja}" for p in programmes_for_run(method, cohort)}
 
 
 def run_diff(principal: Principal, before: str, after: str) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -46,13 +47,36 @@ class OutOfScope(PermissionError):
 # ---------------------------------------------------------------------------------------------
 
 
+_bound: ContextVar[duckdb.DuckDBPyConnection | None] = ContextVar("kodomo_bound_casework", default=None)
+
+
+@contextmanager
+def bound_casework(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Make every service call in this context use `con` (and its open transaction).
+
+    A batch that plays many people's steps (the scenario year, a bulk import) opens one transaction
+    on its connection and binds it here, so each service call — matrix check, scope check, save,
+    audit row — joins that transaction instead of opening the file again.
+    """
+    token = _bound.set(con)
+    try:
+        yield con
+    finally:
+        _bound.reset(token)
+
+
 @contextmanager
 def casework() -> Iterator[duckdb.DuckDBPyConnection]:
     """One casework connection for one unit of work, migrated once per process and file.
 
     Always read-write: DuckDB refuses a read-only and a read-write connection on the same file in
-    one process, and the app's sessions read and save side by side.
+    one process, and the app's sessions read and save side by side. Inside :func:`bound_casework`
+    the bound connection is used as it is.
     """
+    bound = _bound.get()
+    if bound is not None:
+        yield bound
+        return
     with casework_connection() as con:
         key = str(casework_path())
         if key not in _migrated:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kodomo_dash.config.calendar import fiscal_year_start  # noqa: F401 - the one definition, used below and by callers
 from kodomo_dash.db import sql_dir
 from kodomo_dash.screening.errors import ScreeningError
 from kodomo_dash.screening.features import require_columns
@@ -41,11 +42,6 @@ def as_date(value: date | str | pd.Timestamp | None) -> date:
         return pd.Timestamp(value).date()
     except (ValueError, TypeError) as exc:
         raise ScreeningError(f"基準日「{value}」を日付として読めません（例: 2025-09-01）。", code="bad_as_of") from exc
-
-
-def fiscal_year_start(as_of: date) -> date:
-    """April 1 of the fiscal year (年度) the as-of date falls in."""
-    return date(as_of.year if as_of.month >= 4 else as_of.year - 1, 4, 1)
 
 
 def in_first_half(as_of: date) -> bool:

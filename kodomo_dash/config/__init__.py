@@ -1,0 +1,1 @@
+"""What differs per city, as data: its units (wards, or the city itself) and its programmes."""

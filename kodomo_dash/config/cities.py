@@ -1,0 +1,111 @@
+"""City files (``config/cities/*.yaml``): each city's units and programmes, read once per process.
+
+Why data and not code: a fourth city that uses the similarity model must not be reported as
+Fukuoka because it shares Fukuoka's method. A workflow list records the programme it was accepted
+under, and everything after (the one-list-per-programme-and-year rule, report shapes, capacity
+defaults) is looked up by that programme key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CITIES_DIR = Path(__file__).with_name("cities")
+PATHS = ("ward", "school")
+
+
+class CityConfigError(ValueError):
+    """A city file that does not say what the product needs (message names the file)."""
+
+
+@dataclass(frozen=True)
+class Programme:
+    key: str
+    city: str
+    city_name_ja: str
+    label_ja: str
+    path: str
+    method: str
+    cohort: str
+    cohort_label_ja: str
+    exclusions: tuple[str, ...] = ()
+    list_rule: dict[str, Any] = field(default_factory=dict)
+    report_shape: str = ""
+    screening_sheet_required: bool = False
+    capacity: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class City:
+    key: str
+    name_ja: str
+    units: dict[str, str]
+    programmes: tuple[Programme, ...]
+
+
+_REQUIRED = ("key", "label_ja", "path", "method", "cohort", "cohort_label_ja", "report_shape")
+
+
+def _parse(path: Path) -> City:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for name in ("key", "name_ja", "units", "programmes"):
+        if name not in raw:
+            raise CityConfigError(f"{path.name}: 「{name}」がありません。")
+    progs = []
+    for i, p in enumerate(raw["programmes"], 1):
+        missing = [k for k in _REQUIRED if not p.get(k)]
+        if missing:
+            raise CityConfigError(f"{path.name}: programmes の {i} 件目に {', '.join(missing)} がありません。")
+        if p["path"] not in PATHS:
+            raise CityConfigError(f"{path.name}: programme {p['key']} の path は ward か school です。")
+        progs.append(Programme(
+            key=str(p["key"]), city=str(raw["key"]), city_name_ja=str(raw["name_ja"]), label_ja=str(p["label_ja"]),
+            path=p["path"], method=str(p["method"]), cohort=str(p["cohort"]),
+            cohort_label_ja=str(p["cohort_label_ja"]), exclusions=tuple(p.get("exclusions") or ()),
+            list_rule=dict(p.get("list_rule") or {}), report_shape=str(p["report_shape"]),
+            screening_sheet_required=bool(p.get("screening_sheet_required", False)),
+            capacity=dict(p.get("capacity") or {}),
+        ))  # fmt: skip
+    units = {str(k): str(v) for k, v in (raw["units"] or {}).items()}
+    return City(str(raw["key"]), str(raw["name_ja"]), units, tuple(progs))
+
+
+@cache
+def cities(folder: Path = CITIES_DIR) -> tuple[City, ...]:
+    found = tuple(_parse(p) for p in sorted(folder.glob("*.yaml")))
+    keys = [p.key for c in found for p in c.programmes]
+    dupes = {k for k in keys if keys.count(k) > 1}
+    if dupes:
+        raise CityConfigError(f"プログラムのキーが重複しています: {', '.join(sorted(dupes))}")
+    return found
+
+
+def programmes() -> dict[str, Programme]:
+    return {p.key: p for c in cities() for p in c.programmes}
+
+
+def programme(key: str) -> Programme:
+    try:
+        return programmes()[key]
+    except KeyError:
+        raise CityConfigError(f"プログラム「{key}」はどの市の設定にもありません。") from None
+
+
+def programmes_for_run(method: str, cohort: str | None) -> list[Programme]:
+    """Programmes a screening run could be accepted under: its method's, those of its cohort first.
+
+    The method must match (a programme's report and rules assume its method); the cohort is a
+    preference only, since a manager may screen a programme's method over another cohort.
+    """
+    same = [p for p in programmes().values() if p.method == method]
+    return sorted(same, key=lambda p: p.cohort != cohort)
+
+
+def unit_names() -> dict[str, str]:
+    """Every city's units: ward code or city code → name."""
+    return {code: name for c in cities() for code, name in c.units.items()}

@@ -8,7 +8,7 @@ server process's first visitor waited 10–20 s. The figures depend only on the 
 and the synthetic truth folder (none of them on casework), so they are computed where the model
 is trained (the scenario year of the demo and the bench, and the screening page's training), and
 otherwise on the first visit, and written to ``<model>.card.pkl`` under ``warehouse/models/``.
-See docs/decisions/054-model-card-figures-stored-per-build.md.
+See docs/decisions/054-one-cohort-read-and-stored-model-card.md.
 
 Everything stored is an aggregate (metrics, curves, per-group rates and counts, a handful of
 AUCs): no row is about one child, like the model file beside it. No Streamlit here: the page's

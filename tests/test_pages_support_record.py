@@ -1,0 +1,97 @@
+"""The support-record screen under AppTest: ward staff record a step for many children, a manager corrects.
+
+The casework starts empty and a manager accepts a draft run through the same service as the
+screening page; everything after is done on the screen, as the signed-in role would.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from kodomo_dash.queries import support, workflow
+from tests.signin import app_as
+from tests.test_support_service import LISTED, MANAGER, save_draft_run
+
+
+@pytest.fixture
+def ward_list(tmp_path, monkeypatch):
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(tmp_path))
+    workflow._migrated.clear()
+    from kodomo_dash.casework.migrate import migrate
+
+    con = duckdb.connect(str(tmp_path / "casework.duckdb"))
+    migrate(con)
+    run_id = save_draft_run(con)
+    con.close()
+    list_id = support.accept_run(MANAGER, run_id, fy=2025, programme="fukuoka-unenrolled", accepted_on=LISTED)
+    return tmp_path, list_id
+
+
+def rows(folder, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(folder / "casework.duckdb"))
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def open_page(role: str, **kw):
+    at = app_as(role, page="support_record", **kw)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_ward_staff_mark_children_in_support_in_one_go(ward_list):
+    folder, _list_id = ward_list
+    at = open_page("ward_staff", ward_codes=("40131",))
+    assert [t.value for t in at.title] == ["支援の記録"]
+    assert "この段階を待っているこども：35人" in [c.value for c in at.caption]
+    chosen = [f"R{i:07d}" for i in range(30)]
+    at.multiselect(key="sr_secondary_children").set_value(chosen)
+    at.date_input(key="sr_secondary_date").set_value(date(2025, 8, 25))
+    at.selectbox(key="sr_secondary_decision").set_value("exclude")
+    at.button(key="sr_secondary_save").click().run()
+    # no reason: the message stands next to the field and nothing is saved
+    assert "理由を選んでください。" in [e.value for e in at.error]
+    assert rows(folder, "select count(*) from wf_event") == [(0,)]
+
+    at.selectbox(key="sr_secondary_reason").set_value("in_support")
+    at.button(key="sr_secondary_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "30人の記録を保存しました。" in [s.value for s in at.success], [e.value for e in at.error]
+    assert rows(folder, "select count(*), count(distinct resident_id) from wf_event where reason = 'in_support'") == [
+        (30, 30)]
+    assert rows(folder, "select count(*) from audit_log where page = 'support_record' and username = 'ward_staff'") == [
+        (30,)]
+    assert "この段階を待っているこども：5人" in [c.value for c in at.caption]
+
+
+def test_a_manager_voids_a_record_from_the_history_tab(ward_list):
+    folder, list_id = ward_list
+    support.record_secondary(MANAGER, list_id, ["R0000000"], department="health", decision="exclude",
+                             reason="enrolled", event_date=date(2025, 8, 25))  # fmt: skip
+    event_id = rows(folder, "select event_id from wf_event")[0][0]
+    staff = open_page("ward_staff", ward_codes=("40131",))
+    assert not [b for b in staff.button if b.key == "sr_void_save"]  # staff cannot correct
+    at = open_page("manager")
+    at.selectbox(key="sr_hist_child").set_value("R0000000").run()
+    at.selectbox(key="sr_void_event").set_value(event_id)
+    at.button(key="sr_void_save").click().run()
+    assert "理由を入力してください。" in [e.value for e in at.error]
+    at.text_input(key="sr_void_note").set_value("別の子と取り違え")
+    at.button(key="sr_void_save").click().run()
+    assert any("取り消しました" in s.value for s in at.success), [e.value for e in at.error]
+    assert rows(folder, "select stage, supersedes, note from wf_event where stage = 'void'") == [
+        ("void", event_id, "別の子と取り違え")]
+
+
+def test_evaluators_cannot_open_it_and_yotaikyo_only_reads(ward_list):
+    at = open_page("evaluator")
+    assert not [t.value for t in at.title if t.value == "支援の記録"]
+    at = open_page("yotaikyo")
+    assert "この画面では閲覧だけができます。" in [i.value for i in at.info]
+    assert not [b for b in at.button if b.key == "sr_secondary_save"]

@@ -300,3 +300,13 @@ def test_the_simulated_year_is_played_by_signed_in_roles(casework_dir):
     assert roles == {"manager", "ward_staff"}
     assert {"screening", "support_record", "forms_conference", "forms_home_visit"} <= set(by_page)
     assert audited_events > 0 and events > 0
+
+
+def test_the_bench_times_acceptance_and_a_bulk_save_of_200_through_the_services(monkeypatch, tmp_path):
+    from kodomo_dash.casework.benchmark import workflow_step_s
+
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(tmp_path))
+    figures = workflow_step_s(200)
+    assert figures["list_accept_children"] == 200 and figures["list_accept_s"] > 0
+    assert figures["bulk_secondary_200_s"] > 0
+    assert str(tmp_path) == __import__("os").environ["KODOMO_WAREHOUSE"]  # restored after its private folder

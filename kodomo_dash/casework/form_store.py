@@ -405,7 +405,7 @@ def _save_in_tx(
         when = rec.submitted_at.strftime("%Y-%m-%d %H:%M") if rec.submitted_at else ""
         raise AlreadySubmittedError(
             f"この様式は提出済みです（{when}、{rec.submitted_by} さん）。内容を変更する場合は、"
-            "管理者に差し戻しを依頼してください。入力した内容は保存されていません。"
+            f"管理者が{stages.CORRECTION_PLACE_JA}で差し戻します。入力した内容は保存されていません。"
         )
     if rec.version != expected_version:
         if rec.data_sha256 == sha and rec.updated_by == who and rec.status == "draft" and op == "draft":

@@ -435,7 +435,8 @@ def simulate_year(
             run = run or ListRun(run_id=f"sim-{sc.name}-{seed}", fy=sc.fy, method=sc.method,
                                  cohort_size=sc.cohort_size, eligible_size=sc.eligible_size,
                                  cohort_label_ja=sc.cohort_label_ja, accepted_on=sc.accepted_on)  # fmt: skip
-            run_id = _save_run(con_casework, sc, cohort_frame, run)
+            run_id = save_list_as_run(con_casework, cohort_frame, sc.programme, cohort_size=run.cohort_size,
+                                      eligible_size=run.eligible_size, ward_cohort=run.ward_cohort, as_of=sc.as_of)
             list_id = support.accept_run(MANAGER, run_id, fy=run.fy, programme=sc.programme,
                                          accepted_on=run.accepted_on or sc.accepted_on)  # fmt: skip
         else:
@@ -478,35 +479,39 @@ def simulate_year(
 MANAGER = Principal("manager_kodomo", "manager", display_name="こども家庭課（シミュレーション）")
 
 
-def _save_run(con: duckdb.DuckDBPyConnection, sc: WorkflowScenario, frame: pd.DataFrame, run: ListRun) -> str:
-    """Save a list made without a warehouse as the screening run it stands for (draft, to be accepted).
+def save_list_as_run(
+    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, programme_key: str, *, cohort_size: int | None = None,
+    eligible_size: int | None = None, ward_cohort: Mapping[str, int] | None = None, as_of: date | None = None,
+) -> str:  # fmt: skip
+    """Save a list made without a warehouse as the draft screening run it stands for, for a manager to accept.
 
     The screening library's own save (the one the screening page's run ends in), so the list's
     cohort size, per-ward cohort, exclusions and parts are read back from a run like any other.
+    frame: resident_id, ward_code, optional school_code, rank, score, selection_reason (its part).
     """
     import pandas as pd
 
     from kodomo_dash.config.cities import programme
     from kodomo_dash.screening import runs
 
-    prog = programme(sc.programme)
+    prog = programme(programme_key)
+    parts = list(frame["selection_reason"]) if "selection_reason" in frame.columns else [None] * len(frame)
     lst = pd.DataFrame({
-        "resident_id": frame["resident_id"].astype(str), "ward_code": frame["ward_code"],
-        "school_code": frame["school_code"] if "school_code" in frame.columns else None,
-        "rank": frame["rank"] if "rank" in frame.columns else range(1, len(frame) + 1),
-        "score": frame["score"] if "score" in frame.columns else 0.0,
-        "reasons": [[str(r)] if r else [] for r in frame.get("selection_reason", [None] * len(frame))],
-        "list_part": frame["selection_reason"] if "selection_reason" in frame.columns else None,
+        "resident_id": frame["resident_id"].astype(str).to_numpy(), "ward_code": frame["ward_code"].to_numpy(),
+        "school_code": frame["school_code"].to_numpy() if "school_code" in frame.columns else None,
+        "rank": frame["rank"].to_numpy() if "rank" in frame.columns else range(1, len(frame) + 1),
+        "score": frame["score"].to_numpy() if "score" in frame.columns else 0.0,
+        "reasons": [[str(p)] if p else [] for p in parts], "list_part": parts,
     })  # fmt: skip
-    n_excluded = (run.cohort_size - run.eligible_size) if run.cohort_size and run.eligible_size else 0
+    cohort = int(cohort_size or len(lst))
+    n_excluded = cohort - eligible_size if eligible_size else 0
     excluded = pd.DataFrame({"resident_id": [f"SIMX{i:08d}" for i in range(n_excluded)],
                              "reason": "already_in_support"})  # fmt: skip
     result = runs.RunResult(
-        method=sc.method, method_label_ja=prog.label_ja, params={"simulated": True}, method_version=None,
-        cohort=prog.cohort, cohort_params={}, as_of=sc.as_of, exclusions=tuple(prog.exclusions), top_n=len(lst),
-        threshold=None, cohort_size=int(run.cohort_size or len(lst)), excluded=excluded,
-        scored_count=int((run.cohort_size or len(lst)) - n_excluded), list=lst, score_result=None,
-        ward_cohort=dict(run.ward_cohort or {}),
+        method=prog.method, method_label_ja=prog.label_ja, params={"simulated": True}, method_version=None,
+        cohort=prog.cohort, cohort_params={}, as_of=as_of, exclusions=tuple(prog.exclusions), top_n=len(lst),
+        threshold=None, cohort_size=cohort, excluded=excluded, scored_count=cohort - n_excluded, list=lst,
+        score_result=None, ward_cohort=dict(ward_cohort or {}),
     )  # fmt: skip
     return runs.save_run(con, result, MANAGER.username, note="simulation")
 

@@ -173,6 +173,9 @@ CODE_DOMAINS: dict[str, dict[str, str]] = {
 }
 
 MAX_NOTE_LENGTH = 2000
+# Where a manager corrects a record: every refusal that asks for a correction names this place
+# (screens/support_record.py, its tab sr.tab.history; a test keeps the names in step).
+CORRECTION_PLACE_JA = "「支援の記録」画面の「記録の履歴・訂正」"
 
 
 class TransitionError(CaseworkError):
@@ -514,14 +517,14 @@ def _check_new(member: ListMember, current: Sequence[StageEvent], ev: StageEvent
         if same:
             raise TransitionError(
                 f"{DEPARTMENTS[ev.department or '']}の二次スクリーニングは記録済みです（{fmt_date_ja(same[0].event_date)}、"
-                f"{same[0].recorded_by}）。変更する場合は、先に記録を取り消してください。"
+                f"{same[0].recorded_by}）。変更する場合は、管理者が{CORRECTION_PLACE_JA}で取り消してから記録し直してください。"
             )
     elif ev.stage in ONCE_PER_CHILD:
         existing = _one(current, ev.stage)
         if existing is not None:
             raise TransitionError(
                 f"{ev.label_ja}は記録済みです（{fmt_date_ja(existing.event_date)}、{existing.recorded_by}）。"
-                "変更する場合は、先に記録を取り消してください。"
+                f"変更する場合は、管理者が{CORRECTION_PLACE_JA}で取り消してから記録し直してください。"
             )
     elif ev.stage == "outcome":
         if any(e.stage == "outcome" and e.decision == ev.decision for e in current):
@@ -703,7 +706,7 @@ def void_events_in_tx(
             raise TransitionError(f"{t.describe_ja()}は既に取り消されています。")
         if t.form_id and not allow_form:
             raise TransitionError(
-                f"{t.describe_ja()}は様式から作成された記録です。取り消す場合は、様式を差し戻して修正してください。"
+                f"{t.describe_ja()}は様式から作成された記録です。取り消す場合は、{CORRECTION_PLACE_JA}で様式を差し戻してください。"
             )
     remaining = [e for e in current if e.event_id not in ids]
     for e in remaining:

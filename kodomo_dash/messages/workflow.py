@@ -129,8 +129,8 @@ MESSAGES = {
     "form.saved": {"ja": "保存しました。", "en": "Saved."},
     "form.read_only": {"ja": "この様式は閲覧のみです（保存する権限がありません）。", "en": "Read only: you may not save this form."},
     "form.submitted_note": {
-        "ja": "提出済みの様式です。変更が必要な場合は管理者に差し戻しを依頼してください。",
-        "en": "Submitted. Ask a manager to reopen it for changes.",
+        "ja": "提出済みの様式です。変更が必要な場合は、管理者が「支援の記録」画面の「記録の履歴・訂正」で差し戻します。",
+        "en": "Submitted. A manager can send it back for changes on Support records, History and corrections.",
     },
     "form.errors": {"ja": "入力内容を確認してください（{n}件）。", "en": "Please check your input ({n})."},
     "form.stale": {"ja": "他の人が先に保存しました", "en": "Someone else saved first"},

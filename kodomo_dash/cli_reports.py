@@ -95,17 +95,18 @@ def _programme_deck(fy: int, method: str, *, charts: bool):
     from kodomo_dash.reports.funnel_adapter import (
         casework_programmes,
         funnel_data,
-        shape_for_method,
+        shape_for_programme,
     )
     from kodomo_dash.reports.indicators import ReportContext
     from kodomo_dash.reports.published import PUBLISHED_TOP_LINE
     from kodomo_dash.units import CITY_UNITS
 
     with casework_connection() as con:
-        mine = [(p, sheet) for y, p, m, sheet in casework_programmes(con) if y == fy and m == method]
-        path, sheet = mine[0] if mine else ("school", True)
+        mine = [f for f in casework_programmes(con) if f.fy == fy and f.method == method]
+        path, sheet = (mine[0].path, mine[0].screening_sheet_required) if mine else ("school", True)
+        programme = mine[0].programme if mine else None
         data = funnel_data(con, path=path, method=method, unit_names=CITY_UNITS if path == "school" else None)
-    shape = shape_for_method(method, path, screening_sheet_required=sheet)
+    shape = shape_for_programme(programme, path, screening_sheet_required=sheet)
     context = ReportContext(as_of=f"{fy}年度", city=shape.city)
     return year_end_deck(data, fy, shape=shape, policy=PUBLISHED_TOP_LINE, context=context, charts=charts)
 

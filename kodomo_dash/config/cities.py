@@ -8,6 +8,7 @@ defaults) is looked up by that programme key.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -75,9 +76,20 @@ def _parse(path: Path) -> City:
     return City(str(raw["key"]), str(raw["name_ja"]), units, tuple(progs))
 
 
+def cities() -> tuple[City, ...]:
+    """The shipped city files, plus a city's own folder named by KODOMO_CITIES (its files win by key)."""
+    return _cities(CITIES_DIR, os.environ.get("KODOMO_CITIES") or None)
+
+
 @cache
-def cities(folder: Path = CITIES_DIR) -> tuple[City, ...]:
-    found = tuple(_parse(p) for p in sorted(folder.glob("*.yaml")))
+def _cities(shipped: Path, extra: str | None) -> tuple[City, ...]:
+    by_key = {c.key: c for c in (_parse(p) for p in sorted(shipped.glob("*.yaml")))}
+    if extra:
+        folder = Path(extra)
+        if not folder.is_dir():
+            raise CityConfigError(f"KODOMO_CITIES のフォルダ {folder} がありません。")
+        by_key |= {c.key: c for c in (_parse(p) for p in sorted(folder.glob("*.yaml")))}
+    found = tuple(by_key.values())
     keys = [p.key for c in found for p in c.programmes]
     dupes = {k for k in keys if keys.count(k) > 1}
     if dupes:

@@ -20,7 +20,7 @@ from kodomo_dash.queries import aggregate_cache
 from kodomo_dash.queries.workflow import casework, casework_fingerprint, has_casework
 from kodomo_dash.reports import evaluation, export
 from kodomo_dash.reports.deck import Deck, year_end_deck
-from kodomo_dash.reports.funnel_adapter import casework_programmes, funnel_data, shape_for_method
+from kodomo_dash.reports.funnel_adapter import casework_programmes, funnel_data, shape_for_programme
 from kodomo_dash.reports.indicators import FunnelData, ReportContext, build_tables, year_pair
 from kodomo_dash.reports.published import PUBLISHED_TOP_LINE
 from kodomo_dash.reports.shapes import ProgrammeShape
@@ -57,8 +57,9 @@ def programme_options() -> dict[str, str]:
     with casework() as con:
         found = casework_programmes(con)
     out: dict[str, str] = {}
-    for _, path, method, sheet in found:
-        out.setdefault(method, shape_for_method(method, path, screening_sheet_required=sheet).city)
+    for found_list in found:
+        out.setdefault(found_list.method, shape_for_programme(found_list.programme, found_list.path,
+                                                              screening_sheet_required=found_list.screening_sheet_required).city)
     return out
 
 
@@ -78,16 +79,17 @@ def outcome_inputs(principal: Principal, method: str | None = None) -> OutcomeIn
 def _outcome_inputs_cached(fingerprint: tuple, method: str | None) -> OutcomeInputs:
     with casework() as con:
         found = casework_programmes(con)
-        if method is None or method not in {m for _, _, m, _ in found}:
-            ward = [m for _, p, m, _ in found if p == "ward"]
-            method = ward[0] if ward else (found[0][2] if found else None)
-        mine = [(y, p, sheet) for y, p, m, sheet in found if m == method]
-        path = mine[0][1] if mine else "ward"
-        sheet = any(s for _, _, s in mine) if mine else True
+        if method is None or method not in {f.method for f in found}:
+            ward = [f.method for f in found if f.path == "ward"]
+            method = ward[0] if ward else (found[0].method if found else None)
+        mine = [f for f in found if f.method == method]
+        path = mine[0].path if mine else "ward"
+        sheet = any(f.screening_sheet_required for f in mine) if mine else True
+        programme = mine[0].programme if mine else None
         units = FUKUOKA_WARDS if path == "ward" else _present_units(con, path, method)
         data = funnel_data(con, path=path, unit_names=units, method=method)
-    years = sorted({y for y, _, _ in mine}, reverse=True)
-    shape = shape_for_method(method or "", path, screening_sheet_required=sheet)
+    years = sorted({f.fy for f in mine}, reverse=True)
+    shape = shape_for_programme(programme, path, screening_sheet_required=sheet)
     return OutcomeInputs(years, path, shape, data, method, fingerprint)
 
 
@@ -206,7 +208,7 @@ def safe_funnel(principal: Principal, fy: int, path: str = "ward", method: str |
     with casework() as con:
         fingerprint = casework_fingerprint(con)
         if method is None:
-            on_path = [m for _, p, m, _ in casework_programmes(con) if p == path]
+            on_path = [f.method for f in casework_programmes(con) if f.path == path]
             method = on_path[0] if on_path else None
     return _safe_funnel_cached(fingerprint, fy, method)
 

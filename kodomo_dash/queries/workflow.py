@@ -30,7 +30,7 @@ from kodomo_dash.casework import form_store, forms, funnel, progress
 from kodomo_dash.casework.migrate import migrate
 from kodomo_dash.db import casework_connection, casework_path
 from kodomo_dash.queries import aggregate_cache
-from kodomo_dash.reports.funnel_adapter import casework_programmes, shape_for_method
+from kodomo_dash.reports.funnel_adapter import casework_programmes, shape_for_programme
 from kodomo_dash.units import unit_name
 
 ALL = "all"
@@ -168,8 +168,9 @@ def funnel_programmes(fy: int, path: str) -> dict[str, str]:
     The same filter as `kodomo report funnel --scenario` (a scenario is its city's method).
     """
     with casework() as con:
-        found = [(p, m, sheet) for y, p, m, sheet in casework_programmes(con) if y == fy and p == path]
-    return {m: shape_for_method(m, p, screening_sheet_required=sheet).city for p, m, sheet in found}
+        found = [f for f in casework_programmes(con) if f.fy == fy and f.path == path]
+    return {f.method: shape_for_programme(f.programme, f.path, screening_sheet_required=f.screening_sheet_required).city
+            for f in found}
 
 
 def ward_options(principal: Principal) -> list[str]:

@@ -10,6 +10,8 @@ construction; methods of one year are summed.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import duckdb
 import pandas as pd
 
@@ -75,8 +77,8 @@ LIST_PARTS = {
 # The school decisions (funnel_counts) → Izumi's outcomes (図: 支援の実施状況) and Beppu's supports.
 SCHOOL_OUTCOMES = {"school_yotaikyo": "yotaikyo_case_meeting", "school_watch": "school_watch"}
 SCHOOL_ACTS = {"school_other_support": ("support", "consultation"), "school_watch": ("support", "watch")}
-# The screening method tells the cities apart (each screened its own way).
-METHOD_SHAPES = {"similarity": FUKUOKA, "edu_welfare": IZUMI, "item_counts": BEPPU}
+# A programme's report_shape (config/cities) names the published shape its reports take.
+SHAPES = {"fukuoka": FUKUOKA, "izumi": IZUMI, "beppu": BEPPU}
 # Cities without wards: the funnel's one "ward" is the city itself.
 
 
@@ -86,17 +88,43 @@ def shape_for_path(path: str, *, screening_sheet_required: bool = True) -> Progr
     return IZUMI if screening_sheet_required else BEPPU
 
 
-def shape_for_method(method: str, path: str, *, screening_sheet_required: bool = True) -> ProgrammeShape:
-    """The published shape of a list's city, by its screening method (falls back to the path)."""
-    return METHOD_SHAPES.get(method) or shape_for_path(path, screening_sheet_required=screening_sheet_required)
+def shape_for_programme(programme: str | None, path: str, *, screening_sheet_required: bool = True) -> ProgrammeShape:
+    """The report shape of a list's programme, titled with the programme's own city.
+
+    Looked up by the programme the list was accepted under, never by its screening method, so a
+    fourth city screening with the similarity model gets Fukuoka's table layout under its own name.
+    A programme not in the city files (or none) falls back to the path's shape.
+    """
+    from dataclasses import replace
+
+    from kodomo_dash.config.cities import CityConfigError
+    from kodomo_dash.config.cities import programme as programme_of
+
+    base = shape_for_path(path, screening_sheet_required=screening_sheet_required)
+    if not programme:
+        return base
+    try:
+        prog = programme_of(programme)
+    except CityConfigError:
+        return base
+    shape = SHAPES.get(prog.report_shape, base)
+    return shape if shape.city == prog.city_name_ja else replace(shape, city=prog.city_name_ja)
 
 
-def casework_programmes(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str, bool]]:
-    """(fy, path, method, screening_sheet_required) of every accepted list, newest year first."""
+class ListProgramme(NamedTuple):
+    fy: int
+    path: str
+    method: str
+    screening_sheet_required: bool
+    programme: str | None
+
+
+def casework_programmes(con: duckdb.DuckDBPyConnection) -> list[ListProgramme]:
+    """Every (year, path, method, sheet rule, programme) of the accepted lists, newest year first."""
     return [
-        (int(fy), str(path), str(method), bool(sheet))
-        for fy, path, method, sheet in con.execute(
-            "select fy, path, method, bool_or(screening_sheet_required) from wf_list"
+        ListProgramme(int(fy), str(path), str(method), bool(sheet), programme)
+        for fy, path, method, sheet, programme in con.execute(
+            "select fy, path, method, bool_or(screening_sheet_required), min(programme) from wf_list"
             " group by fy, path, method order by fy desc, path desc, method"
         ).fetchall()
     ]

@@ -1,0 +1,62 @@
+"""City files: units and programmes as data; reports and list rules follow the programme, not the method."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from kodomo_dash.config import cities
+from kodomo_dash.queries import support, workflow
+from kodomo_dash.units import unit_name
+from tests.test_support_service import MANAGER, save_draft_run
+
+KITAKYUSHU = """
+key: kitakyushu
+name_ja: 北九州市
+units:
+  "40101": 門司区
+programmes:
+  - key: kitakyushu-unenrolled
+    label_ja: 未就園児の見守り
+    path: ward
+    method: similarity
+    cohort: fukuoka_unenrolled_3_6
+    cohort_label_ja: 3歳から6歳の未就園児
+    report_shape: fukuoka
+"""
+
+
+def test_shipped_cities_name_every_unit_and_programme():
+    progs = cities.programmes()
+    assert {"fukuoka-unenrolled", "izumi-abuse-school", "beppu-poverty-school", "amagasaki-rule-points"} <= set(progs)
+    assert unit_name("40131") == "東区" and unit_name("27219") == "和泉市" and unit_name("99999") == "99999"
+    assert progs["izumi-abuse-school"].screening_sheet_required and progs["fukuoka-unenrolled"].path == "ward"
+
+
+def test_a_broken_city_file_is_refused_naming_the_file(tmp_path, monkeypatch):
+    (tmp_path / "bad.yaml").write_text("key: bad\nname_ja: 悪い市\nunits: {}\nprogrammes:\n  - key: x\n    path: bus\n",
+                                       encoding="utf-8")  # fmt: skip
+    monkeypatch.setenv("KODOMO_CITIES", str(tmp_path))
+    with pytest.raises(cities.CityConfigError) as err:
+        cities.cities()
+    assert "bad.yaml" in str(err.value)
+
+
+def test_a_fourth_city_on_the_similarity_model_is_reported_under_its_own_name(tmp_path, monkeypatch):
+    folder = tmp_path / "cities"
+    folder.mkdir()
+    (folder / "kitakyushu.yaml").write_text(KITAKYUSHU, encoding="utf-8")
+    monkeypatch.setenv("KODOMO_CITIES", str(folder))
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(tmp_path))
+    workflow._migrated.clear()
+    from kodomo_dash.casework.migrate import migrate
+
+    con = duckdb.connect(str(tmp_path / "casework.duckdb"))
+    migrate(con)
+    run_id = save_draft_run(con)
+    con.close()
+    assert unit_name("40101") == "門司区"
+    support.accept_run(MANAGER, run_id, fy=2025, programme="kitakyushu-unenrolled", accepted_on=date(2025, 8, 20))
+    assert workflow.funnel_programmes(2025, "ward") == {"similarity": "北九州市"}

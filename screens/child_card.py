@@ -98,6 +98,14 @@ with tab_sup:
             stage_cols = [c for c in ("fy", "current_stage", "listed_on", "conference_decision", "approach_decision",
                                       "contacted_on", "exclusion_reason") if c in card.funnel.columns]
             st.dataframe(card.funnel[stage_cols], hide_index=True, width="stretch", key="cc_funnel")
+            history = card.support_history
+            if not history.empty:
+                st.caption(t("ccard.support.history"))
+                st.dataframe(history[["stage_label", "event_date", "what", "recorded_by", "voided", "void_reason"]],
+                             hide_index=True, width="stretch", key="cc_support_history",
+                             column_config={c: st.column_config.Column(t(f"sr.col.{c}")) for c in
+                                            ("stage_label", "event_date", "what", "recorded_by", "voided",
+                                             "void_reason")})  # fmt: skip
         if not card.screening.empty:
             st.dataframe(card.screening, hide_index=True, width="stretch", key="cc_screening")
 with tab_forms:

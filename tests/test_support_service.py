@@ -223,6 +223,14 @@ def test_a_manager_voids_a_wrong_record_and_sends_a_form_back_both_kept_and_audi
     assert history.loc[history["event_id"] == wrong, "voided"].item()
     assert history.loc[history["event_id"] == wrong, "void_reason"].item() == "別の子と取り違え"
     assert list(support.queue(STAFF, ward_list, "secondary", department="health")["resident_id"]).count(child) == 1
+    from kodomo_dash.queries.children import _casework  # what the child card's support tab shows
+
+    con = duckdb.connect(str(casework_dir / "casework.duckdb"))
+    try:
+        card_history = _casework(con, child)[3]
+    finally:
+        con.close()
+    assert card_history.loc[card_history["event_id"] == wrong, "void_reason"].item() == "別の子と取り違え"
 
     walk_to_visit(ward_list, child)
     nurse = Principal("nurse_a", "ward_staff", ward_codes=("40131",))

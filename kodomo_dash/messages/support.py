@@ -81,5 +81,7 @@ MESSAGES = {
     "sr.back.done": {"ja": "様式を差し戻しました（版 {version}、下書きに戻りました）。",
                      "en": "Sent back (version {version}, now a draft)."},
     "sr.back.none": {"ja": "提出済みの様式はありません。", "en": "No submitted form."},
+    "ccard.support.history": {"ja": "支援の記録（取り消した記録も理由とともに残ります）",
+                              "en": "Support records (cancelled ones stay, with the reason)"},
     "sr.read_only": {"ja": "この画面では閲覧だけができます。", "en": "You can only view on this screen."},
 }

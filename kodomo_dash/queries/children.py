@@ -288,6 +288,7 @@ class ChildCard:
     screening: pd.DataFrame = field(default_factory=pd.DataFrame)
     funnel: pd.DataFrame = field(default_factory=pd.DataFrame)
     forms: pd.DataFrame = field(default_factory=pd.DataFrame)
+    support_history: pd.DataFrame = field(default_factory=pd.DataFrame)  # every stage record, voids marked
     alert: str | None = None
 
 
@@ -363,7 +364,7 @@ def child_card(principal: Principal, resident_id: str) -> ChildCard | None:
         event = audit.record(con, principal, "view_child", page="child_card", resident_id=rid)
         if event.alert is not None:
             card.alert = event.alert.message_ja()
-        card.screening, card.funnel, card.forms = _casework(con, rid)
+        card.screening, card.funnel, card.forms, card.support_history = _casework(con, rid)
     return card
 
 
@@ -501,7 +502,7 @@ def _safe_df(con, sql: str, params: list) -> pd.DataFrame:
         return pd.DataFrame()
 
 
-def _casework(con, rid: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _casework(con, rid: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     screening = _safe_df(
         con,
         "select l.run_id, l.rank, l.score, l.reasons_json from screening_list as l where l.resident_id = ?"
@@ -516,7 +517,12 @@ def _casework(con, rid: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         con,
         "select form_type, status, version, updated_at, submitted_at from form_record where resident_id = ?"
         " order by updated_at desc", [rid])
-    return screening, funnel, forms
+    history = pd.DataFrame()
+    if not funnel.empty:  # every record on every list, cancelled ones marked with their reason
+        from kodomo_dash.queries.support import history_frame
+
+        history = pd.concat([history_frame(con, lid, rid) for lid in funnel["list_id"].unique()], ignore_index=True)
+    return screening, funnel, forms, history
 
 
 def tax_columns_for(principal: Principal | None) -> list[str]:

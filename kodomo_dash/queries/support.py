@@ -316,19 +316,27 @@ def child_history(principal: Principal, list_id: str, resident_id: str) -> pd.Da
         member = stages.get_member(con, list_id, resident_id)
         if not matrix.in_scope(principal, member.ward_code, member.school_code):
             raise OutOfScope(f"宛名番号 {resident_id} のこどもは担当の範囲にありません。")
-        timeline = stages.child_timeline(con, list_id, resident_id)
+        return history_frame(con, list_id, resident_id)
+
+
+HISTORY_COLUMNS = ["event_id", "list_id", "stage", "stage_label", "event_date", "what", "recorded_by", "recorded_at",
+                   "form_id", "voided", "void_reason", "note"]  # fmt: skip
+
+
+def history_frame(con: duckdb.DuckDBPyConnection, list_id: str, resident_id: str) -> pd.DataFrame:
+    """One child's trail on one list in words (no access check: callers check the child first)."""
+    timeline = stages.child_timeline(con, list_id, resident_id)
     voided = {e.supersedes: e for e in timeline if e.supersedes is not None}
     rows = []
     for e in timeline:
         v = voided.get(e.event_id)
         rows.append({
-            "event_id": e.event_id, "stage": e.stage, "stage_label": e.label_ja, "event_date": e.event_date,
-            "what": _describe(e), "recorded_by": e.recorded_by, "recorded_at": e.recorded_at,
-            "form_id": e.form_id, "voided": v is not None, "void_reason": v.note if v else None,
-            "note": e.note,
+            "event_id": e.event_id, "list_id": e.list_id, "stage": e.stage, "stage_label": e.label_ja,
+            "event_date": e.event_date, "what": _describe(e), "recorded_by": e.recorded_by,
+            "recorded_at": e.recorded_at, "form_id": e.form_id, "voided": v is not None,
+            "void_reason": v.note if v else None, "note": e.note,
         })  # fmt: skip
-    return pd.DataFrame(rows, columns=["event_id", "stage", "stage_label", "event_date", "what", "recorded_by",
-                                       "recorded_at", "form_id", "voided", "void_reason", "note"])  # fmt: skip
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
 
 
 def _describe(e: stages.StageEvent) -> str:

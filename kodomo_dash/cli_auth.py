@@ -198,13 +198,16 @@ def set_retention_days(con, days: int, actor) -> None:
 
     key = audit.SETTING_KEYS["retention_days"]
     who = actor.username if hasattr(actor, "username") else str(actor)
-    con.execute(
-        "insert into app_setting (key, value, updated_by, updated_at) values (?, ?, ?, current_timestamp) "
-        "on conflict (key) do update set value = excluded.value, updated_by = excluded.updated_by, "
-        "updated_at = excluded.updated_at",
-        [key, str(int(days)), who],
-    )
-    audit.record(con, actor, "setting_change", target=key, detail={"setting": key, "value": int(days)})
+    from kodomo_dash.infra.transaction import transaction
+
+    with transaction(con):  # the setting and its audit row commit together
+        con.execute(
+            "insert into app_setting (key, value, updated_by, updated_at) values (?, ?, ?, current_timestamp) "
+            "on conflict (key) do update set value = excluded.value, updated_by = excluded.updated_by, "
+            "updated_at = excluded.updated_at",
+            [key, str(int(days)), who],
+        )
+        audit.record(con, actor, "setting_change", target=key, detail={"setting": key, "value": int(days)})
 
 
 # --------------------------------------------------------------------------- users

@@ -95,3 +95,54 @@ def test_evaluators_cannot_open_it_and_yotaikyo_only_reads(ward_list):
     at = open_page("yotaikyo")
     assert "この画面では閲覧だけができます。" in [i.value for i in at.info]
     assert not [b for b in at.button if b.key == "sr_secondary_save"]
+
+
+def test_the_city_requests_sheets_and_records_the_school_decision_on_the_screen(tmp_path, monkeypatch):
+    """Izumi's path on the screen: request both sheets for the list, then decide after the hearing."""
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(tmp_path))
+    workflow._migrated.clear()
+    from kodomo_dash.auth.principal import Principal
+    from kodomo_dash.casework import form_store
+    from kodomo_dash.casework.migrate import migrate
+
+    con = duckdb.connect(str(tmp_path / "casework.duckdb"))
+    migrate(con)
+    run_id = save_draft_run(con, method="edu_welfare", path="school", n=3)
+    con.close()
+    list_id = support.accept_run(MANAGER, run_id, fy=2025, programme="izumi-abuse-school", accepted_on=LISTED)
+    at = open_page("manager")
+    at.text_area(key="sr_sheets_assignees").set_value("27219000=teacher_a\nこれは間違い")
+    at.button(key="sr_sheets_save").click().run()
+    assert any("2行目" in e.value for e in at.error), [e.value for e in at.error]
+    assert rows(tmp_path, "select count(*) from form_record") == [(0,)]
+    at.text_area(key="sr_sheets_assignees").set_value("27219000=teacher_a")
+    at.button(key="sr_sheets_save").click().run()
+    assert "3人分のシートを新たに依頼しました（依頼済みの分はそのままです）。" in [s.value for s in at.success]
+    at.selectbox(key="sr_sheets_type").set_value("ssw_hearing_sheet")
+    at.button(key="sr_sheets_save").click().run()
+    assert rows(tmp_path, "select form_type, count(*), count(assignee) from form_record group by 1 order by 1") == [
+        ("school_screening_sheet", 3, 1), ("ssw_hearing_sheet", 3, 1)]
+    # the teacher and the SSW fill their sheets for one child (their own screens, tested elsewhere)
+    child = "R0000000"
+    teacher = Principal("teacher_a", "school", school_codes=("27219000",))
+    ssw = Principal("ssw_1", "ssw", school_codes=("27219000",))
+    for who, form_type, page, data in (
+        (teacher, "school_screening_sheet", "forms_school_sheet",
+         {"observed_on": "2025-09-05", "attendance": "some", "appearance": "concern", "emotional": "concern",
+          "injury_signs": "none", "concern_level": "high", "ssw_hearing_requested": True}),
+        (ssw, "ssw_hearing_sheet", "forms_ssw_sheet",
+         {"heard_on": "2025-09-20", "heard_from": ["homeroom_teacher"], "school_life": "聞き取り", "abuse_risk": "high",
+          "recommended_path": "yotaikyo_case_meeting"}),
+    ):  # fmt: skip
+        form_id = form_store.form_id_for(form_type, list_id, child)
+        rec = workflow.load_form(form_id, who)
+        workflow.save_form(form_id, data, expected_version=rec.version, principal=who, page=page, submit=True)
+    at = open_page("manager")
+    assert "この段階を待っているこども：1人" in [c.value for c in at.caption]
+    at.multiselect(key="sr_school_decision_children").set_value([child])
+    at.date_input(key="sr_school_decision_date").set_value(date(2025, 10, 1))
+    at.selectbox(key="sr_school_decision_decision").set_value("yotaikyo_case_meeting")
+    at.button(key="sr_school_decision_save").click().run()
+    assert "1人の記録を保存しました。" in [s.value for s in at.success], [e.value for e in at.error]
+    assert rows(tmp_path, "select school_decision from wf_child_state where school_decision is not null") == [
+        ("yotaikyo_case_meeting",)]

@@ -101,12 +101,20 @@ def _revalidate(p: Principal, users_path: Path | None = None) -> Principal | Non
     return user.principal(epoch)
 
 
+def _migrated_casework():
+    from kodomo_dash.queries.workflow import casework
+
+    return casework()
+
+
 def sign_in(users_path: Path | None = None) -> tuple[Principal, Callable[[], None]]:
     """Run the sign-in step due for this session; return (principal, logout) or stop the run."""
     cookie_key = cookie_key_or_stop()
     database_keys_or_stop()
     ensure_casework_once()
-    matrix.set_denial_recorder(audit.denial_recorder(casework_connection))
+    # The casework of the current warehouse, migrated once per file: a refusal is audited wherever
+    # the process is pointed now (the CLI and other callers of the library share the recorder).
+    matrix.set_denial_recorder(audit.denial_recorder(_migrated_casework))
     ss = st.session_state
     planted = current_principal()
     if planted is not None and K_SESSION not in ss:

@@ -37,6 +37,7 @@ import duckdb
 from kodomo_dash.auth import audit, matrix
 from kodomo_dash.auth.principal import Principal
 from kodomo_dash.auth.totp import utcnow
+from kodomo_dash.infra.transaction import transaction
 
 K_MIN = 5
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
@@ -280,42 +281,43 @@ def create_extract(
     path = Path(out_dir) / spec.project / f"{extract_id}.csv"
     write_csv(result.rows, result.columns, path)
     os.chmod(path, 0o600)
-    con.execute(
-        "insert into pseudo_extract (extract_id, project, purpose, taken_by, taken_at, delete_by, file_path, key_path,"
-        " row_count, suppressed_count, k_required, k_achieved, quasi_identifiers, generalisation)"
-        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            extract_id,
-            spec.project,
-            spec.purpose,
-            principal.username,
-            now,
-            delete_by,
-            str(path),
-            str(key_path),
-            len(result.rows),
-            result.suppressed,
-            spec.k,
-            result.k_achieved,
-            ",".join(spec.quasi_identifiers),
-            ",".join(f"{q}:{lvl}" for q, lvl in result.levels.items()),
-        ],
-    )
-    audit.record(
-        con,
-        principal,
-        "export",
-        page="pseudonymised_extract",
-        target=extract_id,
-        n_children=len(result.rows),
-        detail={
-            "project": spec.project,
-            "k": result.k_achieved,
-            "suppressed": result.suppressed,
-            "delete_by": delete_by.isoformat(),
-        },
-        now=now,
-    )
+    with transaction(con):  # the record and its audit row commit together
+        con.execute(
+            "insert into pseudo_extract (extract_id, project, purpose, taken_by, taken_at, delete_by, file_path, key_path,"
+            " row_count, suppressed_count, k_required, k_achieved, quasi_identifiers, generalisation)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                extract_id,
+                spec.project,
+                spec.purpose,
+                principal.username,
+                now,
+                delete_by,
+                str(path),
+                str(key_path),
+                len(result.rows),
+                result.suppressed,
+                spec.k,
+                result.k_achieved,
+                ",".join(spec.quasi_identifiers),
+                ",".join(f"{q}:{lvl}" for q, lvl in result.levels.items()),
+            ],
+        )
+        audit.record(
+            con,
+            principal,
+            "export",
+            page="pseudonymised_extract",
+            target=extract_id,
+            n_children=len(result.rows),
+            detail={
+                "project": spec.project,
+                "k": result.k_achieved,
+                "suppressed": result.suppressed,
+                "delete_by": delete_by.isoformat(),
+            },
+            now=now,
+        )
     return ExtractRecord(
         extract_id,
         spec.project,
@@ -341,24 +343,25 @@ def delete_extract(
         raise ExtractRefused(f"no live extract {extract_id}")
     project, file_path, key_path = row
     Path(file_path).unlink(missing_ok=True)
-    con.execute(
-        "update pseudo_extract set deleted_at = ?, deleted_by = ? where extract_id = ?",
-        [now, actor.username if isinstance(actor, Principal) else str(actor), extract_id],
-    )
-    live = con.execute(
-        "select count(*) from pseudo_extract where project = ? and deleted_at is null", [project]
-    ).fetchone()[0]
-    if live == 0:
-        Path(key_path).unlink(missing_ok=True)
-    audit.record(
-        con,
-        actor,
-        "setting_change",
-        page="pseudonymised_extract",
-        target=extract_id,
-        detail={"setting": "extract_deleted", "project": project, "key_deleted": live == 0},
-        now=now,
-    )
+    with transaction(con):  # the deletion and its audit row commit together
+        con.execute(
+            "update pseudo_extract set deleted_at = ?, deleted_by = ? where extract_id = ?",
+            [now, actor.username if isinstance(actor, Principal) else str(actor), extract_id],
+        )
+        live = con.execute(
+            "select count(*) from pseudo_extract where project = ? and deleted_at is null", [project]
+        ).fetchone()[0]
+        if live == 0:
+            Path(key_path).unlink(missing_ok=True)
+        audit.record(
+            con,
+            actor,
+            "setting_change",
+            page="pseudonymised_extract",
+            target=extract_id,
+            detail={"setting": "extract_deleted", "project": project, "key_deleted": live == 0},
+            now=now,
+        )
 
 
 def extracts_due(con: duckdb.DuckDBPyConnection, today: date) -> list[tuple[str, str, date]]:

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from kodomo_dash.auth.totp import utcnow
+from kodomo_dash.infra.transaction import transaction
 
 MAX_IDLE = timedelta(minutes=30)
 MAX_ABSOLUTE = timedelta(hours=12)
@@ -81,7 +82,7 @@ def bump_epoch(
 ) -> int:
     """Invalidate every session and re-login cookie of `username`; returns the new epoch."""
     now = now or utcnow()
-    with _lock:
+    with _lock, transaction(con):
         return int(
             con.execute(
                 "insert into auth_session_epoch (username, epoch, changed_at, reason) values (?, 1, ?, ?) "

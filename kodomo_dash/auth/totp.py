@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 import duckdb
 import pyotp
 
+from kodomo_dash.infra.transaction import transaction
+
 DIGITS = 6
 INTERVAL = 30
 ISSUER = "kodomo-dash"
@@ -92,7 +94,7 @@ def verify_and_consume(
     step = matching_step(secret, code, now, valid_window)
     if step is None:
         return False
-    with _lock:
+    with _lock, transaction(con):
         changed = con.execute(
             "insert into auth_totp_used (username, last_step, used_at) values (?, ?, ?) "
             "on conflict (username) do update set last_step = excluded.last_step, used_at = excluded.used_at "

@@ -495,17 +495,21 @@ def _check_codes(ev: StageEvent) -> list[str]:
 
 def _check_new(member: ListMember, current: Sequence[StageEvent], ev: StageEvent, today: date) -> None:
     errors = _check_codes(ev)
+    date_errors = []
     if ev.event_date > today:
-        errors.append(
+        date_errors.append(
             f"{ev.label_ja}の日付（{fmt_date_ja(ev.event_date)}）が未来の日付です（本日 {fmt_date_ja(today)}）。"
         )
     if ev.event_date < member.listed_on:
-        errors.append(
+        date_errors.append(
             f"{ev.label_ja}の日付（{fmt_date_ja(ev.event_date)}）が対象者リストの確定日"
             f"（{fmt_date_ja(member.listed_on)}）より前です。リストができる前の記録はできません。"
         )
-    if errors:
-        raise TransitionError(errors[0], field_errors={"_all": " ".join(errors)})
+    if errors or date_errors:
+        fields = {"_all": " ".join(errors)} if errors else {}
+        if date_errors:  # shown next to the date field
+            fields["event_date"] = " ".join(date_errors)
+        raise TransitionError((errors + date_errors)[0], field_errors=fields)
     # Order rules: a later stage already stands, so an earlier one can no longer change.
     if ev.stage == "secondary":
         conf = _one(current, "conference")

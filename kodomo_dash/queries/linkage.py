@@ -15,6 +15,7 @@ import pandas as pd
 from kodomo_dash.auth import audit, matrix
 from kodomo_dash.auth.principal import Principal
 from kodomo_dash.db import casework_connection
+from kodomo_dash.infra.transaction import transaction
 from kodomo_dash.linkage.decisions import record_decision
 from kodomo_dash.queries import fetch_df
 
@@ -100,16 +101,17 @@ def record_review_decision(
         from kodomo_dash.casework.migrate import migrate
 
         migrate(con)
-        decision_id = record_decision(
-            con, str(student_no), str(resident_id), decision, principal.username,
-            match_probability=None if match_probability is None or pd.isna(match_probability)
-            else float(match_probability),
-        )
-        audit.record(
-            con, principal, "form_save", page=PAGE, resident_id=str(resident_id),
-            target=f"link_decision:{decision_id}",
-            detail={"decision": decision, "student_no": str(student_no)},
-        )
+        with transaction(con):  # the decision and its audit row commit together
+            decision_id = record_decision(
+                con, str(student_no), str(resident_id), decision, principal.username,
+                match_probability=None if match_probability is None or pd.isna(match_probability)
+                else float(match_probability),
+            )
+            audit.record(
+                con, principal, "form_save", page=PAGE, resident_id=str(resident_id),
+                target=f"link_decision:{decision_id}",
+                detail={"decision": decision, "student_no": str(student_no)},
+            )
     return decision_id
 
 

@@ -16,6 +16,7 @@ from kodomo_dash.auth import audit as auth_audit
 from kodomo_dash.auth import matrix
 from kodomo_dash.auth.principal import Principal
 from kodomo_dash.casework import visit_plan
+from kodomo_dash.infra.transaction import transaction
 from kodomo_dash.queries import aggregate_cache
 from kodomo_dash.queries.workflow import casework, casework_fingerprint, has_casework
 from kodomo_dash.reports import evaluation, export
@@ -135,7 +136,7 @@ def save_visit_plan(principal: Principal, inputs: OutcomeInputs, fy: object, war
     Raises visit_plan.VisitPlanError with a Japanese message for a bad value (nothing is saved).
     """
     matrix.require(principal, "outcomes", "save")
-    with casework() as con:
+    with casework() as con, transaction(con):  # the plan and its audit row commit together
         row = visit_plan.set_plan(con, fy, ward_code, planned, actor=principal.username,
                                   wards=visit_plan_wards(inputs))  # fmt: skip
         auth_audit.record(con, principal, "setting_change", page="outcomes", target="visit_plan",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 import pytest
 
 from kodomo_dash.config import cities
 from kodomo_dash.queries import support, workflow
 from kodomo_dash.units import unit_name
-from tests.test_support_service import MANAGER, save_draft_run
+from tests.casework_people import draft, empty_casework
+from tests.test_support_service import MANAGER
 
 KITAKYUSHU = """
 key: kitakyushu
@@ -49,14 +49,8 @@ def test_a_fourth_city_on_the_similarity_model_is_reported_under_its_own_name(tm
     folder.mkdir()
     (folder / "kitakyushu.yaml").write_text(KITAKYUSHU, encoding="utf-8")
     monkeypatch.setenv("KODOMO_CITIES", str(folder))
-    monkeypatch.setenv("KODOMO_WAREHOUSE", str(tmp_path))
-    workflow._migrated.clear()
-    from kodomo_dash.casework.migrate import migrate
-
-    con = duckdb.connect(str(tmp_path / "casework.duckdb"))
-    migrate(con)
-    run_id = save_draft_run(con)
-    con.close()
+    empty_casework(tmp_path, monkeypatch)
+    run_id = draft(tmp_path)
     assert unit_name("40101") == "門司区"
     support.accept_run(MANAGER, run_id, fy=2025, programme="kitakyushu-unenrolled", accepted_on=date(2025, 8, 20))
     assert workflow.funnel_programmes(2025, "ward") == {"similarity": "北九州市"}

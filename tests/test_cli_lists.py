@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from kodomo_dash.cli import main
-from kodomo_dash.queries import workflow
+from tests.casework_people import draft, empty_casework, rows
 from tests.signin import users_file
-from tests.test_support_service import save_draft_run
 
 
 @pytest.fixture
 def casework_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("KODOMO_WAREHOUSE", str(tmp_path))
+    empty_casework(tmp_path, monkeypatch)
     monkeypatch.setenv("KODOMO_USERS", str(users_file()))
-    workflow._migrated.clear()
-    from kodomo_dash.casework.migrate import migrate
-
-    con = duckdb.connect(str(tmp_path / "casework.duckdb"))
-    migrate(con)
-    run_ids = [save_draft_run(con), save_draft_run(con)]
-    con.close()
-    return tmp_path, run_ids
-
-
-def rows(folder, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(folder / "casework.duckdb"))
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    return tmp_path, [draft(tmp_path), draft(tmp_path)]
 
 
 def test_a_manager_accepts_a_run_from_the_shell_and_a_second_is_refused(casework_dir, capsys):

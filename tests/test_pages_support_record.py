@@ -8,34 +8,19 @@ from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 import pytest
 
 from kodomo_dash.queries import support, workflow
+from tests.casework_people import LISTED, draft, empty_casework, rows
 from tests.signin import app_as
-from tests.test_support_service import LISTED, MANAGER, save_draft_run
+from tests.test_support_service import MANAGER
 
 
 @pytest.fixture
 def ward_list(tmp_path, monkeypatch):
-    monkeypatch.setenv("KODOMO_WAREHOUSE", str(tmp_path))
-    workflow._migrated.clear()
-    from kodomo_dash.casework.migrate import migrate
-
-    con = duckdb.connect(str(tmp_path / "casework.duckdb"))
-    migrate(con)
-    run_id = save_draft_run(con)
-    con.close()
-    list_id = support.accept_run(MANAGER, run_id, fy=2025, programme="fukuoka-unenrolled", accepted_on=LISTED)
+    empty_casework(tmp_path, monkeypatch)
+    list_id = support.accept_run(MANAGER, draft(tmp_path), fy=2025, programme="fukuoka-unenrolled", accepted_on=LISTED)
     return tmp_path, list_id
-
-
-def rows(folder, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(folder / "casework.duckdb"))
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def open_page(role: str, **kw):
@@ -99,16 +84,11 @@ def test_evaluators_cannot_open_it_and_yotaikyo_only_reads(ward_list):
 
 def test_the_city_requests_sheets_and_records_the_school_decision_on_the_screen(tmp_path, monkeypatch):
     """Izumi's path on the screen: request both sheets for the list, then decide after the hearing."""
-    monkeypatch.setenv("KODOMO_WAREHOUSE", str(tmp_path))
-    workflow._migrated.clear()
     from kodomo_dash.auth.principal import Principal
     from kodomo_dash.casework import form_store
-    from kodomo_dash.casework.migrate import migrate
 
-    con = duckdb.connect(str(tmp_path / "casework.duckdb"))
-    migrate(con)
-    run_id = save_draft_run(con, method="edu_welfare", path="school", n=3)
-    con.close()
+    empty_casework(tmp_path, monkeypatch)
+    run_id = draft(tmp_path, method="edu_welfare", path="school", n=3)
     list_id = support.accept_run(MANAGER, run_id, fy=2025, programme="izumi-abuse-school", accepted_on=LISTED)
     at = open_page("manager")
     at.text_area(key="sr_sheets_assignees").set_value("27219000=teacher_a\nこれは間違い")

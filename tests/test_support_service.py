@@ -9,75 +9,25 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
-import pandas as pd
 import pytest
 
 from kodomo_dash.auth.matrix import AccessDenied
 from kodomo_dash.auth.principal import Principal
 from kodomo_dash.casework import form_store, stages
-from kodomo_dash.casework.migrate import migrate
 from kodomo_dash.casework.store import CaseworkError
 from kodomo_dash.queries import support, workflow
 from kodomo_dash.queries.workflow import OutOfScope
-from kodomo_dash.screening import runs
+from tests.casework_people import LISTED, N, draft, empty_casework, rid, rows
 
 TODAY = date(2026, 3, 31)
-LISTED = date(2025, 8, 20)
 MANAGER = Principal("mgr", "manager")
 STAFF = Principal("staff_higashi", "ward_staff", ward_codes=("40131",))
 OTHER_WARD = Principal("staff_hakata", "ward_staff", ward_codes=("40132",))
-N = 40  # 35 children in 東区 (40131), 5 in 博多区 (40132)
-
-
-def ward_of(i: int) -> str:
-    return "40131" if i < 35 else "40132"
-
-
-def rid(i: int) -> str:
-    return f"R{i:07d}"
-
-
-def save_draft_run(con: duckdb.DuckDBPyConnection, method: str = "similarity", path: str = "ward",
-                   n: int = N) -> str:  # fmt: skip
-    """A draft run as the screening page saves it (runs.save_run), for a manager to accept."""
-    lst = pd.DataFrame({
-        "resident_id": [rid(i) for i in range(n)], "ward_code": [ward_of(i) for i in range(n)],
-        "school_code": [f"27219{i % 3:03d}" for i in range(n)] if path == "school" else None,
-        "rank": range(1, n + 1), "score": [1 - i / n for i in range(n)], "reasons": [["母の年齢"]] * n,
-    })  # fmt: skip
-    result = runs.RunResult(
-        method=method, method_label_ja=method, params={}, method_version=None, cohort="fukuoka_unenrolled_3_6",
-        cohort_params={}, as_of=LISTED, exclusions=(), top_n=n, threshold=None, cohort_size=n * 6,
-        excluded=pd.DataFrame({"resident_id": [], "reason": []}), scored_count=n * 6, list=lst, score_result=None,
-        ward_cohort={"40131": n * 5, "40132": n},
-    )  # fmt: skip
-    return runs.save_run(con, result, "analyst")
 
 
 @pytest.fixture
 def casework_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("KODOMO_WAREHOUSE", str(tmp_path))
-    workflow._migrated.clear()
-    con = duckdb.connect(str(tmp_path / "casework.duckdb"))
-    migrate(con)
-    con.close()
-    return tmp_path
-
-
-def rows(folder, sql: str, params=None) -> list[tuple]:
-    con = duckdb.connect(str(folder / "casework.duckdb"))
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
-def draft(folder, **kw) -> str:
-    con = duckdb.connect(str(folder / "casework.duckdb"))
-    try:
-        return save_draft_run(con, **kw)
-    finally:
-        con.close()
+    return empty_casework(tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -1,0 +1,74 @@
+"""Helpers for workflow tests that start from what people do: an empty casework file, a draft run.
+
+A test points KODOMO_WAREHOUSE at its own folder with :func:`empty_casework`, saves a draft run as
+the screening page would (:func:`draft`), and lets a manager accept it through the service.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+LISTED = date(2025, 8, 20)
+N = 40  # 35 children in 東区 (40131), 5 in 博多区 (40132)
+
+
+def rid(i: int) -> str:
+    return f"R{i:07d}"
+
+
+def ward_of(i: int) -> str:
+    return "40131" if i < 35 else "40132"
+
+
+def save_draft_run(con: duckdb.DuckDBPyConnection, method: str = "similarity", path: str = "ward",
+                   n: int = N) -> str:  # fmt: skip
+    """A draft run as the screening page saves it (runs.save_run), for a manager to accept."""
+    from kodomo_dash.screening import runs
+
+    lst = pd.DataFrame({
+        "resident_id": [rid(i) for i in range(n)], "ward_code": [ward_of(i) for i in range(n)],
+        "school_code": [f"27219{i % 3:03d}" for i in range(n)] if path == "school" else None,
+        "rank": range(1, n + 1), "score": [1 - i / n for i in range(n)], "reasons": [["母の年齢"]] * n,
+    })  # fmt: skip
+    result = runs.RunResult(
+        method=method, method_label_ja=method, params={}, method_version=None, cohort="fukuoka_unenrolled_3_6",
+        cohort_params={}, as_of=LISTED, exclusions=(), top_n=n, threshold=None, cohort_size=n * 6,
+        excluded=pd.DataFrame({"resident_id": [], "reason": []}), scored_count=n * 6, list=lst, score_result=None,
+        ward_cohort={"40131": n * 5, "40132": n},
+    )  # fmt: skip
+    return runs.save_run(con, result, "analyst")
+
+
+def empty_casework(folder: Path, monkeypatch) -> Path:
+    """A migrated, empty casework file in `folder`, which becomes the current warehouse."""
+    from kodomo_dash.casework.migrate import migrate
+    from kodomo_dash.queries import workflow
+
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(folder))
+    workflow._migrated.clear()
+    con = duckdb.connect(str(folder / "casework.duckdb"))
+    try:
+        migrate(con)
+    finally:
+        con.close()
+    return folder
+
+
+def rows(folder: Path, sql: str, params=None) -> list[tuple]:
+    con = duckdb.connect(str(folder / "casework.duckdb"))
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def draft(folder: Path, **kw) -> str:
+    con = duckdb.connect(str(folder / "casework.duckdb"))
+    try:
+        return save_draft_run(con, **kw)
+    finally:
+        con.close()

@@ -27,7 +27,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This screen cannot be opened on its own. Start the dashboard with `streamlit run app.py`.",
     },
     # ---------- page titles (navigation)
-    "page.home": {"ja": "ホーム", "en": "Home"},
     # ---------- home page
     "home.lead": {
         "ja": "いま読み込まれているデータの概要です。取込のたびに更新されます。",

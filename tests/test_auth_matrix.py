@@ -16,8 +16,8 @@ from kodomo_dash.auth.principal import ROLES, Principal, UnknownRole
 from kodomo_dash.casework.migrate import migrate
 
 PAGES = (
-    "home data_quality child_search child_card linkage_review screening model_card rules funnel "
-    "forms_school_sheet forms_ssw_sheet forms_conference forms_home_visit support_record progress worklist outcomes "
+    "home data_quality child_search child_card linkage_review screening rules model_card funnel worklist "
+    "support_record progress forms_conference forms_home_visit forms_school_sheet forms_ssw_sheet outcomes "
     "presentation audit_log privacy_checklist admin_users"
 ).split()
 ACTIONS = ("view", "search", "save", "export")
@@ -143,13 +143,34 @@ def test_unknown_role_is_refused():
         Principal("x", "superuser")
 
 
+def test_every_page_is_defined_once_with_one_title():
+    """The menu, the matrix and a refusal name a page by the one title of config/pages.yaml (issue 13)."""
+    from kodomo_dash.config.pages import pages
+    from kodomo_dash.i18n import MESSAGES
+    from kodomo_dash.navigation import ALL_PAGES
+
+    for page in pages():
+        assert matrix.page_label_ja(page.key) == MESSAGES[f"page.{page.key}"]["ja"] == page.title_ja
+    assert [p.key for p in ALL_PAGES] == [p.key for p in pages()] == list(matrix.page_names())
+    assert matrix.page_label_ja("admin_users") == "利用者管理"  # the menu's word; a refusal once said ユーザー管理
+    # no second list of page titles anywhere in the package
+    import pathlib
+    import re
+
+    root = pathlib.Path(matrix.__file__).resolve().parents[1]
+    literal = re.compile(r'["\']page\.(home|funnel|admin_users)["\']\s*:')
+    hits = [p for p in root.rglob("*.py") if literal.search(p.read_text(encoding="utf-8"))]
+    assert hits == []
+    assert "label_ja" not in (root / "auth" / "authz_matrix.yaml").read_text(encoding="utf-8").split("operations:")[0]
+
+
 def test_navigation_lists_only_viewable_pages():
-    assert matrix.pages_for(principal(S)) == ["home", "forms_school_sheet", "progress"]
+    assert matrix.pages_for(principal(S)) == ["home", "progress", "forms_school_sheet"]  # menu order
     assert matrix.pages_for(principal(E)) == [
         "home",
         "data_quality",
-        "model_card",
         "rules",
+        "model_card",
         "funnel",
         "outcomes",
         "presentation",

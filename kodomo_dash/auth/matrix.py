@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from kodomo_dash.auth.principal import ROLES, Principal
+from kodomo_dash.config.pages import pages as config_pages
 
 MATRIX_PATH = Path(__file__).with_name("authz_matrix.yaml")
 ACTIONS: tuple[str, ...] = ("view", "search", "save", "export")
@@ -97,7 +98,8 @@ def _parse(raw: dict) -> Matrix:
             out[name] = per_role
         return out
 
-    pages = allow_table(raw["pages"])
+    # Pages are defined once, in config/pages.yaml (with their menu titles); operations here.
+    pages = allow_table({p.key: {"label_ja": p.title_ja, "allow": dict(p.allow)} for p in config_pages()})
     operations = allow_table(raw.get("operations") or {})
     row_scope = dict(raw["row_scope"])
     if set(row_scope) != set(roles) or not set(row_scope.values()) <= {"all", "ward", "school", "none"}:

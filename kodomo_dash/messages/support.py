@@ -1,7 +1,6 @@
 """UI text of the support-record screen (sr.): each step after the list is accepted, and corrections."""
 
 MESSAGES = {
-    "page.support_record": {"ja": "支援の記録", "en": "Support records"},
     "sr.title": {"ja": "支援の記録", "en": "Support records"},
     "sr.lead": {
         "ja": "確定した対象者リストの一人ひとりについて、二次スクリーニングから支援の判断までを記録します。"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from kodomo_dash.casework import stages
+from kodomo_dash.config.calendar import era_year_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -254,8 +255,8 @@ def funnel_children(
 
 
 def fy_ja(fy: int) -> str:
-    """2025 → 令和7年度 (Reiwa began in 2019)."""
-    return f"令和{fy - 2018}年度" if fy >= 2019 else f"{fy}年度"
+    """2025 → 令和7年度, 2019 → 令和元年度 (config.calendar)."""
+    return era_year_label(fy)
 
 
 def funnel_report(

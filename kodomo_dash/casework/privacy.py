@@ -26,7 +26,7 @@ import duckdb
 
 from kodomo_dash.auth import audit
 from kodomo_dash.auth.principal import Principal
-from kodomo_dash.config.calendar import fiscal_year  # noqa: F401 - re-exported for the privacy page
+from kodomo_dash.config.calendar import fiscal_year, fy_label  # noqa: F401 - re-exported for the privacy page
 from kodomo_dash.infra.transaction import transaction
 
 # Fukuoka FY2025 report, 4.2 ② 【プライバシー保護点検】, items 1-8 as published.
@@ -70,11 +70,6 @@ class Answer:
     evidence: str
     saved_by: str
     saved_at: dt.datetime
-
-
-def fy_label(fy: int) -> str:
-    """'2025年度（令和7年度）' — how the reports name a year."""
-    return f"{fy}年度（令和{fy - 2018}年度）" if fy >= 2019 else f"{fy}年度"
 
 
 def answers(con: duckdb.DuckDBPyConnection, fy: int) -> dict[int, Answer]:

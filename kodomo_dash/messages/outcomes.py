@@ -11,7 +11,6 @@ MESSAGES = {
     "oc.unit": {"ja": "区（内訳）", "en": "Ward"},
     "oc.programme": {"ja": "事業（市・スクリーニング方法）", "en": "Programme (city and screening method)"},
     "oc.city": {"ja": "全区（市全体）", "en": "Whole city"},
-    "oc.no_data": {"ja": "令和{r}年度のデータはありません。", "en": "No data for FY{fy}."},
     "oc.notes": {"ja": "注記", "en": "Notes"},
     "oc.plan.title": {"ja": "訪問計画を入力（区ごと）", "en": "Record planned visits (per ward)"},
     "oc.plan.caption": {

@@ -16,6 +16,8 @@ from typing import Literal
 
 import pandas as pd
 
+from kodomo_dash.config.calendar import era_year_label
+
 SUPPRESSED_LABEL = "秘匿"
 NO_DATA_LABEL = "—"
 LIMITED_NOTE = "公表する合計が小さいため、その内訳はすべて秘匿しています。"
@@ -152,16 +154,10 @@ def format_cell(value: CellValue, column: Column) -> str:
 
 
 def fy_label(fy: int | None) -> str:
-    """Fiscal year in the Japanese era as city reports write it: 2025 → 令和7年度, 2019 → 令和元年度."""
+    """Fiscal year in the Japanese era as city reports write it (config.calendar); no year: データなし."""
     if fy is None:
         return NO_DATA_LABEL
-    if fy >= 2019:
-        n = fy - 2018
-        return "令和元年度" if n == 1 else f"令和{n}年度"
-    if fy >= 1989:
-        n = fy - 1988
-        return "平成元年度" if n == 1 else f"平成{n}年度"
-    return f"{fy}年度"
+    return era_year_label(fy)
 
 
 def suppression_note(threshold: int) -> str:

@@ -43,7 +43,14 @@ def casework_path() -> Path:
 
 
 def sql_dir() -> Path:
-    return REPO_ROOT / "sql"
+    """The warehouse SQL, packaged in kodomo_dash/warehouse/sql (an installed wheel carries it)."""
+    return Path(__file__).resolve().parent / "warehouse" / "sql"
+
+
+def sql_files(directory: Path | None = None) -> list[Path]:
+    """The numbered warehouse SQL files in the order the build runs them (by folder, then file)."""
+    root = directory or sql_dir()
+    return sorted(root.rglob("[0-9][0-9]_*.sql"), key=lambda p: p.relative_to(root).as_posix())
 
 
 # --------------------------------------------------------------------------- keys

@@ -11,11 +11,12 @@ import json
 import sys
 from pathlib import Path
 
-from kodomo_dash.db import REPO_ROOT
+from kodomo_dash.db import REPO_ROOT, warehouse_dir
 
 
 def data_dir(scenario: str) -> Path:
-    return REPO_ROOT / "data" / scenario
+    """Beside the warehouse folder (a checkout: data/<scenario>; an install: wherever KODOMO_WAREHOUSE points)."""
+    return warehouse_dir().parent / "data" / scenario
 
 
 def run_demo(scenario: str, scale: float, seed: int) -> int:

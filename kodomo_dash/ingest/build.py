@@ -22,7 +22,7 @@ import duckdb
 from kodomo_dash import __version__
 from kodomo_dash.auth.encryption import default_temp_dir
 from kodomo_dash.contracts import Contract, all_contracts
-from kodomo_dash.db import analytics_path, connect_file, sql_dir
+from kodomo_dash.db import analytics_path, connect_file, sql_files
 from kodomo_dash.ingest import validate as v
 from kodomo_dash.ingest.reader import UnreadableExtract, open_extract
 
@@ -223,7 +223,7 @@ def run_sql_files(con: duckdb.DuckDBPyConnection, directory: Path | None = None,
 
     register_duckdb_functions(con)
     ran = []
-    for path in sorted((directory or sql_dir()).glob("[0-9][0-9]_*.sql")):
+    for path in sql_files(directory):
         t0 = time.perf_counter()
         con.execute(path.read_text(encoding="utf-8"))
         ran.append(path.name)

@@ -231,7 +231,7 @@ def moved_out_ids(listed_ids: Iterable[str], current_resident_ids: Iterable[str]
 
 # ---------------------------------------------------------------- cohorts (SQL)
 
-COHORTS_SQL = sql_dir().joinpath("40_cohorts.sql").read_text(encoding="utf-8")
+COHORTS_SQL = sql_dir().joinpath("40_cohorts", "40_cohorts.sql").read_text(encoding="utf-8")
 
 
 COHORT_QUERIES: dict[str, str] = {

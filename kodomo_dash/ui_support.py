@@ -100,10 +100,12 @@ def step_form(stage: str, list_id: str, waiting: pd.DataFrame, principal: Princi
               decisions: Mapping[str, str], reasons: Mapping[str, str], extra: Mapping[str, Any] | None = None,
               assignee: bool = False, department: bool = False, how: bool = False) -> None:  # fmt: skip
     """One step for one or many children: who, when, the decision, the reason, a note; one button."""
-    if waiting.empty or not can_save:
+    if not can_save:
         return
     key = f"sr_{stage}"
-    fields = _show(key)
+    fields = _show(key)  # before the empty check: saving the last child waiting must still say 保存しました
+    if waiting.empty:
+        return
     versions = dict(zip(waiting["resident_id"], waiting["state_version"].astype(int), strict=True))
     with st.form(key=f"{key}_form", enter_to_submit=False):
         st.checkbox(t("sr.all"), key=f"{key}_all")
@@ -147,8 +149,9 @@ def _on_step(stage: str, key: str, list_id: str, principal: Principal, versions:
         kwargs["how"] = ss.get(f"{key}_how")
     _run(key, _SAVERS[stage], principal, list_id, chosen, ok=t("sr.saved", n="{n}"), **kwargs)
     if _messages(key).get("ok"):
-        for suffix in ("children", "all", "note"):
-            ss.pop(f"{key}_{suffix}", None)
+        # Set, not pop: a popped key leaves the saved children showing as chosen in the browser.
+        for suffix, empty in (("children", []), ("all", False), ("note", "")):
+            ss[f"{key}_{suffix}"] = empty
 
 
 def sheets_tab(list_id: str, principal: Principal, can_save: bool) -> None:

@@ -260,6 +260,7 @@ class _EncryptedCasework:
 
 
 _encrypted_casework: dict[str, _EncryptedCasework] = {}
+_plain_open_lock = threading.Lock()
 _encrypted_casework_lock = threading.Lock()
 
 
@@ -275,8 +276,12 @@ def casework_connection(read_only: bool = False, path: Path | None = None):
         with handle.unit(key, read_only) as con:
             yield con
         return
-    con = _retrying(lambda: duckdb.connect(str(path), read_only=read_only))
+    # Opening and closing a plain file take turns in this process: two sessions' first runs
+    # opening it at the same moment made DuckDB refuse one ("Unique file handle conflict").
+    with _plain_open_lock:
+        con = _retrying(lambda: duckdb.connect(str(path), read_only=read_only))
     try:
         yield con
     finally:
-        con.close()
+        with _plain_open_lock:
+            con.close()

@@ -52,7 +52,6 @@ class ListRun:
     cohort_label_ja: str | None = None
     ward_cohort: Mapping[str, int] | None = None
     accepted_on: date | None = None
-    accepted_by: str = "manager_kodomo"
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def field_widget(f: FieldDef, value: Any, key: str, disabled: bool) -> Any:
     if f.type == "multichoice":
         codes = [c.value for c in f.choices]
         return st.multiselect(label, codes, default=[v for v in (value or []) if v in codes],
-                              format_func=f.choice_label, key=key, help=help_text, disabled=disabled)  # fmt: skip
+                              format_func=f.choice_label, select_all=False, key=key, help=help_text, disabled=disabled)  # fmt: skip
     if f.type == "boolean":
         return st.checkbox(label, value=bool(value), key=key, help=help_text, disabled=disabled)
     st.text(f"{label}: {value}")

@@ -109,7 +109,7 @@ def step_form(stage: str, list_id: str, waiting: pd.DataFrame, principal: Princi
     versions = dict(zip(waiting["resident_id"], waiting["state_version"].astype(int), strict=True))
     with st.form(key=f"{key}_form", enter_to_submit=False):
         st.checkbox(t("sr.all"), key=f"{key}_all")
-        st.multiselect(t("sr.children"), list(versions), key=f"{key}_children", placeholder=t("sr.unset"))
+        st.multiselect(t("sr.children"), list(versions), select_all=False, key=f"{key}_children", placeholder=t("sr.unset"))
         _under(fields, "children")
         st.date_input(t("sr.date"), value=None, key=f"{key}_date", format="YYYY/MM/DD", min_value=date(2000, 1, 1))
         _under(fields, "event_date")

@@ -125,7 +125,7 @@ with tab_who:
 if matrix.can(p, "child_card", "export"):
     st.subheader(t("ccard.sheet"))
     sections = st.multiselect(t("ccard.sheet.sections"), list(summary_sheet.SECTIONS),
-                              default=list(summary_sheet.SECTIONS), key="cc_sections",
+                              default=list(summary_sheet.SECTIONS), select_all=False, key="cc_sections",
                               format_func=summary_sheet.SECTIONS.__getitem__)
     if st.button(t("ccard.sheet"), key="cc_make_sheet", icon=":material/picture_as_pdf:"):
         pdf = summary_sheet.summary_sheet_pdf(card, printed_by=p.username, sections=sections)

@@ -63,7 +63,7 @@ if may_save:
     schools: list[str] = []
     if cohort == "school_children":
         sizes = q.school_sizes(build.build_id)
-        schools = st.multiselect(t("sc.schools"), list(sizes["school_code"]), key="sc_schools",
+        schools = st.multiselect(t("sc.schools"), list(sizes["school_code"]), select_all=False, key="sc_schools",
                                  default=list(sizes["school_code"][:2]))
     with st.form("sc_run_form"):
         params = {}

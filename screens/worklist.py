@@ -20,7 +20,7 @@ if not q.has_casework():
     st.stop()
 
 departments = st.multiselect(t("wl.department"), list(DEPARTMENTS), format_func=DEPARTMENTS.__getitem__,
-                             key="wl_departments")  # fmt: skip
+                             select_all=False, key="wl_departments")  # fmt: skip
 items = q.worklist(principal, tuple(departments))
 with st.container(horizontal=True, key="wl_metrics"):
     st.metric(t("wl.metric.open"), fmt_int(len(items)), border=True)

@@ -99,12 +99,12 @@ def _choice(label: str, options: Mapping[str, str], key: str, disabled: bool) ->
 def step_form(stage: str, list_id: str, waiting: pd.DataFrame, principal: Principal, can_save: bool, *,
               decisions: Mapping[str, str], reasons: Mapping[str, str], extra: Mapping[str, Any] | None = None,
               assignee: bool = False, department: bool = False, how: bool = False) -> None:  # fmt: skip
-    """One step for one or many children: who, when, the decision, the reason, a note; one button."""
-    if not can_save:
-        return
+    """One step for one or many children: the outcome of the last save, the children waiting (each
+    with its card link), then who, when, the decision, the reason, a note and one button."""
     key = f"sr_{stage}"
-    fields = _show(key)  # before the empty check: saving the last child waiting must still say 保存しました
-    if waiting.empty:
+    fields = _show(key) if can_save else {}  # first: saving the last child waiting still says 保存しました
+    queue_table(waiting, stage)
+    if waiting.empty or not can_save:
         return
     versions = dict(zip(waiting["resident_id"], waiting["state_version"].astype(int), strict=True))
     with st.form(key=f"{key}_form", enter_to_submit=False):

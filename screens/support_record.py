@@ -13,7 +13,7 @@ from kodomo_dash.auth.matrix import can
 from kodomo_dash.casework import stages
 from kodomo_dash.i18n import t
 from kodomo_dash.queries import support as s
-from kodomo_dash.ui_support import history_tab, queue_table, sheets_tab, step_form
+from kodomo_dash.ui_support import history_tab, sheets_tab, step_form
 
 st.title(t("sr.title"))
 st.caption(t("sr.lead"))
@@ -40,17 +40,14 @@ if path == "ward":
         dept = st.selectbox(t("sr.department"), list(stages.DEPARTMENTS), format_func=stages.DEPARTMENTS.__getitem__,
                             key="sr_sec_department")  # fmt: skip
         waiting = s.queue(principal, list_id, "secondary", department=dept)
-        queue_table(waiting, "sec")
         step_form("secondary", list_id, waiting, principal, can_save, decisions=stages.SECONDARY_DECISIONS,
                   reasons=stages.SECONDARY_REASONS, extra={"department": dept})  # fmt: skip
     with tab_conf:
         waiting = s.queue(principal, list_id, "conference")
-        queue_table(waiting, "conf")
         step_form("conference", list_id, waiting, principal, can_save, decisions=stages.CONFERENCE_DECISIONS,
                   reasons=stages.CONFERENCE_REASONS, assignee=True, department=True)  # fmt: skip
     with tab_appr:
         waiting = s.queue(principal, list_id, "approach")
-        queue_table(waiting, "appr")
         step_form("approach", list_id, waiting, principal, can_save, decisions=stages.APPROACH_DECISIONS,
                   reasons=stages.APPROACH_REASONS, assignee=True, how=True)  # fmt: skip
     with tab_visit:
@@ -64,7 +61,6 @@ else:
         sheets_tab(list_id, principal, can_save)
     with tab_dec:
         waiting = s.queue(principal, list_id, "school_decision")
-        queue_table(waiting, "school")
         step_form("school_decision", list_id, waiting, principal, can_save, decisions=stages.SCHOOL_DECISIONS,
                   reasons=stages.SCHOOL_REASONS)  # fmt: skip
     with tab_hist:

@@ -23,10 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     f = sub.add_parser("funnel", help="the year's funnel in the published shape (図表 6-1, 6-2, 7-1, 7-3, 6-4)")
     f.add_argument("--fy", type=int, required=True, help="fiscal year, e.g. 2025 (令和7年度)")
     f.add_argument("--format", choices=("json", "table"), default="table")
-    f.add_argument("--method", default=None, help="only lists of this screening method")
+    f.add_argument("--programme", default=None, help="only lists of this programme (config/cities)")
     f.add_argument("--scenario", default=None,
                    help="only the lists of this scenario's city (fukuoka-fy2025, izumi-fy2025, beppu-fy2025):"
-                        " its screening method")
+                        " its programme")
     f.add_argument("--ward", default="all", help="ward code (default: all wards)")
     f.set_defaults(func=cmd_report_funnel)
     d = sub.add_parser("deck", help="the year-end report deck (PPTX/PDF) or its tables (Excel)")
@@ -34,43 +34,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     d.add_argument("--format", choices=DECK_FORMATS, required=True)
     d.add_argument("--out", required=True, help="file to write")
     d.add_argument("--no-charts", action="store_true", help="tables only (no Chromium needed)")
-    d.add_argument("--scenario", default=None, help="the deck of this scenario's city (its screening method)")
+    d.add_argument("--scenario", default=None, help="the deck of this scenario's city (its programme)")
     d.set_defaults(func=cmd_report_deck)
 
 
 def cmd_report_funnel(args: argparse.Namespace) -> int:
     from kodomo_dash.casework.funnel import funnel_report, render_funnel_report
 
-    report = funnel_report(args.fy, method=scenario_method(args.scenario, args.method), ward_code=args.ward)
+    report = funnel_report(args.fy, programme=scenario_programme(args.scenario, args.programme), ward_code=args.ward)
     sys.stdout.write(render_funnel_report(report, args.format))
     if args.format == "table" and not report["paths"]:
         return 1
     return 0
 
 
-def scenario_method(scenario: str | None, method: str | None = None) -> str | None:
-    """The screening method that tells a scenario's lists apart (each city screened its own way).
+def scenario_programme(scenario: str | None, programme: str | None = None) -> str | None:
+    """The programme a scenario's lists were accepted under (config/cities), never its method.
 
-    The funnel page selects the same way (``queries.outcomes.PROGRAMMES``), so CLI and page agree.
+    The funnel and outcomes pages select the same key (``queries.outcomes.programme_options``).
     """
     if scenario is None:
-        return method
+        return programme
     from kodomo_dash.casework.simulate import get_workflow_scenario
 
-    wf_method = get_workflow_scenario(scenario).method
-    if method is not None and method != wf_method:
-        raise SystemExit(f"--scenario {scenario} は手法 {wf_method} です（--method {method} と矛盾します）。")
-    return wf_method
+    wf_programme = get_workflow_scenario(scenario).programme
+    if programme is not None and programme != wf_programme:
+        raise SystemExit(f"--scenario {scenario} の事業は {wf_programme} です（--programme {programme} と矛盾します）。")
+    return wf_programme
 
 
-def build_deck(fy: int, *, charts: bool = True, method: str | None = None):
+def build_deck(fy: int, *, charts: bool = True, programme: str | None = None):
     """The deck of one fiscal year from the casework funnel (ward path: Fukuoka's shape).
 
-    With ``method`` (from ``--scenario``), the deck of that city's programme in its own shape, as
+    With ``programme`` (from ``--scenario``), the deck of that programme in its own shape, as
     the outcomes page shows it (``queries.outcomes.outcome_inputs``).
     """
-    if method is not None:
-        return _programme_deck(fy, method, charts=charts)
+    if programme is not None:
+        return _programme_deck(fy, programme, charts=charts)
     from kodomo_dash.db import casework_connection
     from kodomo_dash.reports.deck import year_end_deck
     from kodomo_dash.reports.funnel_adapter import casework_paths, funnel_data, shape_for_path
@@ -89,7 +89,7 @@ def build_deck(fy: int, *, charts: bool = True, method: str | None = None):
     return year_end_deck(data, fy, shape=shape, policy=PUBLISHED_TOP_LINE, context=context, charts=charts)
 
 
-def _programme_deck(fy: int, method: str, *, charts: bool):
+def _programme_deck(fy: int, programme: str, *, charts: bool):
     from kodomo_dash.db import casework_connection
     from kodomo_dash.reports.deck import year_end_deck
     from kodomo_dash.reports.funnel_adapter import (
@@ -102,10 +102,9 @@ def _programme_deck(fy: int, method: str, *, charts: bool):
     from kodomo_dash.units import CITY_UNITS
 
     with casework_connection() as con:
-        mine = [f for f in casework_programmes(con) if f.fy == fy and f.method == method]
+        mine = [f for f in casework_programmes(con) if f.fy == fy and f.programme == programme]
         path, sheet = (mine[0].path, mine[0].screening_sheet_required) if mine else ("school", True)
-        programme = mine[0].programme if mine else None
-        data = funnel_data(con, path=path, method=method, unit_names=CITY_UNITS if path == "school" else None)
+        data = funnel_data(con, path=path, programme=programme, unit_names=CITY_UNITS if path == "school" else None)
     shape = shape_for_programme(programme, path, screening_sheet_required=sheet)
     context = ReportContext(as_of=f"{fy}年度", city=shape.city)
     return year_end_deck(data, fy, shape=shape, policy=PUBLISHED_TOP_LINE, context=context, charts=charts)
@@ -128,7 +127,7 @@ def export_audit(principal_or_user):
 def cmd_report_deck(args: argparse.Namespace) -> int:
     from kodomo_dash.reports import export
 
-    deck = build_deck(args.fy, charts=not args.no_charts, method=scenario_method(args.scenario))
+    deck = build_deck(args.fy, charts=not args.no_charts, programme=scenario_programme(args.scenario))
     hook = export_audit(f"cli:{getpass.getuser()}")
     out = Path(args.out)
     if args.format == "pptx":

@@ -54,7 +54,7 @@ def run_demo(scenario: str, scale: float, seed: int) -> int:
     from kodomo_dash.casework.simulate import get_workflow_scenario
 
     wf = get_workflow_scenario(scenario)
-    print(render_funnel_report(funnel_report(wf.fy, method=wf.method), "table"))
+    print(render_funnel_report(funnel_report(wf.fy, programme=wf.programme), "table"))
     print(demo_users(**demo_scope(wf.fy, wf.method)))
     return 0
 

@@ -52,12 +52,12 @@ with st.container(horizontal=True, key="fn_filters"):
         t("fn.path"), paths, default="ward" if "ward" in paths else paths[0], format_func=lambda p: t(f"wf.path.{p}"), key="fn_path"
     ) or ("ward" if "ward" in paths else paths[0])
     programmes = q.funnel_programmes(fy, path)
-    method = None
+    programme = None
     if len(programmes) > 1:  # two cities on one path (Izumi, Beppu): never add them up
-        method = st.selectbox(t("fn.programme"), list(programmes), format_func=programmes.get, key="fn_programme")
+        programme = st.selectbox(t("fn.programme"), list(programmes), format_func=programmes.get, key="fn_programme")
 
 if not scope.persons:
-    safe = q_safe.safe_funnel(principal, fy, path, method)
+    safe = q_safe.safe_funnel(principal, fy, path, programme)
     st.caption(t("fn.safe.lead"))
     st.subheader(t("fn.chart"))
     if safe.chart:
@@ -72,7 +72,7 @@ if not scope.persons:
     st.info(t("fn.aggregate_only"))
     st.stop()
 
-view = q.funnel_view(fy, ward, principal, path, method)
+view = q.funnel_view(fy, ward, principal, path, programme)
 bars = view.bars
 main = bars[bars["kind"] == "main"]
 counts = dict(zip(bars["stage"], bars["n"], strict=True))
@@ -182,7 +182,7 @@ labels = dict(zip(drillable["stage"], drillable["label_ja"], strict=True))
 stage = st.selectbox(t("fn.drill.stage"), list(labels), format_func=lambda s: f"{labels[s]}（{fmt_int(counts.get(s, 0))}名）",
                      key="fn_drill_stage")  # fmt: skip
 if stage:
-    children = q.funnel_children(fy, stage, ward, principal, method)
+    children = q.funnel_children(fy, stage, ward, principal, programme)
     st.caption(t("fn.drill.count", n=fmt_int(len(children))))
     if children.empty:
         st.info(t("fn.drill.none"))

@@ -22,10 +22,10 @@ if not q.has_casework():
     st.stop()
 
 programmes = q.programme_options()
-method = None
+programme = None
 if len(programmes) > 1:
-    method = st.selectbox(t("oc.programme"), list(programmes), format_func=programmes.get, key="oc_programme")
-inputs = q.outcome_inputs(principal, method)
+    programme = st.selectbox(t("oc.programme"), list(programmes), format_func=programmes.get, key="oc_programme")
+inputs = q.outcome_inputs(principal, programme)
 if not inputs.years:
     st.info(t("wf.no_casework"))
     st.stop()

@@ -25,6 +25,13 @@ programmes:
     cohort: fukuoka_unenrolled_3_6
     cohort_label_ja: 3歳から6歳の未就園児
     report_shape: fukuoka
+  - key: kitakyushu-schoolage
+    label_ja: 学齢期の見守り
+    path: ward
+    method: similarity
+    cohort: all_children
+    cohort_label_ja: 学齢期のこども
+    report_shape: fukuoka
 """
 
 
@@ -53,4 +60,23 @@ def test_a_fourth_city_on_the_similarity_model_is_reported_under_its_own_name(tm
     run_id = draft(tmp_path)
     assert unit_name("40101") == "門司区"
     support.accept_run(MANAGER, run_id, fy=2025, programme="kitakyushu-unenrolled", accepted_on=date(2025, 8, 20))
-    assert workflow.funnel_programmes(2025, "ward") == {"similarity": "北九州市"}
+    assert workflow.funnel_programmes(2025, "ward") == {"kitakyushu-unenrolled": "北九州市"}
+
+
+def test_two_programmes_on_the_same_method_are_counted_apart(tmp_path, monkeypatch):
+    """Reports select by programme: two similarity-model programmes of one city are never summed."""
+    from kodomo_dash.auth.principal import Principal
+    from kodomo_dash.casework.funnel import funnel_report
+
+    folder = tmp_path / "cities"
+    folder.mkdir()
+    (folder / "kitakyushu.yaml").write_text(KITAKYUSHU, encoding="utf-8")
+    monkeypatch.setenv("KODOMO_CITIES", str(folder))
+    empty_casework(tmp_path, monkeypatch)
+    for programme, n in (("kitakyushu-unenrolled", 10), ("kitakyushu-schoolage", 4)):
+        support.accept_run(MANAGER, draft(tmp_path, n=n), fy=2025, programme=programme, accepted_on=date(2025, 8, 20))
+    assert set(workflow.funnel_programmes(2025, "ward")) == {"kitakyushu-unenrolled", "kitakyushu-schoolage"}
+    manager = Principal("m", "manager")
+    listed = workflow.funnel_bars(2025, "all", manager, programme="kitakyushu-schoolage")
+    assert listed.set_index("stage").at["listed", "n"] == 4
+    assert funnel_report(2025, programme="kitakyushu-unenrolled")["paths"]["ward"]["figures"]["primary_screening"] == 10

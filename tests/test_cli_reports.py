@@ -39,7 +39,7 @@ def test_report_funnel_table_and_filters(warehouse, capsys):
     assert main(["report", "funnel", "--fy", "2025", "--format", "json", "--ward", "40136"]) == 0
     ward = json.loads(capsys.readouterr().out)["paths"]["ward"]["figures"]
     assert 0 < ward["primary_screening"] < 217
-    assert main(["report", "funnel", "--fy", "2025", "--format", "json", "--method", "no-such"]) == 0
+    assert main(["report", "funnel", "--fy", "2025", "--format", "json", "--programme", "no-such"]) == 0
     assert json.loads(capsys.readouterr().out)["paths"] == {}
 
 

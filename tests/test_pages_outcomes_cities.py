@@ -35,7 +35,7 @@ def test_programmes_are_offered_and_fukuoka_is_the_default(three_cities):
 
 def test_izumi_shape(three_cities):
     at = app_as("evaluator", page="outcomes").run()
-    at.selectbox(key="oc_programme").set_value("edu_welfare").run()
+    at.selectbox(key="oc_programme").set_value("izumi-abuse-school").run()
     assert not at.exception, [e.value for e in at.exception]
     text = _text(at)
     for figure in ("7,347", "6,500", "206", "34", "既に要対協に登録"):
@@ -45,7 +45,7 @@ def test_izumi_shape(three_cities):
 
 def test_beppu_shape(three_cities):
     at = app_as("evaluator", page="outcomes").run()
-    at.selectbox(key="oc_programme").set_value("item_counts").run()
+    at.selectbox(key="oc_programme").set_value("beppu-poverty-school").run()
     assert not at.exception, [e.value for e in at.exception]
     text = _text(at)
     assert "リスク判定により抽出したこどもの数" in text and "30名" in text
@@ -61,7 +61,7 @@ def test_funnel_page_keeps_izumi_and_beppu_apart(three_cities):
     assert not at.exception, [e.value for e in at.exception]
     box = at.selectbox(key="fn_programme")
     assert set(box.options) == {"和泉市", "別府市"}
-    box.set_value("item_counts").run()
+    box.set_value("beppu-poverty-school").run()
     assert not at.exception, [e.value for e in at.exception]
     bars = at.dataframe
     text = "\n".join(el.value.to_csv() for el in bars)

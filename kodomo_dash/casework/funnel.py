@@ -112,28 +112,28 @@ def funnel_counts(
     con: duckdb.DuckDBPyConnection,
     *,
     fy: int | None = None,
-    method: str | None = None,
+    programme: str | None = None,
     path: str | None = None,
     ward_code: str | None = "all",
 ) -> pd.DataFrame:
-    """Bars and branches per year/method/path/ward (ward_code 'all' = city; None = every ward row)."""
+    """Bars and branches per year/programme/path/ward (ward_code 'all' = city; None = every ward row)."""
     return con.execute(
-        "select * from funnel_counts where (? is null or fy = ?) and (? is null or method = ?)"
+        "select * from funnel_counts where (? is null or fy = ?) and (? is null or programme = ?)"
         " and (? is null or path = ?) and (? is null or ward_code = ?)"
         " order by fy, path, method, ward_code, sort_no",
-        [fy, fy, method, method, path, path, ward_code, ward_code],
+        [fy, fy, programme, programme, path, path, ward_code, ward_code],
     ).df()
 
 
 def funnel_years(
-    con: duckdb.DuckDBPyConnection, *, path: str = "ward", ward_code: str = "all", method: str | None = None
+    con: duckdb.DuckDBPyConnection, *, path: str = "ward", ward_code: str = "all", programme: str | None = None
 ) -> pd.DataFrame:
-    """Main bars with one column per fiscal year, all methods summed (or one): the year comparison."""
+    """Main bars with one column per fiscal year, all programmes summed (or one): the year comparison."""
     frame = con.execute(
         "select fy, sort_no, stage, label_ja, sum(n)::bigint as n from funnel_counts"
-        " where path = ? and ward_code = ? and kind = 'main' and (?::varchar is null or method = ?)"
+        " where path = ? and ward_code = ? and kind = 'main' and (?::varchar is null or programme = ?)"
         " group by all order by sort_no, fy",
-        [path, ward_code, method, method],
+        [path, ward_code, programme, programme],
     ).df()
     if frame.empty:
         return frame
@@ -207,7 +207,7 @@ def funnel_children(
     fy: int,
     stage: str,
     *,
-    method: str | None = None,
+    programme: str | None = None,
     ward_codes: Sequence[str] | None = None,
     school_codes: Sequence[str] | None = None,
 ) -> pd.DataFrame:
@@ -223,7 +223,7 @@ def funnel_children(
         " exclusion_reason, conference_decision, assigned_staff, approach_decision, approach_reason,"
         " attempts, last_attempt_on, needs, contacted_on, support_acts, outcome_codes, school_decision"
         " from wf_child_state"
-        " where fy = ? and (? is null or method = ?)"
+        " where fy = ? and (? is null or programme = ?)"
         " and (?::varchar[] is null or list_contains(?::varchar[], ward_code))"
         " and (?::varchar[] is null or list_contains(?::varchar[], school_code))"
         " and case ?"
@@ -244,7 +244,7 @@ def funnel_children(
         "  when 'school_decision_pending' then school_decision_pending"
         "  else false end"
         " order by ward_code, school_code, rank, resident_id",
-        [fy, method, method, _opt_list(ward_codes), _opt_list(ward_codes), _opt_list(school_codes),
+        [fy, programme, programme, _opt_list(ward_codes), _opt_list(ward_codes), _opt_list(school_codes),
          _opt_list(school_codes), stage],
     ).df()  # fmt: skip
 
@@ -263,7 +263,7 @@ def funnel_report(
     fy: int,
     *,
     con: duckdb.DuckDBPyConnection | None = None,
-    method: str | None = None,
+    programme: str | None = None,
     ward_code: str = "all",
 ) -> dict[str, Any]:
     """The year's funnel in the published shape, read from the casework views.
@@ -278,13 +278,13 @@ def funnel_report(
         from kodomo_dash.db import casework_connection, casework_path
 
         if not casework_path().exists():
-            return _empty_report(fy, method, ward_code)
+            return _empty_report(fy, programme, ward_code)
         with casework_connection(read_only=True) as c:
-            return funnel_report(fy, con=c, method=method, ward_code=ward_code)
+            return funnel_report(fy, con=c, programme=programme, ward_code=ward_code)
     cur = con.execute(
-        "select list_id, run_id, method, path, cohort_label_ja, cohort_size, eligible_size, list_size,"
-        " accepted_on, accepted_by from wf_list where fy = ? and (? is null or method = ?) order by accepted_on, list_id",
-        [fy, method, method],
+        "select list_id, run_id, method, programme, path, cohort_label_ja, cohort_size, eligible_size, list_size,"
+        " accepted_on, accepted_by from wf_list where fy = ? and (? is null or programme = ?) order by accepted_on, list_id",
+        [fy, programme, programme],
     )
     cols = [d[0] for d in cur.description]
     lists = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
@@ -293,25 +293,25 @@ def funnel_report(
     rows = con.execute(
         "select path, stage, min(sort_no) as sort_no, min(kind) as kind, min(parent_stage) as parent_stage,"
         " min(label_ja) as label_ja, min(report_ref) as report_ref, sum(n)::bigint as n"
-        " from funnel_counts where fy = ? and ward_code = ? and (? is null or method = ?)"
+        " from funnel_counts where fy = ? and ward_code = ? and (? is null or programme = ?)"
         " group by path, stage order by path, sort_no",
-        [fy, ward_code, method, method],
+        [fy, ward_code, programme, programme],
     ).fetchall()
     acts = con.execute(
         "select path, kind, category, sum(n)::bigint from funnel_support_acts"
-        " where fy = ? and ward_code = ? and (? is null or method = ?) group by all",
-        [fy, ward_code, method, method],
+        " where fy = ? and ward_code = ? and (? is null or programme = ?) group by all",
+        [fy, ward_code, programme, programme],
     ).fetchall()
     outs = con.execute(
         "select path, outcome, sum(n)::bigint from funnel_outcomes"
-        " where fy = ? and ward_code = ? and (? is null or method = ?) group by all",
-        [fy, ward_code, method, method],
+        " where fy = ? and ward_code = ? and (? is null or programme = ?) group by all",
+        [fy, ward_code, programme, programme],
     ).fetchall()
     excl = con.execute(
         "select path, stage, department, reason, min(stage_label_ja), min(department_label_ja),"
         " min(reason_label_ja), sum(n)::bigint from funnel_exclusions"
-        " where fy = ? and ward_code = ? and (? is null or method = ?) group by all order by all",
-        [fy, ward_code, method, method],
+        " where fy = ? and ward_code = ? and (? is null or programme = ?) group by all order by all",
+        [fy, ward_code, programme, programme],
     ).fetchall()
     paths: dict[str, Any] = {}
     for path in dict.fromkeys(r[0] for r in rows):
@@ -370,7 +370,7 @@ def funnel_report(
     return {
         "fy": fy,
         "fy_ja": fy_ja(fy),
-        "method": method,
+        "programme": programme,
         "ward_code": ward_code,
         "source": "casework views funnel_counts, funnel_exclusions, funnel_outcomes, funnel_support_acts",
         "lists": lists,
@@ -378,8 +378,8 @@ def funnel_report(
     }
 
 
-def _empty_report(fy: int, method: str | None, ward_code: str) -> dict[str, Any]:
-    return {"fy": fy, "fy_ja": fy_ja(fy), "method": method, "ward_code": ward_code,
+def _empty_report(fy: int, programme: str | None, ward_code: str) -> dict[str, Any]:
+    return {"fy": fy, "fy_ja": fy_ja(fy), "programme": programme, "ward_code": ward_code,
             "source": "casework (no casework file yet)", "lists": [], "paths": {}}  # fmt: skip
 
 
@@ -400,7 +400,7 @@ def render_funnel_report(report: dict[str, Any], fmt: str = "table") -> str:
         for lst in report["lists"]:
             if lst["path"] == path:
                 out.append(
-                    f"  対象者リスト {lst['list_id']}（方法 {lst['method']}、{lst['accepted_on']} 確定、{lst['list_size']}名）"
+                    f"  対象者リスト {lst['list_id']}（{lst['programme']}・方法 {lst['method']}、{lst['accepted_on']} 確定、{lst['list_size']}名）"
                 )
         out.append("")
         for bar in entry["stages"]:

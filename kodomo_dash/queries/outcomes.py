@@ -45,26 +45,28 @@ class OutcomeInputs:
     path: str
     shape: ProgrammeShape
     data: FunnelData
-    method: str | None = None
+    programme: str | None = None
     fingerprint: tuple = ()  # casework state the inputs were read from (cache key of the tables)
 
 
 def programme_options() -> dict[str, str]:
-    """Screening method → city of every programme in casework (the ward path first).
+    """Programme → city of every programme in casework (the ward path first).
 
-    Each city screened its own way (Fukuoka: similarity, Izumi: edu_welfare, Beppu: item_counts),
-    so the method is what `kodomo report funnel --scenario` filters on too: page and CLI agree.
+    The programme each list was accepted under (config/cities), never its screening method, so two
+    programmes that screen the same way stay apart; `kodomo report funnel --scenario` filters on the
+    same key: page and CLI agree.
     """
     with casework() as con:
         found = casework_programmes(con)
     out: dict[str, str] = {}
-    for found_list in found:
-        out.setdefault(found_list.method, shape_for_programme(found_list.programme, found_list.path,
-                                                              screening_sheet_required=found_list.screening_sheet_required).city)
+    for f in found:
+        if f.programme:
+            out.setdefault(f.programme, shape_for_programme(f.programme, f.path,
+                                                            screening_sheet_required=f.screening_sheet_required).city)
     return out
 
 
-def outcome_inputs(principal: Principal, method: str | None = None) -> OutcomeInputs:
+def outcome_inputs(principal: Principal, programme: str | None = None) -> OutcomeInputs:
     """Every year of one programme as protected-report input: its own shape (図表 7-3 for Fukuoka,
     the school path's stages for Izumi and Beppu). Default: the ward path when there is one.
 
@@ -73,32 +75,31 @@ def outcome_inputs(principal: Principal, method: str | None = None) -> OutcomeIn
     """
     with casework() as con:
         fingerprint = casework_fingerprint(con)
-    return _outcome_inputs_cached(fingerprint, method)
+    return _outcome_inputs_cached(fingerprint, programme)
 
 
 @aggregate_cache
-def _outcome_inputs_cached(fingerprint: tuple, method: str | None) -> OutcomeInputs:
+def _outcome_inputs_cached(fingerprint: tuple, programme: str | None) -> OutcomeInputs:
     with casework() as con:
         found = casework_programmes(con)
-        if method is None or method not in {f.method for f in found}:
-            ward = [f.method for f in found if f.path == "ward"]
-            method = ward[0] if ward else (found[0].method if found else None)
-        mine = [f for f in found if f.method == method]
+        if programme is None or programme not in {f.programme for f in found}:
+            ward = [f.programme for f in found if f.path == "ward"]
+            programme = ward[0] if ward else (found[0].programme if found else None)
+        mine = [f for f in found if f.programme == programme]
         path = mine[0].path if mine else "ward"
         sheet = any(f.screening_sheet_required for f in mine) if mine else True
-        programme = mine[0].programme if mine else None
-        units = FUKUOKA_WARDS if path == "ward" else _present_units(con, path, method)
-        data = funnel_data(con, path=path, unit_names=units, method=method)
+        units = FUKUOKA_WARDS if path == "ward" else _present_units(con, path, programme)
+        data = funnel_data(con, path=path, unit_names=units, programme=programme)
     years = sorted({f.fy for f in mine}, reverse=True)
     shape = shape_for_programme(programme, path, screening_sheet_required=sheet)
-    return OutcomeInputs(years, path, shape, data, method, fingerprint)
+    return OutcomeInputs(years, path, shape, data, programme, fingerprint)
 
 
-def _present_units(con, path: str, method: str | None) -> dict[str, str]:
+def _present_units(con, path: str, programme: str | None) -> dict[str, str]:
     """Names of the units that have lists of this programme (a city without wards: the city)."""
     codes = [r[0] for r in con.execute(
-        "select distinct ward_code from wf_list_member join wf_list using (list_id) where path = ? and method = ?",
-        [path, method]).fetchall()]  # fmt: skip
+        "select distinct ward_code from wf_list_member join wf_list using (list_id) where path = ? and programme = ?",
+        [path, programme]).fetchall()]  # fmt: skip
     return {c: CITY_UNITS.get(c, c) for c in codes if c is not None}
 
 
@@ -199,24 +200,24 @@ class SafeFunnel:
     hidden_stages: int  # main stages left out of the chart because their count is hidden
 
 
-def safe_funnel(principal: Principal, fy: int, path: str = "ward", method: str | None = None) -> SafeFunnel:
+def safe_funnel(principal: Principal, fy: int, path: str = "ward", programme: str | None = None) -> SafeFunnel:
     """The funnel page's figures for evaluators: city-wide, suppressed, cached by casework state.
 
-    ``method`` picks the programme when a path has more than one (Izumi and Beppu are both on the
-    school path); without it, the path's first programme.
+    ``programme`` picks one when a path has more than one (Izumi and Beppu are both on the school
+    path); without it, the path's first programme.
     """
     matrix.require(principal, "funnel", "view")
     with casework() as con:
         fingerprint = casework_fingerprint(con)
-        if method is None:
-            on_path = [f.method for f in casework_programmes(con) if f.path == path]
-            method = on_path[0] if on_path else None
-    return _safe_funnel_cached(fingerprint, fy, method)
+        if programme is None:
+            on_path = [f.programme for f in casework_programmes(con) if f.path == path]
+            programme = on_path[0] if on_path else None
+    return _safe_funnel_cached(fingerprint, fy, programme)
 
 
 @aggregate_cache
-def _safe_funnel_cached(fingerprint: tuple, fy: int, method: str | None) -> SafeFunnel:
-    inputs = _outcome_inputs_cached(fingerprint, method)
+def _safe_funnel_cached(fingerprint: tuple, fy: int, programme: str | None) -> SafeFunnel:
+    inputs = _outcome_inputs_cached(fingerprint, programme)
     data, shape = inputs.data, inputs.shape
     this, prev = year_pair(data, fy, shape=shape, policy=FUNNEL_PAGE_POLICY)
     tables = build_tables(data, fy, shape=shape, policy=FUNNEL_PAGE_POLICY, figures=(this, prev),

@@ -163,14 +163,14 @@ def funnel_paths(fy: int) -> list[str]:
 
 
 def funnel_programmes(fy: int, path: str) -> dict[str, str]:
-    """Screening method → city of the year's lists on one path (Izumi and Beppu share the school path).
+    """Programme → its city and label, of the year's lists on one path (Izumi and Beppu share the school path).
 
-    The same filter as `kodomo report funnel --scenario` (a scenario is its city's method).
+    The same filter as `kodomo report funnel --scenario` (a scenario is its city's programme).
     """
     with casework() as con:
         found = [f for f in casework_programmes(con) if f.fy == fy and f.path == path]
-    return {f.method: shape_for_programme(f.programme, f.path, screening_sheet_required=f.screening_sheet_required).city
-            for f in found}
+    return {f.programme: shape_for_programme(f.programme, f.path, screening_sheet_required=f.screening_sheet_required).city
+            for f in found if f.programme}
 
 
 def ward_options(principal: Principal) -> list[str]:
@@ -222,7 +222,7 @@ def casework_fingerprint(con: duckdb.DuckDBPyConnection) -> tuple:
 
 
 def funnel_view(fy: int, ward_code: str, principal: Principal, path: str = "ward",
-                method: str | None = None) -> FunnelView:
+                programme: str | None = None) -> FunnelView:
     """The funnel page's aggregates in one call: scope checked here, counts cached across users.
 
     The views are recomputed over all casework on every read (several hundred ms each at city
@@ -233,21 +233,21 @@ def funnel_view(fy: int, ward_code: str, principal: Principal, path: str = "ward
     _check_ward(principal, ward_code)
     with casework() as con:
         fingerprint = casework_fingerprint(con)
-    return _funnel_view_cached(fingerprint, fy, ward_code, path, method)
+    return _funnel_view_cached(fingerprint, fy, ward_code, path, programme)
 
 
 @aggregate_cache
-def _funnel_view_cached(fingerprint: tuple, fy: int, ward_code: str, path: str, method: str | None) -> FunnelView:
+def _funnel_view_cached(fingerprint: tuple, fy: int, ward_code: str, path: str, programme: str | None) -> FunnelView:
     with casework() as con:
-        counts = _of_method(funnel.funnel_counts(con, fy=None, path=path, ward_code=ward_code), method)
+        counts = _of_programme(funnel.funnel_counts(con, fy=None, path=path, ward_code=ward_code), programme)
         conv = funnel.funnel_conversion(con, fy=fy, ward_code=ward_code)
         excl = funnel.funnel_exclusions(con, fy=fy, ward_code=ward_code)
         durations = funnel.stage_durations(con, fy=fy, ward_code=ward_code)
     return FunnelView(
         bars=_bars_from_counts(counts[counts["fy"] == fy]),
-        conversion=_conversion(conv, path, method),
-        exclusions=_exclusions(excl, path, method),
-        durations=_of_method(durations[durations["path"] == path], method)[
+        conversion=_conversion(conv, path, programme),
+        exclusions=_exclusions(excl, path, programme),
+        durations=_of_programme(durations[durations["path"] == path], programme)[
             ["label_ja", "n", "median_days", "p90_days", "max_days"]
         ],
         years=_years_from_counts(counts),
@@ -279,15 +279,15 @@ def _years_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
     return frame.pivot_table(index=["sort_no", "stage", "label_ja"], columns="fy", values="n").reset_index()
 
 
-def _conversion(frame: pd.DataFrame, path: str, method: str | None = None) -> pd.DataFrame:
-    frame = _of_method(frame[frame["path"] == path], method)
+def _conversion(frame: pd.DataFrame, path: str, programme: str | None = None) -> pd.DataFrame:
+    frame = _of_programme(frame[frame["path"] == path], programme)
     out = frame.groupby(["sort_no", "from_stage", "to_stage", "to_label_ja"], as_index=False)[["from_n", "to_n"]].sum()
     out["rate"] = (out["to_n"] / out["from_n"].where(out["from_n"] > 0)).round(4)
     return out
 
 
-def _exclusions(frame: pd.DataFrame, path: str, method: str | None = None) -> pd.DataFrame:
-    frame = _of_method(frame[frame["path"] == path], method)
+def _exclusions(frame: pd.DataFrame, path: str, programme: str | None = None) -> pd.DataFrame:
+    frame = _of_programme(frame[frame["path"] == path], programme)
     cols = ["stage", "stage_label_ja", "department_label_ja", "reason_label_ja"]
     return frame.fillna({"department_label_ja": "", "reason_label_ja": "理由なし"}).groupby(
         cols, as_index=False, sort=False
@@ -295,7 +295,7 @@ def _exclusions(frame: pd.DataFrame, path: str, method: str | None = None) -> pd
 
 
 def funnel_bars(fy: int, ward_code: str, principal: Principal, path: str = "ward",
-                method: str | None = None) -> pd.DataFrame:  # fmt: skip
+                programme: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Bars and branches of one year (methods summed unless one is given): stage, kind, parent_stage,
     label_ja, report_ref, n."""
     _check_ward(principal, ward_code)
@@ -303,44 +303,44 @@ def funnel_bars(fy: int, ward_code: str, principal: Principal, path: str = "ward
         return con.execute(
             "select stage, min(sort_no) as sort_no, min(kind) as kind, min(parent_stage) as parent_stage,"
             " min(label_ja) as label_ja, min(report_ref) as report_ref, sum(n)::bigint as n"
-            " from funnel_counts where fy = ? and path = ? and ward_code = ? and (?::varchar is null or method = ?)"
+            " from funnel_counts where fy = ? and path = ? and ward_code = ? and (?::varchar is null or programme = ?)"
             " group by stage order by sort_no",
-            [fy, path, ward_code, method, method],
+            [fy, path, ward_code, programme, programme],
         ).df()
 
 
 def funnel_conversion(fy: int, ward_code: str, principal: Principal, path: str = "ward",
-                      method: str | None = None) -> pd.DataFrame:  # fmt: skip
+                      programme: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Conversion between consecutive main bars: from_stage, to_stage, to_label_ja, from_n, to_n, rate."""
     _check_ward(principal, ward_code)
     with casework() as con:
-        return _conversion(funnel.funnel_conversion(con, fy=fy, ward_code=ward_code), path, method)
+        return _conversion(funnel.funnel_conversion(con, fy=fy, ward_code=ward_code), path, programme)
 
 
-def _of_method(frame: pd.DataFrame, method: str | None) -> pd.DataFrame:
-    return frame if method is None else frame[frame["method"] == method]
+def _of_programme(frame: pd.DataFrame, programme: str | None) -> pd.DataFrame:
+    return frame if programme is None else frame[frame["programme"] == programme]
 
 
 def funnel_exclusions(fy: int, ward_code: str, principal: Principal, path: str = "ward",
-                      method: str | None = None) -> pd.DataFrame:  # fmt: skip
+                      programme: str | None = None) -> pd.DataFrame:  # fmt: skip
     _check_ward(principal, ward_code)
     with casework() as con:
-        return _exclusions(funnel.funnel_exclusions(con, fy=fy, ward_code=ward_code), path, method)
+        return _exclusions(funnel.funnel_exclusions(con, fy=fy, ward_code=ward_code), path, programme)
 
 
 def stage_durations(fy: int, ward_code: str, principal: Principal, path: str = "ward",
-                    method: str | None = None) -> pd.DataFrame:  # fmt: skip
+                    programme: str | None = None) -> pd.DataFrame:  # fmt: skip
     _check_ward(principal, ward_code)
     with casework() as con:
         frame = funnel.stage_durations(con, fy=fy, ward_code=ward_code)
-    return _of_method(frame[frame["path"] == path], method)[["label_ja", "n", "median_days", "p90_days", "max_days"]]
+    return _of_programme(frame[frame["path"] == path], programme)[["label_ja", "n", "median_days", "p90_days", "max_days"]]
 
 
 def funnel_year_comparison(ward_code: str, principal: Principal, path: str = "ward",
-                           method: str | None = None) -> pd.DataFrame:  # fmt: skip
+                           programme: str | None = None) -> pd.DataFrame:  # fmt: skip
     _check_ward(principal, ward_code)
     with casework() as con:
-        return funnel.funnel_years(con, path=path, ward_code=ward_code, method=method)
+        return funnel.funnel_years(con, path=path, ward_code=ward_code, programme=programme)
 
 
 def pending_contacts(fy: int, ward_code: str, principal: Principal) -> pd.DataFrame:
@@ -357,7 +357,7 @@ def pending_contacts(fy: int, ward_code: str, principal: Principal) -> pd.DataFr
 
 
 def funnel_children(fy: int, stage: str, ward_code: str, principal: Principal,
-                    method: str | None = None) -> pd.DataFrame:  # fmt: skip
+                    programme: str | None = None) -> pd.DataFrame:  # fmt: skip
     """The children behind one bar (drill-down), never outside the viewer's wards or schools."""
     scope = scope_of(principal)
     if not scope.persons:
@@ -365,7 +365,7 @@ def funnel_children(fy: int, stage: str, ward_code: str, principal: Principal,
     _check_ward(principal, ward_code)
     wards = scope.wards if ward_code == ALL else [ward_code]
     with casework() as con:
-        return funnel.funnel_children(con, fy, stage, method=method, ward_codes=wards, school_codes=scope.schools)
+        return funnel.funnel_children(con, fy, stage, programme=programme, ward_codes=wards, school_codes=scope.schools)
 
 
 def funnel_report(fy: int, ward_code: str, principal: Principal) -> dict[str, Any]:

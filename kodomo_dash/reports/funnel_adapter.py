@@ -5,7 +5,7 @@ the report tables speak the published shape's codes (``primary_screening``, ``se
 ``desks``). This module is the one place that maps one onto the other, so the deck, the outcomes
 page and ``kodomo report deck`` all show what the funnel page shows. Counts are read per ward
 (never the pre-summed ``all`` rows) so that the by-ward tables and the city total agree by
-construction; methods of one year are summed.
+construction; programmes of one year are summed unless one is chosen.
 """
 
 from __future__ import annotations
@@ -111,6 +111,19 @@ def shape_for_programme(programme: str | None, path: str, *, screening_sheet_req
     return shape if shape.city == prog.city_name_ja else replace(shape, city=prog.city_name_ja)
 
 
+def _report_shape(programme: str | None) -> str | None:
+    """The report_shape a programme's city file names (None without a programme or a city file)."""
+    from kodomo_dash.config.cities import CityConfigError
+    from kodomo_dash.config.cities import programme as programme_of
+
+    if not programme:
+        return None
+    try:
+        return programme_of(programme).report_shape
+    except CityConfigError:
+        return None
+
+
 class ListProgramme(NamedTuple):
     fy: int
     path: str
@@ -124,8 +137,8 @@ def casework_programmes(con: duckdb.DuckDBPyConnection) -> list[ListProgramme]:
     return [
         ListProgramme(int(fy), str(path), str(method), bool(sheet), programme)
         for fy, path, method, sheet, programme in con.execute(
-            "select fy, path, method, bool_or(screening_sheet_required), min(programme) from wf_list"
-            " group by fy, path, method order by fy desc, path desc, method"
+            "select fy, path, min(method), bool_or(screening_sheet_required), programme from wf_list"
+            " group by fy, path, programme order by fy desc, path desc, programme"
         ).fetchall()
     ]
 
@@ -146,20 +159,20 @@ def funnel_data(
     path: str = "ward",
     ward_codes: list[str] | None = None,
     unit_names: dict[str, str] | None = None,
-    method: str | None = None,
+    programme: str | None = None,
 ) -> FunnelData:
     """Every year of one path as ``FunnelData`` (units = wards on the ward path, schools on the school path).
 
-    ``ward_codes`` limits the units (a ward officer's own wards); None = every ward. ``method``
-    limits the lists to one screening method, i.e. one city's programme (Izumi: edu_welfare,
+    ``ward_codes`` limits the units (a ward officer's own wards); None = every ward. ``programme``
+    limits the lists to one programme of the city files (Izumi: izumi-abuse-school,
     Beppu: item_counts), so two cities on the school path are never added together.
     """
     stage_map = WARD_STAGES if path == "ward" else SCHOOL_STAGES
     counts = con.execute(
         "select fy, ward_code, stage, sum(n)::bigint as count from funnel_counts"
-        " where path = ? and ward_code <> 'all' and (?::varchar is null or method = ?)"
+        " where path = ? and ward_code <> 'all' and (?::varchar is null or programme = ?)"
         " and (?::varchar[] is null or list_contains(?::varchar[], ward_code)) group by all",
-        [path, method, method, ward_codes, ward_codes],
+        [path, programme, programme, ward_codes, ward_codes],
     ).df()
     stages = counts[counts["stage"].isin(stage_map)].assign(stage=lambda f: f["stage"].map(stage_map))
     stages = stages[["fy", "ward_code", "stage", "count"]]
@@ -167,7 +180,7 @@ def funnel_data(
     acts = pd.DataFrame(columns=["fy", "ward_code", "category", "item", "count"])
     outcomes = pd.DataFrame(columns=["fy", "ward_code", "outcome", "count"])
     if path == "school":
-        stages, exclusions, acts, outcomes = _school_frames(con, counts, stages, method, ward_codes)
+        stages, exclusions, acts, outcomes = _school_frames(con, counts, stages, programme, ward_codes)
     if path == "ward":
         ex = con.execute(
             "select fy, ward_code, stage, reason, sum(n)::bigint as count from funnel_exclusions"
@@ -208,7 +221,7 @@ def funnel_data(
 
 
 def _school_frames(
-    con: duckdb.DuckDBPyConnection, counts: pd.DataFrame, stages: pd.DataFrame, method: str | None,
+    con: duckdb.DuckDBPyConnection, counts: pd.DataFrame, stages: pd.DataFrame, programme: str | None,
     ward_codes: list[str] | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Izumi's and Beppu's shapes from the school-path views.
@@ -223,8 +236,8 @@ def _school_frames(
     for level in ("cohort", "eligible"):
         city = con.execute(
             "select fy, sum(n)::bigint from funnel_counts where path = 'school' and ward_code = 'all'"
-            " and stage = ? and (?::varchar is null or method = ?) group by fy",
-            [level, method, method],
+            " and stage = ? and (?::varchar is null or programme = ?) group by fy",
+            [level, programme, programme],
         ).fetchall()
         for fy, n in city:
             units = stages.loc[stages["fy"] == fy, "ward_code"].unique()
@@ -235,9 +248,9 @@ def _school_frames(
                 counts = pd.concat([counts, row], ignore_index=True)
     parts = con.execute(
         "select fy, ward_code, method, list_part, sum(n)::bigint as count from funnel_list_parts"
-        " where path = 'school' and (?::varchar is null or method = ?)"
+        " where path = 'school' and (?::varchar is null or programme = ?)"
         " and (?::varchar[] is null or list_contains(?::varchar[], ward_code)) group by all",
-        [method, method, ward_codes, ward_codes],
+        [programme, programme, ward_codes, ward_codes],
     ).df()
     parts["stage"] = [LIST_PARTS.get(m, {}).get(p) for m, p in zip(parts["method"], parts["list_part"], strict=True)]
     parts = parts.dropna(subset=["stage"])[["fy", "ward_code", "stage", "count"]]
@@ -259,9 +272,9 @@ def _school_frames(
         gap("cohort", "listed", "extracted", "below_top")
     decided = con.execute(
         "select fy, ward_code, reason, sum(n)::bigint as count from funnel_exclusions"
-        " where path = 'school' and ward_code <> 'all' and (?::varchar is null or method = ?)"
+        " where path = 'school' and ward_code <> 'all' and (?::varchar is null or programme = ?)"
         " and (?::varchar[] is null or list_contains(?::varchar[], ward_code)) group by all",
-        [method, method, ward_codes, ward_codes],
+        [programme, programme, ward_codes, ward_codes],
     ).df()
     decided["reason"] = decided["reason"].map({"already_supported": "in_support"}).fillna("not_needed")
     ex_rows.append(decided.assign(stage="supported"))
@@ -271,7 +284,7 @@ def _school_frames(
     dec = counts[counts["stage"].isin(set(SCHOOL_OUTCOMES) | set(SCHOOL_ACTS))]
     outcomes = dec[dec["stage"].isin(SCHOOL_OUTCOMES)].assign(outcome=lambda f: f["stage"].map(SCHOOL_OUTCOMES))
     acts = dec[dec["stage"].isin(SCHOOL_ACTS)].copy()
-    if method == "item_counts":  # Beppu reports supports given, Izumi the decision taken
+    if _report_shape(programme) == "beppu":  # Beppu reports supports given, Izumi the decision taken
         outcomes = outcomes.iloc[0:0]
         # Beppu published no cohort: its report starts at the 30 extracted.
         stages = stages[~stages["stage"].isin(["cohort", "eligible"])]

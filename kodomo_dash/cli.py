@@ -26,9 +26,30 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from kodomo_dash.ingest.build import build_warehouse
 
-    report = build_warehouse(Path(args.source), as_of=args.as_of)
+    accept = set(args.accept_drop or ())
+    if accept and not (args.reason or "").strip():
+        print("--accept-drop には --reason（減少を受け入れる理由）が必要です / --accept-drop needs --reason.",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    report = build_warehouse(Path(args.source), as_of=args.as_of, accept_drop=accept)
+    if report.swapped and report.accepted:
+        _audit_accepted_drops(report, args.reason)
     print(report.summary())
     return 0 if report.ok else 2
+
+
+def _audit_accepted_drops(report, reason: str) -> None:
+    """Each drop a person accepted on purpose is an audit row (who, which source, before → after)."""
+    import getpass
+
+    from kodomo_dash.auth import audit
+    from kodomo_dash.queries.workflow import casework
+
+    with casework() as con:
+        for r in report.accepted:
+            audit.record(con, f"cli:{getpass.getuser()}", "setting_change", target=f"build_accept_drop:{r.name}",
+                         detail={"setting": "build_accept_drop", "source": r.name, "before": r.before,
+                                 "after": r.after, "reason": reason[:80]})  # fmt: skip
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -84,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="load extracts and build the analytical warehouse")
     b.add_argument("--source", required=True, help="folder of extracts, one CSV per contract")
     b.add_argument("--as-of", default=None, help="as-of date (YYYY-MM-DD); default: from the extracts")
+    b.add_argument("--accept-drop", action="append", metavar="SOURCE",
+                   help="accept on purpose a drop the gate refuses (a source, core.child or linkage); repeatable")
+    b.add_argument("--reason", default=None, help="why the drop is accepted (with --accept-drop; audited)")
     b.set_defaults(func=_cmd_build)
 
     d = sub.add_parser("demo", help="synth + build (+ later steps) for a scenario, without starting the app")

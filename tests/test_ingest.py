@@ -33,6 +33,10 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: st
 
 
 def build(src: Path, wh: Path):
+    """Build as a city would; a test about another source gets the three-person registry beside it
+    (a build without a resident registry is refused before the swap, tests/test_build_gate.py)."""
+    if src.is_dir() and not (src / "resident_registry.csv").exists():
+        write_csv(src / "resident_registry.csv", REGISTRY_HEADER, GOOD)
     return build_warehouse(src, as_of="2025-09-01", target=wh / "kodomo.duckdb", log=lambda _m: None)
 
 
@@ -118,10 +122,12 @@ def test_header_missing_required_columns_keeps_every_line(tmp_path):
     src.mkdir()
     write_csv(src / "resident_registry.csv", ["id", "name"], [["1", "a"], ["2", "b"]])
     report = build(src, wh)
-    assert report.ok  # readable, so the build goes on
-    m = manifest(wh, "resident_registry")
-    assert (m["status"], m["rows_in"], m["rows_staged"], m["rows_quarantined"]) == ("header_mismatch", 2, 0, 2)
-    assert "resident_id" in m["message"]
+    # every line kept in quarantine, but a registry with no row staged is never swapped in (issue 17)
+    reg = next(r for r in report.sources if r.source == "resident_registry")
+    assert (reg.status, reg.rows_in, reg.rows_staged, reg.rows_quarantined) == ("header_mismatch", 2, 0, 2)
+    assert "resident_id" in reg.message
+    assert not report.swapped and [r.name for r in report.refusals] == ["resident_registry", "core.child"]
+    assert not (wh / "kodomo.duckdb").exists() and not list(wh.glob(".build-*"))
 
 
 def test_reordered_and_extra_columns_are_mapped_by_name(tmp_path):
@@ -138,13 +144,17 @@ def test_unreadable_file_fails_the_command_naming_the_file(tmp_path, monkeypatch
     src, wh = tmp_path / "src", tmp_path / "wh"
     src.mkdir()
     write_csv(src / "resident_registry.csv", REGISTRY_HEADER, GOOD)
-    (src / "infant_checkup.csv").write_bytes(b"\x81\xff\xfe\x00" * 50)  # neither UTF-8 nor CP932
     monkeypatch.setenv("KODOMO_WAREHOUSE", str(wh))
+    assert kodomo(["build", "--source", str(src), "--as-of", "2025-09-01"]) == 0
+    served = (wh / "kodomo.duckdb").read_bytes()
+    capsys.readouterr()
+    (src / "infant_checkup.csv").write_bytes(b"\x81\xff\xfe\x00" * 50)  # neither UTF-8 nor CP932
     rc = kodomo(["build", "--source", str(src), "--as-of", "2025-09-01"])
     out = capsys.readouterr().out
     assert rc != 0
-    assert "infant_checkup.csv" in out
-    assert manifest(wh, "resident_registry")["rows_staged"] == 3  # the rest still loaded
+    assert "infant_checkup.csv" in out and "ビルド中止" in out and "ビルド完了" not in out
+    assert (wh / "kodomo.duckdb").read_bytes() == served  # a failed build never swaps
+    assert not list(wh.glob(".build-*"))
 
 
 def test_rebuild_swaps_file_and_reader_sees_new_build(tmp_path, monkeypatch):

@@ -23,7 +23,9 @@ from kodomo_dash import __version__
 from kodomo_dash.auth.encryption import default_temp_dir
 from kodomo_dash.contracts import Contract, all_contracts
 from kodomo_dash.db import analytics_path, connect_file, sql_files
+from kodomo_dash.ingest import gate
 from kodomo_dash.ingest import validate as v
+from kodomo_dash.ingest.gate import Refusal
 from kodomo_dash.ingest.reader import UnreadableExtract, open_extract
 
 EXTRACT_DATE_FILE = "extract_date.txt"
@@ -52,18 +54,26 @@ class BuildReport:
     sources: list[SourceResult] = field(default_factory=list)
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)  # the gate's, not accepted
+    accepted: list[Refusal] = field(default_factory=list)  # drops accepted on purpose (--accept-drop)
+    swapped: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors and not self.refusals
 
     def summary(self) -> str:
         rows_in = sum(s.rows_in for s in self.sources)
         staged = sum(s.rows_staged for s in self.sources)
         quarantined = sum(s.rows_quarantined for s in self.sources)
         nullified = sum(s.values_nullified for s in self.sources)
+        if self.swapped:
+            head = f"ビルド完了 / build finished: {self.path} (基準日 as-of {self.as_of}, {self.seconds:.1f}s)"
+        else:
+            head = (f"ビルド中止 / build refused: 倉庫は入れ替えていません。利用中のデータはそのままです"
+                    f" (the warehouse in use is unchanged): {self.path}")  # fmt: skip
         lines = [
-            f"ビルド完了 / build finished: {self.path} (基準日 as-of {self.as_of}, {self.seconds:.1f}s)",
+            head,
             f"  読込 {rows_in:,} 行 = 取込 {staged:,} + 隔離 {quarantined:,}; 無効値 {nullified:,} 件は NULL として取込"
             f" (rows in = staged + quarantined; invalid values nulled)",
         ]
@@ -75,6 +85,10 @@ class BuildReport:
                 )
         for e in self.errors:
             lines.append(f"  エラー / error: {e}")
+        for r in self.refusals:
+            lines.append(f"  取込を止めました / refused: {r.message_ja}")
+        for r in self.accepted:
+            lines.append(f"  承認済みの減少 / drop accepted: {r.name}（前回 {r.before} → 今回 {r.after}）")
         return "\n".join(lines)
 
 
@@ -262,8 +276,17 @@ def _write_code_labels(con: duckdb.DuckDBPyConnection, contracts: list[Contract]
 
 
 def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target: Path | None = None,
-                    log=_progress) -> BuildReport:
-    """Build a complete warehouse from `source_dir` and swap it in at `target`."""
+                    log=_progress, accept_drop: set[str] | None = None,
+                    compare_with_served: bool = True) -> BuildReport:
+    """Build a complete warehouse from `source_dir` and swap it in at `target` — only if it passes.
+
+    A build with a file that could not be read, or that the plausibility gate refuses (a source
+    missing, empty or shrunk, fewer children, a falling link rate: ``ingest.gate``), is deleted and
+    the warehouse in use stays byte for byte as it was. ``accept_drop`` names the gate's findings
+    a person accepts on purpose (the caller audits it). ``compare_with_served=False`` builds another
+    city on purpose (`kodomo demo` switching scenario or scale): only the required sources and the
+    children are checked, not the drop against the build being served.
+    """
     t_start = time.perf_counter()
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
@@ -316,14 +339,27 @@ def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target
         run_sql_files(con, log=log)
         report.seconds = time.perf_counter() - t_start
         con.execute("update meta.build_info set duration_s = ?", [report.seconds])
+        served = gate.previous_figures(target) if compare_with_served else None
+        verdict = gate.judge(gate.figures(con), served, gate.load_config(), set(accept_drop or ()))
+        report.refusals, report.accepted = verdict.refused, verdict.accepted
         con.execute("checkpoint")
     except BaseException:
         con.close()
-        tmp_path.unlink(missing_ok=True)
-        shutil.rmtree(default_temp_dir(tmp_path), ignore_errors=True)
+        _discard(tmp_path)
         raise
     con.close()
+    if not report.ok:  # the served warehouse stays as it was
+        _discard(tmp_path)
+        report.seconds = time.perf_counter() - t_start
+        return report
     shutil.rmtree(default_temp_dir(tmp_path), ignore_errors=True)  # spill folder of this build only
     os.replace(tmp_path, target)
+    report.swapped = True
     report.seconds = time.perf_counter() - t_start
     return report
+
+
+def _discard(tmp_path: Path) -> None:
+    tmp_path.unlink(missing_ok=True)
+    Path(f"{tmp_path}.wal").unlink(missing_ok=True)
+    shutil.rmtree(default_temp_dir(tmp_path), ignore_errors=True)

@@ -1,0 +1,112 @@
+"""A bad delivery never reaches users: a failed or implausible build leaves the served warehouse as it was."""
+
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+import pytest
+
+from kodomo_dash.cli import main as kodomo
+from tests.test_ingest import REGISTRY_HEADER, write_csv
+
+
+def people(n: int) -> list[list[str]]:
+    """n residents of 東区, half of them children, as the registry would deliver them."""
+    return [[f"{i:010d}", f"{1000000000 + i // 2}", "3" if i % 2 else "1", f"山田 {i}", f"ヤマダ {i}",
+             "2019-05-01" if i % 2 else "1985-05-01", "1", "JP", "", "福岡市東区箱崎1丁目1-1", "4013100010001",
+             "40131", "", ""] for i in range(1, n + 1)]  # fmt: skip
+
+
+def allowance(src, n: int) -> None:
+    """児童扶養手当 for the first n children of the registry."""
+    write_csv(src / "child_rearing_allowance.csv",
+              ["recipient_resident_id", "child_resident_id", "payment_class", "start_date"],
+              [[f"{i - 1:010d}", f"{i:010d}", "1", "2024-04-01"] for i in range(2, 2 * n + 2, 2)])  # fmt: skip
+
+
+def sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def city(tmp_path, monkeypatch):
+    src, wh = tmp_path / "src", tmp_path / "wh"
+    src.mkdir()
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(wh))
+    monkeypatch.delenv("KODOMO_CITIES", raising=False)
+    write_csv(src / "resident_registry.csv", REGISTRY_HEADER, people(40))
+    allowance(src, 20)
+    assert kodomo(["build", "--source", str(src), "--as-of", "2025-09-01"]) == 0
+    return src, wh
+
+
+def build(src, *extra: str) -> int:
+    return kodomo(["build", "--source", str(src), "--as-of", "2025-09-01", *extra])
+
+
+def test_an_empty_registry_is_refused_and_the_served_city_stays(city, capsys):
+    src, wh = city
+    before = sha(wh / "kodomo.duckdb")
+    write_csv(src / "resident_registry.csv", REGISTRY_HEADER, [])  # the export job failed overnight
+    capsys.readouterr()
+    assert build(src) == 2
+    out = capsys.readouterr().out
+    assert "ビルド中止" in out and "ビルド完了" not in out
+    assert "resident_registry" in out and "40行" in out and "0行" in out
+    assert "--accept-drop resident_registry" in out
+    assert sha(wh / "kodomo.duckdb") == before and not list(wh.glob(".build-*"))
+
+
+def test_a_missing_registry_is_refused(city, capsys):
+    src, wh = city
+    before = sha(wh / "kodomo.duckdb")
+    (src / "resident_registry.csv").unlink()
+    assert build(src) == 2
+    assert "ファイルなし" in capsys.readouterr().out
+    assert sha(wh / "kodomo.duckdb") == before
+
+
+def test_a_source_shrunk_past_the_threshold_is_refused_until_accepted_with_a_reason(city, capsys):
+    src, wh = city
+    before = sha(wh / "kodomo.duckdb")
+    allowance(src, 10)  # 20 → 10 rows
+    assert build(src) == 2
+    out = capsys.readouterr().out
+    assert "child_rearing_allowance" in out and "20行" in out and "10行" in out
+    assert sha(wh / "kodomo.duckdb") == before
+    assert build(src, "--accept-drop", "child_rearing_allowance") == 2  # a reason is owed
+    assert "--reason" in capsys.readouterr().err
+    assert build(src, "--accept-drop", "child_rearing_allowance", "--reason", "制度改正で対象が減ったため") == 0
+    out = capsys.readouterr().out
+    assert "ビルド完了" in out and "承認済みの減少" in out
+    con = duckdb.connect(str(wh / "casework.duckdb"), read_only=True)
+    try:
+        rows = con.execute("select target, detail from audit_log where action = 'setting_change'").fetchall()
+    finally:
+        con.close()
+    assert rows and rows[0][0] == "build_accept_drop:child_rearing_allowance" and "制度改正" in rows[0][1]
+    assert sha(wh / "kodomo.duckdb") != before
+
+
+def test_a_small_drop_passes_and_the_city_sets_its_own_threshold(city, tmp_path, monkeypatch, capsys):
+    src, wh = city
+    write_csv(src / "resident_registry.csv", REGISTRY_HEADER, people(36))  # 10% fewer: within 20%
+    assert build(src) == 0
+    write_csv(src / "resident_registry.csv", REGISTRY_HEADER, people(34))
+    capsys.readouterr()
+    own = tmp_path / "city"
+    own.mkdir()
+    (own / "build_gate.yaml").write_text("max_source_drop: 0.01\nmax_child_drop: 0.01\n", encoding="utf-8")
+    monkeypatch.setenv("KODOMO_CITIES", str(own))
+    assert build(src) == 2  # 36 → 34 is past this city's 1%
+    assert "resident_registry" in capsys.readouterr().out
+
+
+def test_a_first_build_of_no_children_is_refused(tmp_path, monkeypatch, capsys):
+    src, wh = tmp_path / "src", tmp_path / "wh"
+    src.mkdir()
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(wh))
+    write_csv(src / "resident_registry.csv", REGISTRY_HEADER, [])
+    assert build(src) == 2
+    assert not (wh / "kodomo.duckdb").exists()

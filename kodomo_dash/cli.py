@@ -31,7 +31,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
         print("--accept-drop には --reason（減少を受け入れる理由）が必要です / --accept-drop needs --reason.",
               file=sys.stderr)  # fmt: skip
         return 2
-    report = build_warehouse(Path(args.source), as_of=args.as_of, accept_drop=accept)
+    import getpass
+
+    report = build_warehouse(Path(args.source), as_of=args.as_of, accept_drop=accept,
+                             accepted_by=f"cli:{getpass.getuser()}" if accept else None,
+                             accept_reason=args.reason if accept else None)  # fmt: skip
     if report.swapped and report.accepted:
         _audit_accepted_drops(report, args.reason)
     print(report.summary())

@@ -17,6 +17,13 @@ from kodomo_dash.queries import quality as q
 st.title(t("page.data_quality"))
 st.caption(t("dq.lead"))
 
+attempts, attempt_rows = q.build_attempts(principal)
+if attempts and attempts[0]["outcome"] == "refused":  # the newest build was held back: say so first
+    last = attempts[0]
+    reasons = [r["message_ja"] for r in last.get("refused", [])] + list(last.get("errors", []))
+    st.error(t("dq.refused", at=last["attempted_at"], reasons="\n".join(f"- {r}" for r in reasons)),
+             icon=":material/block:")  # fmt: skip
+
 try:
     build = q.current_build()
 except WarehouseMissing:
@@ -39,7 +46,22 @@ with st.container(horizontal=True, key="dq_metrics"):
         st.metric(t("dq.metric.unlinked_rate"), f"{float(total['error_rate'].iloc[0]):.2%}", border=True)
     st.metric(t("dq.metric.no_data"), fmt_int(unlinked), border=True)
 
-tab_load, tab_quarantine, tab_link = st.tabs([t("dq.tab.load"), t("dq.tab.quarantine"), t("dq.tab.link")])
+tab_load, tab_builds, tab_quarantine, tab_link = st.tabs(
+    [t("dq.tab.load"), t("dq.tab.builds"), t("dq.tab.quarantine"), t("dq.tab.link")]
+)
+
+# ---------------------------------------------------------------- recent builds (swapped or refused)
+with tab_builds:
+    st.caption(t("dq.builds.caption"))
+    if attempt_rows.empty:
+        st.info(t("dq.builds.none"))
+    else:
+        shown = attempt_rows.assign(outcome=[t(f"dq.outcome.{o}") for o in attempt_rows["outcome"]],
+                                    status=[label("status", x) for x in attempt_rows["status"]])  # fmt: skip
+        st.dataframe(
+            shown, hide_index=True, width="stretch", key="dq_builds",
+            column_config={c: st.column_config.Column(t(f"dq.builds.col.{c}")) for c in shown.columns},
+        )  # fmt: skip
 
 # ---------------------------------------------------------------- load manifest
 with tab_load:

@@ -110,3 +110,29 @@ def test_a_first_build_of_no_children_is_refused(tmp_path, monkeypatch, capsys):
     write_csv(src / "resident_registry.csv", REGISTRY_HEADER, [])
     assert build(src) == 2
     assert not (wh / "kodomo.duckdb").exists()
+
+
+def test_the_data_quality_page_shows_a_refused_build_while_the_city_in_use_stays(city, capsys):
+    """A manager sees the drop that stopped a build before a ward notices anything (issue 17)."""
+    from tests.signin import app_as
+
+    src, wh = city
+    con = duckdb.connect(str(wh / "kodomo.duckdb"), read_only=True)
+    try:
+        children = con.execute("select count(*) from core.child where age_years between 0 and 15").fetchone()[0]
+    finally:
+        con.close()
+    write_csv(src / "resident_registry.csv", REGISTRY_HEADER, [])
+    assert build(src) == 2
+    at = app_as("manager", page="data_quality").run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert any("止めました" in e and "resident_registry" in e for e in errors), errors
+    table = next(d.value for d in at.dataframe if "note" in d.value.columns)
+    refused = table[table["outcome"] == "中止（前回のまま）"]
+    assert refused.set_index("source").at["resident_registry", "rows_staged"] == 0
+    assert (table["outcome"] == "反映済み").any()
+    home = app_as("manager", page="home").run()
+    assert not home.exception
+    shown = {m.label: m.value for m in home.metric}
+    assert children > 0 and shown["こどもの数（0〜15歳）"] == f"{children:,}", shown  # the previous city, still served

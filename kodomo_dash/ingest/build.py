@@ -23,7 +23,7 @@ from kodomo_dash import __version__
 from kodomo_dash.auth.encryption import default_temp_dir
 from kodomo_dash.contracts import Contract, all_contracts
 from kodomo_dash.db import analytics_path, connect_file, sql_files
-from kodomo_dash.ingest import gate
+from kodomo_dash.ingest import gate, history
 from kodomo_dash.ingest import validate as v
 from kodomo_dash.ingest.gate import Refusal
 from kodomo_dash.ingest.reader import UnreadableExtract, open_extract
@@ -277,7 +277,8 @@ def _write_code_labels(con: duckdb.DuckDBPyConnection, contracts: list[Contract]
 
 def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target: Path | None = None,
                     log=_progress, accept_drop: set[str] | None = None,
-                    compare_with_served: bool = True) -> BuildReport:
+                    compare_with_served: bool = True, accepted_by: str | None = None,
+                    accept_reason: str | None = None) -> BuildReport:
     """Build a complete warehouse from `source_dir` and swap it in at `target` — only if it passes.
 
     A build with a file that could not be read, or that the plausibility gate refuses (a source
@@ -350,12 +351,12 @@ def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target
     con.close()
     if not report.ok:  # the served warehouse stays as it was
         _discard(tmp_path)
-        report.seconds = time.perf_counter() - t_start
-        return report
-    shutil.rmtree(default_temp_dir(tmp_path), ignore_errors=True)  # spill folder of this build only
-    os.replace(tmp_path, target)
-    report.swapped = True
+    else:
+        shutil.rmtree(default_temp_dir(tmp_path), ignore_errors=True)  # spill folder of this build only
+        os.replace(tmp_path, target)
+        report.swapped = True
     report.seconds = time.perf_counter() - t_start
+    history.append(report, accepted_by=accepted_by, reason=accept_reason)
     return report
 
 

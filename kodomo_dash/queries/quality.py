@@ -17,6 +17,7 @@ from kodomo_dash.queries import aggregate_cache, fetch_df
 from kodomo_dash.queries.home import current_build, source_counts
 
 __all__ = [
+    "build_attempts",
     "current_build",
     "linkage_steps",
     "quarantine_by_source_rule",
@@ -27,6 +28,20 @@ __all__ = [
 ]
 
 EXAMPLES_PER_GROUP = 3
+
+
+def build_attempts(principal: Principal, builds: int = 5) -> tuple[list[dict], pd.DataFrame]:
+    """The last build attempts (swapped or refused) and their per-source counts, newest first.
+
+    Counts and the gate's messages only (no person), read from the history file beside the
+    warehouse, so a refused build — which leaves no warehouse — still shows its figures here.
+    """
+    from kodomo_dash.db import analytics_path
+    from kodomo_dash.ingest import history
+
+    matrix.require(principal, "data_quality", "view")
+    entries = history.recent(analytics_path(), builds)
+    return entries, history.per_source(entries)
 
 
 def _or_empty(sql: str, columns: list[str], params: list | None = None) -> pd.DataFrame:

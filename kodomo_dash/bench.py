@@ -39,6 +39,7 @@ def bench_steps(scale: float, seed: int, work: Path) -> list[Step]:
         Step("year", [*steps_module, "year", "--truth", truth]),
         Step("pages", [*steps_module, "pages"]),
         Step("forms", ["-m", "kodomo_dash.casework.benchmark", "--kills", "200"]),
+        Step("refused", [*steps_module, "refused", "--extracts", str(extracts)]),
     ]
 
 

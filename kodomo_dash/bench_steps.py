@@ -75,6 +75,34 @@ def step_year(truth_dir: Path, scenario: str) -> None:
                    funnel=report["paths"]["ward"]["figures"])
 
 
+def step_refused(extracts: Path) -> None:
+    """A delivery whose resident registry arrived header-only: the build is refused, the file kept (issue 17)."""
+    import hashlib
+    import tempfile
+
+    from kodomo_dash.db import analytics_path
+    from kodomo_dash.ingest.build import build_warehouse
+
+    served = analytics_path()
+    before = hashlib.sha256(served.read_bytes()).hexdigest()
+    with tempfile.TemporaryDirectory(prefix="kodomo-refused-") as tmp:
+        broken = Path(tmp)
+        for f in extracts.iterdir():
+            if f.name == "resident_registry.csv":
+                with f.open("rb") as src:
+                    (broken / f.name).write_bytes(src.readline())  # the header only
+            else:
+                (broken / f.name).symlink_to(f.resolve())
+        t0 = time.perf_counter()
+        report = build_warehouse(broken, log=lambda _m: None)
+        seconds = time.perf_counter() - t0
+    kept = hashlib.sha256(served.read_bytes()).hexdigest() == before
+    if report.swapped or not kept:
+        raise SystemExit("a refused build replaced the served warehouse")
+    record_figures(build_refused_s=round(seconds, 2), build_refused_kept_file=kept,
+                   build_refused_reasons=[r.name for r in report.refusals])
+
+
 def step_pages(runs: int) -> None:
     from kodomo_dash.bench_pages import bench_pages
 
@@ -83,13 +111,17 @@ def step_pages(runs: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="kodomo bench-step")
-    p.add_argument("step", choices=["link", "screening", "year", "pages"])
+    p.add_argument("step", choices=["link", "screening", "year", "pages", "refused"])
+    p.add_argument("--extracts", help="the extracts folder the bench built from (refused)")
     p.add_argument("--truth", help="the generator's truth folder (link, screening, year)")
     p.add_argument("--runs", type=int, default=3, help="warm runs per page (pages)")
     p.add_argument("--scenario", default="fukuoka-fy2025")
     args = p.parse_args(argv)
     if args.step == "pages":
         step_pages(args.runs)
+        return 0
+    if args.step == "refused":
+        step_refused(Path(args.extracts))
         return 0
     if not args.truth:
         p.error("--truth is required for this step")

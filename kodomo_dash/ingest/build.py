@@ -316,6 +316,15 @@ def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target
                 report.sources.append(res)
                 log(f"[{i:2d}/{len(contracts)}] {contract.name:<28} {res.rows_in:>9,} 行 "
                     f"取込 {res.rows_staged:,} 隔離 {res.rows_quarantined:,} ({res.seconds:.1f}s) {res.status}")
+        # Fail fast: a required source (the resident registry) missing or empty refuses the build now,
+        # before 名寄せ and the SQL run for nothing (the full gate runs again before the swap).
+        loaded = gate.Figures({r.source: r.rows_staged for r in report.sources},
+                              {r.source: r.status for r in report.sources}, children=1, link_rate=None)  # fmt: skip
+        served = gate.previous_figures(target) if compare_with_served else None
+        early = gate.judge(loaded, served, gate.load_config(), set(accept_drop or ()), required_only=True)
+        if early.refused:
+            report.refusals = early.refused
+            raise _Refused
         ignored = sorted(p.name for p in source_dir.glob("*.csv") if p.stem not in all_contracts())
         if ignored:
             log(f"  契約にないファイルを無視 (files without a contract ignored): {', '.join(ignored)}")
@@ -340,10 +349,11 @@ def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target
         run_sql_files(con, log=log)
         report.seconds = time.perf_counter() - t_start
         con.execute("update meta.build_info set duration_s = ?", [report.seconds])
-        served = gate.previous_figures(target) if compare_with_served else None
         verdict = gate.judge(gate.figures(con), served, gate.load_config(), set(accept_drop or ()))
         report.refusals, report.accepted = verdict.refused, verdict.accepted
         con.execute("checkpoint")
+    except _Refused:
+        pass  # report.refusals says why; the served warehouse stays as it was
     except BaseException:
         con.close()
         _discard(tmp_path)
@@ -358,6 +368,10 @@ def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target
     report.seconds = time.perf_counter() - t_start
     history.append(report, accepted_by=accepted_by, reason=accept_reason)
     return report
+
+
+class _Refused(Exception):
+    """Raised inside the build when a required source is missing or empty: stop, keep the served file."""
 
 
 def _discard(tmp_path: Path) -> None:

@@ -104,7 +104,9 @@ def previous_figures(path: Path) -> Figures | None:
         con.close()
 
 
-def judge(new: Figures, old: Figures | None, config: GateConfig, accept: set[str]) -> Verdict:
+def judge(new: Figures, old: Figures | None, config: GateConfig, accept: set[str],
+          required_only: bool = False) -> Verdict:
+    """The gate's findings; ``required_only`` checks just the required sources (the build's early stop)."""
     verdict = Verdict()
 
     def refuse(name: str, before: str, after: str, what: str) -> None:
@@ -118,6 +120,8 @@ def judge(new: Figures, old: Figures | None, config: GateConfig, accept: set[str
             refuse(source, _n(old, source), "ファイルなし", f"{source} が届いていません")
         elif rows == 0:
             refuse(source, _n(old, source), "0行", f"{source} に取り込める行がありません（空または見出しだけ）")
+    if required_only:
+        return verdict
     if old is not None:
         for source, before in old.sources.items():
             after = new.sources.get(source, 0)

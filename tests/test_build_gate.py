@@ -136,3 +136,44 @@ def test_the_data_quality_page_shows_a_refused_build_while_the_city_in_use_stays
     assert not home.exception
     shown = {m.label: m.value for m in home.metric}
     assert children > 0 and shown["こどもの数（0〜15歳）"] == f"{children:,}", shown  # the previous city, still served
+
+
+def test_headers_in_the_contract_s_japanese_labels_load_in_any_order_with_a_bom(tmp_path, monkeypatch):
+    """A registry headed 宛名番号, 世帯番号, … (docs/contracts' 項目名), reordered, with a BOM, loads whole."""
+    from kodomo_dash.contracts import get
+
+    src, wh = tmp_path / "src", tmp_path / "wh"
+    src.mkdir()
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(wh))
+    contract = get("resident_registry")
+    labels = [c.label_ja for c in contract.columns]
+    rows = people(12)
+    order = list(reversed(range(len(labels))))
+    with (src / "resident_registry.csv").open("w", encoding="utf-8-sig", newline="") as fh:
+        import csv
+
+        w = csv.writer(fh)
+        w.writerow([labels[i] for i in order])
+        w.writerows([[r[i] for i in order] for r in rows])
+    assert build(src) == 0
+    con = duckdb.connect(str(wh / "kodomo.duckdb"), read_only=True)
+    try:
+        staged, quarantined = con.execute(
+            "select rows_staged, rows_quarantined from meta.load_manifest where source = 'resident_registry'"
+        ).fetchone()
+        assert con.execute("select count(*) from core.child").fetchone()[0] > 0
+    finally:
+        con.close()
+    assert (staged, quarantined) == (12, 0)
+
+
+def test_a_duplicated_column_is_named_with_its_file_and_never_a_traceback(tmp_path, monkeypatch, capsys):
+    src, wh = tmp_path / "src", tmp_path / "wh"
+    src.mkdir()
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(wh))
+    header = list(REGISTRY_HEADER) + ["宛名番号"]  # resident_id twice, once by its label
+    write_csv(src / "resident_registry.csv", header, [r + [r[0]] for r in people(5)])
+    assert build(src) == 2
+    captured = capsys.readouterr()
+    assert "resident_registry.csv" in captured.out and "resident_id" in captured.out and "重複" in captured.out
+    assert "Traceback" not in captured.out + captured.err

@@ -13,6 +13,7 @@ import shutil
 import sys
 import tempfile
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,13 +135,18 @@ def _load_raw(con: duckdb.DuckDBPyConnection, contract: Contract, source_dir: Pa
         return
     opened = open_extract(path, work_dir)  # UnreadableExtract propagates to the caller
     result.encoding, result.sha256 = opened.encoding, opened.sha256
-    header = opened.header
+    header = header_names(contract, opened.header)
     missing = [c for c in contract.columns if c.name not in header]
     missing_required = [c.name for c in missing if c.required or c.name in contract.key]
-    if missing_required:
+    duplicated = sorted({h for h in header if header.count(h) > 1 and h in contract.column_names})
+    header = _unique(header)  # extra columns that repeat a name are ignored all the same
+    if missing_required or duplicated:
         # The file does not say which column is which: keep every line, stage none.
         result.status = "header_mismatch"
-        result.message = f"必須列がありません (missing columns): {', '.join(missing_required)}"
+        result.message = (
+            f"{path.name}: 列名が重複しています (duplicated columns): {', '.join(duplicated)}" if duplicated
+            else f"{path.name}: 必須列がありません (missing columns): {', '.join(missing_required)}"
+        )
         _create_empty_raw(con, contract)
         con.execute(
             "insert into meta.quarantine select ?, row_number() over () + 1, null, 'header_mismatch', line, true "
@@ -197,6 +203,27 @@ def _load_raw(con: duckdb.DuckDBPyConnection, contract: Contract, source_dir: Pa
                 "drop table if exists _rej_adj")
     result.rows_quarantined += n_rej
     result.rows_in += n_rej
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n}__{seen[n]}")
+    return out
+
+
+def _label_key(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).replace(" ", "").replace("　", "").strip()
+
+
+def header_names(contract: Contract, header: list[str]) -> list[str]:
+    """The file's header as contract column names: a column may be headed by its name or by its
+    Japanese label (項目名, as docs/contracts publishes it), in any order; others stay as they are."""
+    by_label = {_label_key(c.label_ja): c.name for c in contract.columns}
+    names = set(contract.column_names)
+    return [h if h in names else by_label.get(_label_key(h), h) for h in header]
 
 
 def _stage(con: duckdb.DuckDBPyConnection, contract: Contract, result: SourceResult) -> None:

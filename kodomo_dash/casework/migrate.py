@@ -1,8 +1,11 @@
-"""Versioned migrations for casework.duckdb, the file people's input lives in.
+"""Versioned migrations for casework.duckdb, the file people's input lives in, and its views.
 
-A rebuild of the analytical warehouse never touches casework; its schema changes only
-through the numbered files in `migrations/`, each applied once, in order, in its own
-transaction, and recorded with its checksum so an edited migration is noticed.
+A rebuild of the analytical warehouse never touches casework; its tables change only through
+the numbered files in `migrations/`, each applied once, in order, in its own transaction, and
+recorded with its checksum so an edited migration is noticed. Views hold no data, so they are not
+migrations: `views/*.sql` defines each one once, in its current form, and is run again whenever
+the folder's text changes (docs/decisions/058). Older migrations still create views of their time;
+the views folder replaces them on the same open.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+VIEWS_DIR = Path(__file__).parent / "views"
 
 
 class MigrationError(RuntimeError):
@@ -47,7 +51,31 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute("rollback")
             raise
         applied.append(name)
+    ensure_views(con)
     return applied
+
+
+def ensure_views(con: duckdb.DuckDBPyConnection) -> bool:
+    """(Re)create every view of views/*.sql when the folder changed since the last time; True if it ran."""
+    files = sorted(VIEWS_DIR.glob("*.sql"))
+    texts = [p.read_text(encoding="utf-8") for p in files]
+    checksum = hashlib.sha256("\n".join(texts).encode()).hexdigest()
+    con.execute("create table if not exists schema_views (id integer primary key, checksum varchar not null,"
+                " applied_at timestamp not null default current_timestamp)")  # fmt: skip
+    row = con.execute("select checksum from schema_views where id = 1").fetchone()
+    if row is not None and row[0] == checksum:
+        return False
+    con.execute("begin transaction")
+    try:
+        for text in texts:
+            con.execute(text)
+        con.execute("delete from schema_views")
+        con.execute("insert into schema_views (id, checksum) values (1, ?)", [checksum])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return True
 
 
 def ensure_casework(path: Path | None = None) -> list[str]:

@@ -177,3 +177,29 @@ def test_a_duplicated_column_is_named_with_its_file_and_never_a_traceback(tmp_pa
     captured = capsys.readouterr()
     assert "resident_registry.csv" in captured.out and "resident_id" in captured.out and "重複" in captured.out
     assert "Traceback" not in captured.out + captured.err
+
+
+def test_dates_as_japanese_systems_export_them_are_read_and_kept_as_delivered(tmp_path, monkeypatch):
+    """和暦 (令和7年4月1日, R07.04.01, H27.4.1, 令和元年), 2025/4/1 and 20250401: staged as dates, raw as delivered."""
+    src, wh = tmp_path / "src", tmp_path / "wh"
+    src.mkdir()
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(wh))
+    delivered = {"0000000001": "昭和60年5月1日", "0000000002": "令和元年6月3日", "0000000003": "R03.04.01",
+                 "0000000004": "H27.4.1", "0000000005": "2019/5/1", "0000000006": "20200229",
+                 "0000000007": "令和7年2月30日"}  # fmt: skip
+    rows = people(7)
+    for row in rows:
+        row[5] = delivered[row[0]]
+    write_csv(src / "resident_registry.csv", REGISTRY_HEADER, rows)
+    assert build(src) == 0
+    con = duckdb.connect(str(wh / "kodomo.duckdb"), read_only=True)
+    try:
+        staged = dict(con.execute("select resident_id, birth_date::varchar from stg.resident_registry").fetchall())
+        raw = dict(con.execute("select resident_id, birth_date from raw.resident_registry").fetchall())
+        bad = con.execute("select raw_value, rule from meta.quarantine where column_name = 'birth_date'").fetchall()
+    finally:
+        con.close()
+    assert staged == {"0000000001": "1985-05-01", "0000000002": "2019-06-03", "0000000003": "2021-04-01",
+                      "0000000004": "2015-04-01", "0000000005": "2019-05-01", "0000000006": "2020-02-29",
+                      "0000000007": None}  # fmt: skip
+    assert raw == delivered and bad == [("令和7年2月30日", "invalid_date")]

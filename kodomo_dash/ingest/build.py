@@ -276,6 +276,7 @@ _SCHEMAS = ("meta", "raw", "stg", "core", "features", "link", "marts")
 
 
 def _create_meta(con: duckdb.DuckDBPyConnection) -> None:
+    v.register_macros(con)
     for schema in _SCHEMAS:
         con.execute(f"create schema if not exists {schema}")
     con.execute(

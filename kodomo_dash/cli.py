@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -141,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; every failure ends in a message, never a Python traceback.
+
+    A refusal a person can act on (a bad value, a missing folder, a refused save) is printed as it
+    is — the library's messages are Japanese and name what to fix — with exit 2. Anything else
+    prints its kind and a way to see the details (KODOMO_DEBUG=1), with exit 1.
+    """
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
@@ -150,6 +157,28 @@ def main(argv: list[str] | None = None) -> int:
         # No database key and plaintext not allowed: say where the key goes, not a traceback.
         print(str(e), file=sys.stderr)
         return 2
+    except Exception as e:  # noqa: BLE001 - the last line of defence: a message, not a traceback
+        if os.environ.get("KODOMO_DEBUG"):
+            raise
+        return _explain(e)
+
+
+def _explain(e: Exception) -> int:
+    from kodomo_dash.infra.transaction import SaveRefused
+
+    if isinstance(e, SaveRefused):
+        print(f"エラー / error: {e.message_ja}", file=sys.stderr)
+        return 2
+    if isinstance(e, (ValueError, LookupError, FileNotFoundError, PermissionError)):
+        text = str(e).strip() or type(e).__name__
+        if not any(ord(ch) > 0x3000 for ch in text):  # a message of Python's own (e.g. a date out of range)
+            text = f"入力を確認してください / please check the input: {text}"
+        print(f"エラー / error: {text}", file=sys.stderr)
+        return 2
+    print(f"予期しないエラーで止まりました / stopped on an unexpected error: {type(e).__name__}: {e}\n"
+          "  詳細は KODOMO_DEBUG=1 を付けて実行すると表示されます / run with KODOMO_DEBUG=1 for details.",
+          file=sys.stderr)  # fmt: skip
+    return 1
 
 
 if __name__ == "__main__":

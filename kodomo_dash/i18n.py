@@ -82,6 +82,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rule.out_of_range": {"ja": "範囲外の値", "en": "Out of range"},
     "rule.pattern_mismatch": {"ja": "書式の誤り", "en": "Pattern mismatch"},
     "rule.malformed_line": {"ja": "壊れた行", "en": "Malformed line"},
+    "rule.mixed_encoding": {"ja": "別の文字コードの行（文字化け）", "en": "Line in another encoding (mojibake)"},
+    "rule.undecodable_line": {"ja": "読めない文字を含む行", "en": "Line that cannot be decoded"},
     "rule.header_mismatch": {"ja": "列見出しの不一致", "en": "Header mismatch"},
     "rule.duplicate_key": {"ja": "キーの重複", "en": "Duplicate key"},
     # ---------- no build yet

@@ -203,3 +203,58 @@ def test_dates_as_japanese_systems_export_them_are_read_and_kept_as_delivered(tm
                       "0000000004": "2015-04-01", "0000000005": "2019-05-01", "0000000006": "2020-02-29",
                       "0000000007": None}  # fmt: skip
     assert raw == delivered and bad == [("令和7年2月30日", "invalid_date")]
+
+
+def test_a_utf8_line_inside_a_shift_jis_file_is_quarantined_on_its_own_line(tmp_path, monkeypatch):
+    """Bytes that decode as Shift_JIS but are UTF-8 text would be stored as mojibake: caught per line."""
+    import csv
+    import io
+
+    src, wh = tmp_path / "src", tmp_path / "wh"
+    src.mkdir()
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(wh))
+    rows = people(6)
+
+    def line(cells: list[str]) -> str:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerow(cells)
+        return buf.getvalue()
+
+    data = line(REGISTRY_HEADER).encode("cp932")
+    for i, row in enumerate(rows):
+        data += line(row).encode("utf-8" if i == 3 else "cp932")  # line 5 pasted from a UTF-8 system
+    (src / "resident_registry.csv").write_bytes(data)
+    assert build(src) == 0
+    con = duckdb.connect(str(wh / "kodomo.duckdb"), read_only=True)
+    try:
+        manifest = con.execute("select encoding, rows_in, rows_staged, rows_quarantined from meta.load_manifest"
+                               " where source = 'resident_registry'").fetchone()  # fmt: skip
+        bad = con.execute("select source_row, rule, raw_value from meta.quarantine where source = 'resident_registry'"
+                          " and row_rejected").fetchall()  # fmt: skip
+        names = [r[0] for r in con.execute("select name_kanji from stg.resident_registry order by 1").fetchall()]
+    finally:
+        con.close()
+    assert manifest == ("cp932", 6, 5, 1)
+    assert [(r, rule) for r, rule, _ in bad] == [(5, "mixed_encoding")]
+    assert bad[0][2].startswith(rows[3][0]) and "\\xe5" in bad[0][2]  # the bytes as delivered, escaped
+    assert "山田 4" not in names and all(n.startswith("山田") for n in names)  # no mojibake staged
+
+
+def test_a_line_no_encoding_reads_is_quarantined_alone_and_the_rest_loads(tmp_path, monkeypatch):
+    src, wh = tmp_path / "src", tmp_path / "wh"
+    src.mkdir()
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(wh))
+    body = [",".join(r) + "\r\n" for r in people(5)]
+    data = (",".join(REGISTRY_HEADER) + "\r\n").encode("utf-8") + "".join(body[:2]).encode("utf-8")
+    data += b"0000000099,\x81\x7f\x81\x7fbroken\r\n" + "".join(body[2:]).encode("utf-8")
+    (src / "resident_registry.csv").write_bytes(data)
+    assert build(src) == 0
+    con = duckdb.connect(str(wh / "kodomo.duckdb"), read_only=True)
+    try:
+        counts = con.execute("select rows_in, rows_staged, rows_quarantined from meta.load_manifest"
+                             " where source = 'resident_registry'").fetchone()  # fmt: skip
+        bad = con.execute("select source_row, rule, raw_value from meta.quarantine where row_rejected").fetchall()
+    finally:
+        con.close()
+    assert counts == (6, 5, 1)
+    assert bad == [(4, "undecodable_line", "0000000099,\\x81\\x7f\\x81\\x7fbroken")]

@@ -27,7 +27,7 @@ from kodomo_dash.db import analytics_path, connect_file, sql_files
 from kodomo_dash.ingest import gate, history
 from kodomo_dash.ingest import validate as v
 from kodomo_dash.ingest.gate import Refusal
-from kodomo_dash.ingest.reader import UnreadableExtract, open_extract
+from kodomo_dash.ingest.reader import UnreadableExtract, escaped, open_extract
 
 EXTRACT_DATE_FILE = "extract_date.txt"
 
@@ -193,6 +193,11 @@ def _load_raw(con: duckdb.DuckDBPyConnection, contract: Contract, source_dir: Pa
             "insert into meta.quarantine select ?, line, null, 'malformed_line', csv_line, true from _rejected",
             [contract.name],
         )
+        for line, raw, rule in opened.bad_lines:  # a line in another encoding, or none: the bytes as delivered
+            con.execute(
+                "update meta.quarantine set rule = ?, raw_value = ? where source = ? and source_row = ?",
+                [rule, escaped(raw), contract.name, line],
+            )
     else:
         line_expr = "_ord + 1"
     con.execute(

@@ -7,7 +7,7 @@ of ``kodomo_dash.queries.support``; its Japanese refusal is drawn under the fiel
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -17,7 +17,6 @@ import streamlit as st
 from kodomo_dash.auth.matrix import AccessDenied, can
 from kodomo_dash.auth.principal import Principal
 from kodomo_dash.casework import stages
-from kodomo_dash.casework.form_store import StaleVersionError
 from kodomo_dash.casework.store import CaseworkError
 from kodomo_dash.i18n import t
 from kodomo_dash.queries import support as s
@@ -37,19 +36,22 @@ def _messages(key: str) -> dict[str, Any]:
     return st.session_state.setdefault(_MSG, {}).setdefault(key, {})
 
 
-def _run(key: str, fn, *args: Any, ok: str, **kwargs: Any) -> None:
-    """Call a service; keep its outcome for this run's drawing (callbacks run before the page)."""
+def _run(key: str, fn, *args: Any, ok: Callable[[Any], str], **kwargs: Any) -> None:
+    """Call a service; keep its outcome for this run's drawing (callbacks run before the page).
+
+    ``ok`` turns what the service returned into the 「保存しました」 line.
+    """
     box = _messages(key)
     box.clear()
     try:
         result = fn(*args, **kwargs)
-    except (CaseworkError, StaleVersionError) as exc:
+    except CaseworkError as exc:  # StaleVersionError included
         box.update(error=exc.message_ja, fields=dict(exc.field_errors))
         return
     except (OutOfScope, AccessDenied) as exc:
         box.update(error=str(exc), fields={})
         return
-    box["ok"] = ok.format(n=len(result) if isinstance(result, list) else result, result=result)
+    box["ok"] = ok(result)
 
 
 def _show(key: str) -> dict[str, str]:
@@ -147,7 +149,7 @@ def _on_step(stage: str, key: str, list_id: str, principal: Principal, versions:
         kwargs["department"] = ss.get(f"{key}_department")
     if f"{key}_how" in ss:
         kwargs["how"] = ss.get(f"{key}_how")
-    _run(key, _SAVERS[stage], principal, list_id, chosen, ok=t("sr.saved", n="{n}"), **kwargs)
+    _run(key, _SAVERS[stage], principal, list_id, chosen, ok=lambda ids: t("sr.saved", n=len(ids)), **kwargs)
     if _messages(key).get("ok"):
         # Set, not pop: a popped key leaves the saved children showing as chosen in the browser.
         for suffix, empty in (("children", []), ("all", False), ("note", "")):
@@ -183,7 +185,7 @@ def _on_sheets(key: str, list_id: str, principal: Principal) -> None:
             return
         assignees[school.strip()] = user.strip()
     _run(key, s.request_sheets, principal, list_id, ss.get(f"{key}_type"), assignee_for=assignees,
-         due_date=ss.get(f"{key}_due"), ok=t("sr.sheets.done", n="{n}"))  # fmt: skip
+         due_date=ss.get(f"{key}_due"), ok=lambda n: t("sr.sheets.done", n=n))  # fmt: skip
 
 
 def history_tab(list_id: str, principal: Principal) -> None:
@@ -231,7 +233,7 @@ def _on_void(key: str, principal: Principal) -> None:
     ss = st.session_state
     event_id = ss.get(f"{key}_event")
     _run(key, s.void_event, principal, event_id, note=ss.get(f"{key}_note") or "",
-         ok=t("sr.void.done", event_id=event_id))  # fmt: skip
+         ok=lambda _void: t("sr.void.done", event_id=event_id))  # fmt: skip
 
 
 def _send_back_form(list_id: str, rid: str, principal: Principal) -> None:
@@ -255,12 +257,5 @@ def _send_back_form(list_id: str, rid: str, principal: Principal) -> None:
 def _on_back(key: str, principal: Principal, versions: dict[str, int]) -> None:
     ss = st.session_state
     form_id = ss.get(f"{key}_form_id")
-    box = _messages(key)
-    box.clear()
-    try:
-        result = s.send_back_form(principal, form_id, expected_version=versions.get(form_id, 0),
-                                  note=ss.get(f"{key}_note") or "")  # fmt: skip
-    except (CaseworkError, OutOfScope, AccessDenied) as exc:
-        box.update(error=getattr(exc, "message_ja", str(exc)), fields=dict(getattr(exc, "field_errors", {})))
-        return
-    box["ok"] = t("sr.back.done", version=result.version)
+    _run(key, s.send_back_form, principal, form_id, expected_version=versions.get(form_id, 0),
+         note=ss.get(f"{key}_note") or "", ok=lambda result: t("sr.back.done", version=result.version))  # fmt: skip

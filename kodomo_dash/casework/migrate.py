@@ -11,6 +11,7 @@ the views folder replaces them on the same open.
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -55,11 +56,16 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return applied
 
 
+@cache
+def _views(folder: Path) -> tuple[tuple[str, ...], str]:
+    """The view files' texts and their checksum, read once per process (they ship with the code)."""
+    texts = tuple(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.sql")))
+    return texts, hashlib.sha256("\n".join(texts).encode()).hexdigest()
+
+
 def ensure_views(con: duckdb.DuckDBPyConnection) -> bool:
     """(Re)create every view of views/*.sql when the folder changed since the last time; True if it ran."""
-    files = sorted(VIEWS_DIR.glob("*.sql"))
-    texts = [p.read_text(encoding="utf-8") for p in files]
-    checksum = hashlib.sha256("\n".join(texts).encode()).hexdigest()
+    texts, checksum = _views(VIEWS_DIR)
     con.execute("create table if not exists schema_views (id integer primary key, checksum varchar not null,"
                 " applied_at timestamp not null default current_timestamp)")  # fmt: skip
     row = con.execute("select checksum from schema_views where id = 1").fetchone()

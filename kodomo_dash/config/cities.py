@@ -108,6 +108,11 @@ def programme(key: str) -> Programme:
         raise CityConfigError(f"プログラム「{key}」はどの市の設定にもありません。") from None
 
 
+def programme_or_none(key: str | None) -> Programme | None:
+    """The programme of a list, or None when the list has none or no city file names it (an old list)."""
+    return programmes().get(key) if key else None
+
+
 def programmes_for_run(method: str, cohort: str | None) -> list[Programme]:
     """Programmes a screening run could be accepted under: its method's, those of its cohort first.
 

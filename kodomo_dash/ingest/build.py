@@ -354,7 +354,8 @@ def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target
         loaded = gate.Figures({r.source: r.rows_staged for r in report.sources},
                               {r.source: r.status for r in report.sources}, children=1, link_rate=None)  # fmt: skip
         served = gate.previous_figures(target) if compare_with_served else None
-        early = gate.judge(loaded, served, gate.load_config(), set(accept_drop or ()), required_only=True)
+        thresholds, accepted = gate.load_config(), set(accept_drop or ())
+        early = gate.judge(loaded, served, thresholds, accepted, required_only=True)
         if early.refused:
             report.refusals = early.refused
             raise _Refused
@@ -382,7 +383,7 @@ def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target
         run_sql_files(con, log=log)
         report.seconds = time.perf_counter() - t_start
         con.execute("update meta.build_info set duration_s = ?", [report.seconds])
-        verdict = gate.judge(gate.figures(con), served, gate.load_config(), set(accept_drop or ()))
+        verdict = gate.judge(gate.figures(con), served, thresholds, accepted)
         report.refusals, report.accepted = verdict.refused, verdict.accepted
         con.execute("checkpoint")
     except _Refused:

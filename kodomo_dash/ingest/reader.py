@@ -116,11 +116,6 @@ def _detect(path: Path) -> tuple[str, bool]:
     return max(votes, key=lambda k: votes[k]), False
 
 
-def detect_encoding(path: Path) -> str:
-    """The file's encoding (see _detect): utf-8, utf-8-sig or cp932."""
-    return _detect(path)[0]
-
-
 def open_extract(path: Path, work_dir: Path) -> OpenedExtract:
     if not path.is_file():
         raise UnreadableExtract(f"{path.name}: ファイルではありません (not a file)")

@@ -12,7 +12,7 @@ simulation call these same functions; none of them writes casework another way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +25,7 @@ from kodomo_dash.auth import matrix
 from kodomo_dash.auth.principal import Principal
 from kodomo_dash.casework import form_store, stages
 from kodomo_dash.casework.store import CaseworkError, fmt_date_ja, transaction
-from kodomo_dash.queries.workflow import OutOfScope, Scope, audit_callback, casework, scope_of
+from kodomo_dash.queries.workflow import OutOfScope, audit_callback, casework, scope_of
 
 PAGE = "support_record"
 CORRECTION = "casework_correction"  # matrix operation: void an event, send a form back
@@ -57,33 +57,37 @@ _QUEUE_FILTER = (
 )
 
 
+def child_in_scope(con: duckdb.DuckDBPyConnection, principal: Principal, list_id: str,
+                   resident_id: str) -> stages.ChildState:  # fmt: skip
+    """The child's list facts and trail; refused when not on the list or outside the principal's scope.
+
+    Loaded through ``stages.load_child``, so inside a transaction the stage rules reuse this load
+    instead of reading the child again.
+    """
+    child = stages.load_child(con, list_id, resident_id)
+    if not matrix.in_scope(principal, child.member.ward_code, child.member.school_code):
+        raise OutOfScope(f"宛名番号 {resident_id} のこどもは担当の範囲にありません。")
+    return child
+
+
 @dataclass(frozen=True)
 class Work:
-    """One unit of work: the connection (inside its transaction), who is acting, on which page."""
+    """One unit of work: the connection (inside its transaction), who is acting, and the audit callback."""
 
     con: duckdb.DuckDBPyConnection
     principal: Principal
-    page: str
-    scope: Scope
+    audit: Callable[[Mapping[str, Any]], None]
 
-    @property
-    def audit(self):
-        return audit_callback(self.con, self.principal, self.page)
-
-    def check_child(self, list_id: str, resident_id: str) -> stages.ListMember:
-        """The child's list facts; refused when not on the list or outside the principal's scope."""
-        member = stages.get_member(self.con, list_id, resident_id)
-        if not matrix.in_scope(self.principal, member.ward_code, member.school_code):
-            raise OutOfScope(f"宛名番号 {resident_id} のこどもは担当の範囲にありません。")
-        return member
+    def check_child(self, list_id: str, resident_id: str) -> stages.ChildState:
+        return child_in_scope(self.con, self.principal, list_id, resident_id)
 
 
 @contextmanager
 def unit_of_work(principal: Principal, page: str, action: str) -> Iterator[Work]:
-    """Matrix check, scope, casework connection and one transaction: the frame of every save here."""
+    """Matrix check, casework connection and one transaction: the frame of every save here."""
     matrix.require(principal, page, action)
     with casework() as con, transaction(con):
-        yield Work(con, principal, page, scope_of(principal))
+        yield Work(con, principal, audit_callback(con, principal, page))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,7 +101,7 @@ def accept_run(principal: Principal, run_id: str, *, fy: int, programme: str,
     with unit_of_work(principal, "screening", "save") as w:
         return stages.accept_screening_run(
             w.con, run_id, fy=fy, programme=programme, actor=principal, role=principal.role,
-            accepted_on=accepted_on, audit=audit_callback(w.con, principal, "screening"),
+            accepted_on=accepted_on, audit=w.audit,
         )  # fmt: skip
 
 
@@ -313,10 +317,7 @@ def child_history(principal: Principal, list_id: str, resident_id: str) -> pd.Da
     """Every stage record of one child as kept (voids included), with labels, for the history table."""
     matrix.require(principal, PAGE, "view")
     with casework() as con:
-        member = stages.get_member(con, list_id, resident_id)
-        if not matrix.in_scope(principal, member.ward_code, member.school_code):
-            raise OutOfScope(f"宛名番号 {resident_id} のこどもは担当の範囲にありません。")
-        return history_frame(con, list_id, resident_id)
+        return _history_rows(child_in_scope(con, principal, list_id, resident_id).timeline)
 
 
 HISTORY_COLUMNS = ["event_id", "list_id", "stage", "stage_label", "event_date", "what", "recorded_by", "recorded_at",
@@ -325,7 +326,10 @@ HISTORY_COLUMNS = ["event_id", "list_id", "stage", "stage_label", "event_date", 
 
 def history_frame(con: duckdb.DuckDBPyConnection, list_id: str, resident_id: str) -> pd.DataFrame:
     """One child's trail on one list in words (no access check: callers check the child first)."""
-    timeline = stages.child_timeline(con, list_id, resident_id)
+    return _history_rows(stages.child_timeline(con, list_id, resident_id))
+
+
+def _history_rows(timeline: Sequence[stages.StageEvent]) -> pd.DataFrame:
     voided = {e.supersedes: e for e in timeline if e.supersedes is not None}
     rows = []
     for e in timeline:
@@ -368,9 +372,7 @@ def submitted_forms(principal: Principal, list_id: str, resident_id: str) -> lis
     """The child's forms (any status) for the correction tab; scope checked like the history."""
     matrix.require(principal, PAGE, "view")
     with casework() as con:
-        member = stages.get_member(con, list_id, resident_id)
-        if not matrix.in_scope(principal, member.ward_code, member.school_code):
-            raise OutOfScope(f"宛名番号 {resident_id} のこどもは担当の範囲にありません。")
+        child_in_scope(con, principal, list_id, resident_id)
         ids = [r[0] for r in con.execute(
             "select form_id from form_record where list_id = ? and resident_id = ? order by created_at",
             [list_id, resident_id],

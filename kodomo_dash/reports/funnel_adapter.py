@@ -97,15 +97,11 @@ def shape_for_programme(programme: str | None, path: str, *, screening_sheet_req
     """
     from dataclasses import replace
 
-    from kodomo_dash.config.cities import CityConfigError
-    from kodomo_dash.config.cities import programme as programme_of
+    from kodomo_dash.config.cities import programme_or_none
 
     base = shape_for_path(path, screening_sheet_required=screening_sheet_required)
-    if not programme:
-        return base
-    try:
-        prog = programme_of(programme)
-    except CityConfigError:
+    prog = programme_or_none(programme)
+    if prog is None:
         return base
     shape = SHAPES.get(prog.report_shape, base)
     return shape if shape.city == prog.city_name_ja else replace(shape, city=prog.city_name_ja)
@@ -113,15 +109,10 @@ def shape_for_programme(programme: str | None, path: str, *, screening_sheet_req
 
 def _report_shape(programme: str | None) -> str | None:
     """The report_shape a programme's city file names (None without a programme or a city file)."""
-    from kodomo_dash.config.cities import CityConfigError
-    from kodomo_dash.config.cities import programme as programme_of
+    from kodomo_dash.config.cities import programme_or_none
 
-    if not programme:
-        return None
-    try:
-        return programme_of(programme).report_shape
-    except CityConfigError:
-        return None
+    prog = programme_or_none(programme)
+    return prog.report_shape if prog else None
 
 
 class ListProgramme(NamedTuple):

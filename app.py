@@ -4,8 +4,8 @@ Only pages handed to ``st.navigation`` are reachable at all, so the page list (f
 signed-in user's role through the authorisation matrix) is the gate. Screens the role may not
 open are registered hidden as refusal stubs, so a hand-typed URL shows an audited refusal and
 never runs the page file. Screens live in ``screens/`` and are registered here explicitly; every
-page begins with ``ui.require_entrypoint()`` and ``kodomo_dash.auth.current.require(<key>)``.
-Sign-in, re-validation on every rerun and time-outs: ``kodomo_dash.auth.gate``. The run is wrapped
+page begins with ``ui.require_entrypoint()`` and ``kodomo_dash.ui.current.require(<key>)``.
+Sign-in, re-validation on every rerun and time-outs: ``kodomo_dash.ui.gate``. The run is wrapped
 in ``casework_pin.pinned()`` so the casework file is opened once per run, not once per read.
 """
 
@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kodomo_dash import casework_pin, ui
-from kodomo_dash.auth import gate
-from kodomo_dash.i18n import t
-from kodomo_dash.navigation import existing_pages
+from kodomo_dash.ui import gate
+from kodomo_dash.ui import widgets as ui
+from kodomo_dash.ui.i18n import t
+from kodomo_dash.ui.navigation import existing_pages
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/child_care:", layout="wide")
 ui.language_toggle()
-with casework_pin.pinned():  # one casework instance for the whole run (see casework_pin)
+with ui.script_run():  # one casework instance for the whole run (see infra/casework_pin.py)
     principal, logout = gate.sign_in()
     gate.user_badge(principal)
     gate.logout_button(logout)

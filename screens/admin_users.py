@@ -1,18 +1,18 @@
-from kodomo_dash import ui
+from kodomo_dash.ui import widgets as ui
 ui.require_entrypoint()
-from kodomo_dash.auth.current import require
+from kodomo_dash.ui.current import require
 principal = require("admin_users")
 
 # ruff: noqa: E402, I001 - the four guard lines must come first, exactly as on every page.
 # 利用者管理: every account with role and scope; deactivate and revoke (takes effect on the user's
 # next click), end a user's sessions, unlock a locked account, reactivate. All audited.
-# Layout only: reads and actions are kodomo_dash.queries.users.
+# Layout only: reads and actions are kodomo_dash.services.users.
 import streamlit as st
 
-from kodomo_dash.auth.matrix import can
-from kodomo_dash.auth.users import UserFileError
-from kodomo_dash.i18n import t
-from kodomo_dash.queries import users as q
+from kodomo_dash.services.access import can
+from kodomo_dash.services.errors import UserFileError
+from kodomo_dash.ui.i18n import t
+from kodomo_dash.services import users as q
 
 RESULT_KEY = "ua_result"
 

@@ -1,20 +1,19 @@
-from kodomo_dash import ui
+from kodomo_dash.ui import widgets as ui
 ui.require_entrypoint()
-from kodomo_dash.auth.current import require
+from kodomo_dash.ui.current import require
 principal = require("audit_log")
 
 # ruff: noqa: E402, I001 - the four guard lines must come first, exactly as on every page.
 # 操作履歴: the hash-chained audit trail for the administrator — is the chain intact, who did what
 # with which child (filter by user, resident id, action and dates), and the mass-download alerts.
-# Layout only: reads, the look-up's own audit row and the CSV export are kodomo_dash.queries.audit.
+# Layout only: reads, the look-up's own audit row and the CSV export are kodomo_dash.services.audit.
 import re
 
 import streamlit as st
 
-from kodomo_dash.auth.audit import ACTIONS
-from kodomo_dash.auth.matrix import can
-from kodomo_dash.i18n import t
-from kodomo_dash.queries import audit as qa
+from kodomo_dash.services.access import can
+from kodomo_dash.ui.i18n import t
+from kodomo_dash.services import audit as qa
 
 LIMIT = 500
 CSV_KEY = "alog_csv"
@@ -60,7 +59,7 @@ else:
 
 # ---------- filter
 st.subheader(t("alog.filter.title"))
-actions = ["", *sorted(ACTIONS)]
+actions = ["", *sorted(qa.ACTIONS)]
 with st.form("alog_filter"):
     c1, c2, c3 = st.columns(3)
     user = c1.selectbox(t("alog.user"), ["", *qa.audit_usernames(principal)], key="alog_user",
@@ -92,7 +91,7 @@ st.caption(t("alog.rows", n=f"{len(rows):,}") + "　" + t("alog.limit", limit=LI
 if rows.empty:
     st.info(t("alog.none"))
     st.stop()
-shown = rows.assign(action=[t(f"alog.action.{a}") if a in ACTIONS else a for a in rows["action"]])
+shown = rows.assign(action=[t(f"alog.action.{a}") if a in qa.ACTIONS else a for a in rows["action"]])
 st.dataframe(shown, hide_index=True, width="stretch", key="alog_rows",
              column_config={c: st.column_config.Column(t(f"alog.col.{c}")) for c in shown.columns})
 

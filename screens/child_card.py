@@ -1,6 +1,6 @@
 """こどもカード: one child — indicators, timeline, household, support, forms, quarantined values.
 
-Layout only. ``kodomo_dash.queries.children.child_card`` checks the right, the scope and the
+Layout only. ``kodomo_dash.services.children.child_card`` checks the right, the scope and the
 columns (tax only for admin and yotaikyo) and audits the view; the summary sheet download is
 audited as an export. All values are shown through plain-text elements (no HTML).
 """
@@ -11,18 +11,16 @@ import re
 
 import streamlit as st
 
-import kodomo_dash.auth.current
-from kodomo_dash import ui
-from kodomo_dash.auth import audit, matrix
-from kodomo_dash.db import casework_connection
-from kodomo_dash.i18n import fmt_date, label, t
-from kodomo_dash.queries import WarehouseMissing
-from kodomo_dash.queries import audit as qa
-from kodomo_dash.queries import children as q
-from kodomo_dash.reports import summary_sheet
+import kodomo_dash.ui.current
+from kodomo_dash.services import WarehouseMissing
+from kodomo_dash.services import audit as qa
+from kodomo_dash.services import children as q
+from kodomo_dash.services.access import can
+from kodomo_dash.ui import widgets as ui
+from kodomo_dash.ui.i18n import fmt_date, label, t
 
 ui.require_entrypoint()
-p = kodomo_dash.auth.current.require("child_card")
+p = kodomo_dash.ui.current.require("child_card")
 
 st.title(t("page.child_card"))
 # A link such as /child_card?rid=0000012345 opens that child's card. The id goes through the same
@@ -122,16 +120,13 @@ with tab_q:
 with tab_who:
     st.dataframe(qa.viewers_of_child(p, card.resident_id), hide_index=True, width="stretch", key="cc_viewers")
 
-if matrix.can(p, "child_card", "export"):
+if can(p, "child_card", "export"):
     st.subheader(t("ccard.sheet"))
-    sections = st.multiselect(t("ccard.sheet.sections"), list(summary_sheet.SECTIONS),
-                              default=list(summary_sheet.SECTIONS), select_all=False, key="cc_sections",
-                              format_func=summary_sheet.SECTIONS.__getitem__)
+    sections = st.multiselect(t("ccard.sheet.sections"), list(q.SHEET_SECTIONS),
+                              default=list(q.SHEET_SECTIONS), select_all=False, key="cc_sections",
+                              format_func=q.SHEET_SECTIONS.__getitem__)
     if st.button(t("ccard.sheet"), key="cc_make_sheet", icon=":material/picture_as_pdf:"):
-        pdf = summary_sheet.summary_sheet_pdf(card, printed_by=p.username, sections=sections)
-        with casework_connection() as con:
-            audit.record(con, p, "export", page="child_card", resident_id=card.resident_id, n_children=1,
-                         target="summary_sheet", detail={"sections": sections})
+        pdf = q.summary_sheet_pdf(p, card, sections)
         st.session_state["cc_sheet"] = (card.resident_id, pdf)
     made = st.session_state.get("cc_sheet")
     if made and made[0] == card.resident_id:

@@ -1,7 +1,7 @@
 """こども検索: find a child by the four facts, within the signed-in user's scope.
 
 Layout only: the search (normalisation, parameterised SQL, scope, audit) is
-``kodomo_dash.queries.children.search_children``. Typed text is shown back only through
+``kodomo_dash.services.children.search_children``. Typed text is shown back only through
 plain-text widgets; nothing here renders HTML.
 """
 
@@ -11,14 +11,14 @@ import datetime as dt
 
 import streamlit as st
 
-import kodomo_dash.auth.current
-from kodomo_dash import ui
-from kodomo_dash.i18n import t
-from kodomo_dash.queries import WarehouseMissing
-from kodomo_dash.queries import children as q
+import kodomo_dash.ui.current
+from kodomo_dash.services import WarehouseMissing
+from kodomo_dash.services import children as q
+from kodomo_dash.ui import widgets as ui
+from kodomo_dash.ui.i18n import t
 
 ui.require_entrypoint()
-p = kodomo_dash.auth.current.require("child_search", "search")
+p = kodomo_dash.ui.current.require("child_search", "search")
 
 st.title(t("page.child_search"))
 st.caption(t("csearch.lead"))

@@ -1,18 +1,18 @@
-from kodomo_dash import ui
+from kodomo_dash.ui import widgets as ui
 ui.require_entrypoint()
-from kodomo_dash.auth.current import require
+from kodomo_dash.ui.current import require
 principal = require("data_quality")
 
 # ruff: noqa: E402, I001 - the four guard lines must come first, exactly as on every page.
 # データ品質: the load manifest, quarantine by source and rule (with raw examples), and the
 # 名寄せ results in the shape of Amagasaki's 表 7-2 plus the unlinked rate and reasons.
-# Layout only: every figure comes from kodomo_dash.queries.quality.
+# Layout only: every figure comes from kodomo_dash.services.quality.
 
 import streamlit as st
 
-from kodomo_dash.i18n import current_lang, fmt_int, label, t
-from kodomo_dash.queries import WarehouseMissing
-from kodomo_dash.queries import quality as q
+from kodomo_dash.ui.i18n import current_lang, fmt_int, label, t
+from kodomo_dash.services import WarehouseMissing
+from kodomo_dash.services import quality as q
 
 st.title(t("page.data_quality"))
 st.caption(t("dq.lead"))

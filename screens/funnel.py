@@ -1,6 +1,6 @@
-from kodomo_dash import ui
+from kodomo_dash.ui import widgets as ui
 ui.require_entrypoint()
-from kodomo_dash.auth.current import require
+from kodomo_dash.ui.current import require
 principal = require("funnel")
 
 # ruff: noqa: E402, I001 - the four guard lines must come first, exactly as on every page.
@@ -8,13 +8,13 @@ principal = require("funnel")
 # durations, pending contacts, a year comparison and a drill-down within the viewer's scope.
 # A viewer who may see aggregates only (evaluator) gets the city line as safe aggregates instead:
 # counts 1–9 and their complements 「秘匿」, no durations, no lists, no drill-down.
-# Layout only: every figure comes from kodomo_dash.queries.workflow / .outcomes.
+# Layout only: every figure comes from kodomo_dash.services.workflow / .outcomes.
 import plotly.graph_objects as go
 import streamlit as st
 
-from kodomo_dash.i18n import fmt_int, t
-from kodomo_dash.queries import outcomes as q_safe
-from kodomo_dash.queries import workflow as q
+from kodomo_dash.ui.i18n import fmt_int, t
+from kodomo_dash.services import outcomes as q_safe
+from kodomo_dash.services import workflow as q
 
 
 def funnel_chart(labels: list[str], values: list[int]) -> None:

@@ -1,20 +1,20 @@
 """ホーム: what is loaded — build time, as-of date, rows per source, quarantine, children per ward.
 
-Layout only: every figure comes from ``kodomo_dash.queries.home``.
+Layout only: every figure comes from ``kodomo_dash.services.home``.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-import kodomo_dash.auth.current
-from kodomo_dash import ui
-from kodomo_dash.i18n import current_lang, fmt_date, fmt_datetime, fmt_int, label, t
-from kodomo_dash.queries import WarehouseMissing
-from kodomo_dash.queries import home as q
+import kodomo_dash.ui.current
+from kodomo_dash.services import WarehouseMissing
+from kodomo_dash.services import home as q
+from kodomo_dash.ui import widgets as ui
+from kodomo_dash.ui.i18n import current_lang, fmt_date, fmt_datetime, fmt_int, label, t
 
 ui.require_entrypoint()
-p = kodomo_dash.auth.current.require("home")
+p = kodomo_dash.ui.current.require("home")
 st.title(t("app.title"))
 st.caption(t("home.lead"))
 

@@ -1,23 +1,23 @@
-from kodomo_dash import ui
+from kodomo_dash.ui import widgets as ui
 ui.require_entrypoint()
-from kodomo_dash.auth.current import require
+from kodomo_dash.ui.current import require
 principal = require("linkage_review")
 
 # ruff: noqa: E402, I001 - the four guard lines must come first, exactly as on every page.
 # 名寄せ確認 (managers): each school record the automatic step could not settle, side by side with
 # its registry candidates and the comparison levels that fired; link / not the same child / later.
-# Layout only: reads and the decision write are in kodomo_dash.queries.linkage.
+# Layout only: reads and the decision write are in kodomo_dash.services.linkage.
 
 import math
 
 import pandas as pd
 import streamlit as st
 
-from kodomo_dash.auth.matrix import can
-from kodomo_dash.i18n import fmt_date, label, t
-from kodomo_dash.queries import WarehouseMissing
-from kodomo_dash.queries import linkage as q
-from kodomo_dash.queries.home import current_build
+from kodomo_dash.services.access import can
+from kodomo_dash.ui.i18n import fmt_date, label, t
+from kodomo_dash.services import WarehouseMissing
+from kodomo_dash.services import linkage as q
+from kodomo_dash.services.home import current_build
 
 SAVED_KEY = "lk_saved_message"
 FIELDS = ("name_kanji", "name_kana", "sex", "birth_date", "address_text", "address_code", "school_code", "grade",

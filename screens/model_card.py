@@ -1,20 +1,20 @@
-from kodomo_dash import ui
+from kodomo_dash.ui import widgets as ui
 ui.require_entrypoint()
-from kodomo_dash.auth.current import require
+from kodomo_dash.ui.current import require
 principal = require("model_card")
 
 # ruff: noqa: E402, I001 - the four guard lines must come first, exactly as on every page.
 # モデルカード: AUC, PR-AUC, precision at k, calibration, global importance (図表 7-2), the four
 # methods side by side on one cohort, and fairness by group with warnings. Aggregates only.
-# Layout only: every figure comes from kodomo_dash.queries.screening.model_card.
+# Layout only: every figure comes from kodomo_dash.services.screening.model_card.
 
 import plotly.graph_objects as go
 import streamlit as st
 
-from kodomo_dash.i18n import t
-from kodomo_dash.queries import WarehouseMissing
-from kodomo_dash.queries import screening as q
-from kodomo_dash.queries.home import current_build
+from kodomo_dash.ui.i18n import t
+from kodomo_dash.services import WarehouseMissing
+from kodomo_dash.services import screening as q
+from kodomo_dash.services.home import current_build
 
 st.title(t("page.model_card"))
 st.caption(t("mc.lead"))

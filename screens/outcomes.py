@@ -1,19 +1,18 @@
-from kodomo_dash import ui
+from kodomo_dash.ui import widgets as ui
 ui.require_entrypoint()
-from kodomo_dash.auth.current import require
+from kodomo_dash.ui.current import require
 principal = require("outcomes")
 
 # ruff: noqa: E402, I001 - the four guard lines must come first, exactly as on every page.
 # 成果指標: 図表 7-3 (children at each stage, needs found, outcomes), 図表 6-4 support acts,
 # exclusion reasons, and the breakdown by ward, this year beside last year — as safe aggregates
-# (suppressed cells show 「秘匿」). Layout only: tables come from kodomo_dash.queries.outcomes.
+# (suppressed cells show 「秘匿」). Layout only: tables come from kodomo_dash.services.outcomes.
 import streamlit as st
 
-from kodomo_dash.auth.matrix import can
-from kodomo_dash.casework.visit_plan import VisitPlanError
-from kodomo_dash.i18n import t
-from kodomo_dash.queries import outcomes as q
-from kodomo_dash.reports.suppression import TOTAL
+from kodomo_dash.services.access import can
+from kodomo_dash.services.errors import VisitPlanError
+from kodomo_dash.ui.i18n import t
+from kodomo_dash.services import outcomes as q
 
 st.title(t("oc.title"))
 st.caption(t("oc.lead"))
@@ -31,12 +30,12 @@ if not inputs.years:
     st.stop()
 with st.container(horizontal=True, key="oc_filters"):
     fy = st.selectbox(t("wf.fy"), inputs.years, format_func=lambda y: f"{y}年度（令和{y - 2018}年度）", key="oc_fy")
-    units = [TOTAL, *[u for u in inputs.data.units() if u != "unknown"]]
+    units = [q.TOTAL, *[u for u in inputs.data.units() if u != "unknown"]]
     if len(units) > 2:  # a city without wards (Izumi, Beppu) has nothing to break down
         unit = st.selectbox(t("oc.unit"), units, key="oc_unit",
-                            format_func=lambda u: t("oc.city") if u == TOTAL else inputs.data.unit_label(u))  # fmt: skip
+                            format_func=lambda u: t("oc.city") if u == q.TOTAL else inputs.data.unit_label(u))  # fmt: skip
     else:
-        unit = TOTAL
+        unit = q.TOTAL
 
 tables = q.outcome_tables(inputs, fy, unit)
 for key, table in tables.items():

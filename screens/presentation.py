@@ -1,17 +1,17 @@
-from kodomo_dash import ui
+from kodomo_dash.ui import widgets as ui
 ui.require_entrypoint()
-from kodomo_dash.auth.current import require
+from kodomo_dash.ui.current import require
 principal = require("presentation")
 
 # ruff: noqa: E402, I001 - the four guard lines must come first, exactly as on every page.
 # 成果報告会: the year-end deck on screen, one slide (a chart or a table) at a time in large type,
 # in the order of the report, with 前へ / 次へ; PPTX and PDF downloads are the same deck, audited.
-# Layout only: the deck comes from kodomo_dash.queries.outcomes (safe aggregates).
+# Layout only: the deck comes from kodomo_dash.services.outcomes (safe aggregates).
 import streamlit as st
 
-from kodomo_dash.auth.matrix import can
-from kodomo_dash.i18n import t
-from kodomo_dash.queries import outcomes as q
+from kodomo_dash.services.access import can
+from kodomo_dash.ui.i18n import t
+from kodomo_dash.services import outcomes as q
 
 if not q.has_casework():
     st.title(t("pres.title"))

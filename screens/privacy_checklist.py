@@ -1,20 +1,20 @@
-from kodomo_dash import ui
+from kodomo_dash.ui import widgets as ui
 ui.require_entrypoint()
-from kodomo_dash.auth.current import require
+from kodomo_dash.ui.current import require
 principal = require("privacy_checklist")
 
 # ruff: noqa: E402, I001 - the four guard lines must come first, exactly as on every page.
 # プライバシーチェック: Fukuoka's eight annual privacy check items, each answered with a date, a person and
 # the evidence, kept per fiscal year. Only the current year can be saved (past years read-only).
-# Layout only: reads, validation, the save and its audit row are kodomo_dash.queries.privacy.
+# Layout only: reads, validation, the save and its audit row are kodomo_dash.services.privacy.
 import datetime as dt
 
 import streamlit as st
 
-from kodomo_dash.auth.matrix import can
-from kodomo_dash.casework.privacy import ITEMS_EN, ITEMS_JA, MAX_EVIDENCE, MAX_PERSON, fy_label
-from kodomo_dash.i18n import current_lang, fmt_date, fmt_datetime, t
-from kodomo_dash.queries import privacy as q
+from kodomo_dash.services.access import can
+from kodomo_dash.services.privacy import ITEMS_EN, ITEMS_JA, MAX_EVIDENCE, MAX_PERSON, fy_label
+from kodomo_dash.ui.i18n import current_lang, fmt_date, fmt_datetime, t
+from kodomo_dash.services import privacy as q
 
 RESULT_KEY = "pc_result"  # {item_no: (ok, message)} of the last save, shown once
 

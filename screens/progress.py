@@ -1,17 +1,16 @@
-from kodomo_dash import ui
+from kodomo_dash.ui import widgets as ui
 ui.require_entrypoint()
-from kodomo_dash.auth.current import require
+from kodomo_dash.ui.current import require
 principal = require("progress")
 
 # ruff: noqa: E402, I001 - the four guard lines must come first, exactly as on every page.
 # 様式の提出状況: requested / draft / submitted sheets per school and per ward, within the viewer's
 # scope, so the city sees teachers' and SSWs' sheets arrive as they are saved (Izumi's lesson).
-# Layout only: figures come from kodomo_dash.queries.workflow.form_progress.
+# Layout only: figures come from kodomo_dash.services.workflow.form_progress.
 import streamlit as st
 
-from kodomo_dash.casework.forms import load_definitions
-from kodomo_dash.i18n import fmt_int, t
-from kodomo_dash.queries import workflow as q
+from kodomo_dash.ui.i18n import fmt_int, t
+from kodomo_dash.services import workflow as q
 
 st.title(t("pg.title"))
 st.caption(t("pg.lead"))
@@ -19,7 +18,7 @@ if not q.has_casework():
     st.info(t("wf.no_casework"))
     st.stop()
 
-defs = load_definitions()
+defs = q.form_definitions()
 titles = {k: d.title_ja for k, d in defs.items()}
 with st.container(horizontal=True, key="pg_filters"):
     form_type = st.selectbox(t("pg.form_type"), [None, *titles], format_func=lambda k: titles.get(k, t("pg.all_forms")),

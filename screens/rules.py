@@ -1,22 +1,22 @@
-from kodomo_dash import ui
+from kodomo_dash.ui import widgets as ui
 ui.require_entrypoint()
-from kodomo_dash.auth.current import require
+from kodomo_dash.ui.current import require
 principal = require("rules")
 
 # ruff: noqa: E402, I001 - the four guard lines must come first, exactly as on every page.
 # ルール設定: the Amagasaki rule points (表 8-2, 表 8-3) as editable data; validation errors in
 # Japanese; a new version saved with who and when; who enters and leaves the list before saving.
-# Layout only: reads and the save are in kodomo_dash.queries.screening.
+# Layout only: reads and the save are in kodomo_dash.services.screening.
 
 import pandas as pd
 import streamlit as st
 
-from kodomo_dash.auth.matrix import can
-from kodomo_dash.i18n import fmt_datetime, fmt_int, t
-from kodomo_dash.queries import WarehouseMissing
-from kodomo_dash.queries import screening as q
-from kodomo_dash.queries.home import current_build
-from kodomo_dash.screening.errors import ScreeningError
+from kodomo_dash.services.access import can
+from kodomo_dash.ui.i18n import fmt_datetime, fmt_int, t
+from kodomo_dash.services import WarehouseMissing
+from kodomo_dash.services import screening as q
+from kodomo_dash.services.home import current_build
+from kodomo_dash.services.errors import ScreeningError
 
 RULE_SET = "amagasaki"
 SAVED_KEY = "rules_saved_message"

@@ -1,23 +1,22 @@
-from kodomo_dash import ui
+from kodomo_dash.ui import widgets as ui
 ui.require_entrypoint()
-from kodomo_dash.auth.current import require
+from kodomo_dash.ui.current import require
 principal = require("screening")
 
 # ruff: noqa: E402, I001 - the four guard lines must come first, exactly as on every page.
 # スクリーニング: choose a method, a cohort, parameters and top N or a threshold; run → a draft list
 # saved in casework; a manager accepts it; compare with an earlier run (who enters, who leaves).
-# Layout only: reads and writes are in kodomo_dash.queries.screening.
+# Layout only: reads and writes are in kodomo_dash.services.screening.
 
 import streamlit as st
 
-from kodomo_dash.auth.matrix import can
-from kodomo_dash.casework.store import CaseworkError
-from kodomo_dash.config.calendar import fiscal_year
-from kodomo_dash.i18n import fmt_int, t
-from kodomo_dash.queries import WarehouseMissing
-from kodomo_dash.queries import screening as q
-from kodomo_dash.queries.home import current_build
-from kodomo_dash.screening.errors import ScreeningError
+from kodomo_dash.services.access import can
+from kodomo_dash.services.errors import CaseworkError
+from kodomo_dash.ui.i18n import fmt_int, t
+from kodomo_dash.services import WarehouseMissing
+from kodomo_dash.services import screening as q
+from kodomo_dash.services.home import current_build
+from kodomo_dash.services.errors import ScreeningError
 
 RUN_KEY = "sc_current_run"
 SUBMIT_KEY = "sc_submit_requested"
@@ -162,7 +161,7 @@ if may_save and info["status"] == "draft" and principal.role in ("manager", "adm
     with st.container(horizontal=True, key="sc_accept_row", vertical_alignment="bottom"):
         st.selectbox(t("sc.accept.programme"), list(programmes), format_func=programmes.__getitem__,
                      key="sc_accept_programme", placeholder=t("sc.accept.no_programme"))  # fmt: skip
-        st.number_input(t("sc.accept.fy"), min_value=2000, max_value=2100, step=1, value=fiscal_year(),
+        st.number_input(t("sc.accept.fy"), min_value=2000, max_value=2100, step=1, value=q.fiscal_year(),
                         key="sc_accept_fy")  # fmt: skip
         st.button(t("sc.accept"), type="primary", key="sc_accept", icon=":material/task_alt:", on_click=_accept,
                   args=(chosen,))

@@ -1,19 +1,19 @@
-from kodomo_dash import ui
+from kodomo_dash.ui import widgets as ui
 ui.require_entrypoint()
-from kodomo_dash.auth.current import require
+from kodomo_dash.ui.current import require
 principal = require("support_record")
 
 # ruff: noqa: E402, I001 - the four guard lines must come first, exactly as on every page.
 # 支援の記録: every step after a list is accepted, for the roles the matrix names — secondary screening per
 # department, the conference, the approach start, the school-path decision, sheet requests, and a manager's
-# corrections. Layout only: reads and saves are kodomo_dash.queries.support; widgets are ui_support.
+# corrections. Layout only: reads and saves are kodomo_dash.services.support; widgets are ui_support.
 import streamlit as st
 
-from kodomo_dash.auth.matrix import can
-from kodomo_dash.casework import stages
-from kodomo_dash.i18n import t
-from kodomo_dash.queries import support as s
-from kodomo_dash.ui_support import history_tab, sheets_tab, step_form
+from kodomo_dash.services.access import can
+from kodomo_dash.services import vocabulary
+from kodomo_dash.ui.i18n import t
+from kodomo_dash.services import support as s
+from kodomo_dash.ui.support import history_tab, sheets_tab, step_form
 
 st.title(t("sr.title"))
 st.caption(t("sr.lead"))
@@ -37,19 +37,19 @@ if path == "ward":
         [t("sr.tab.secondary"), t("sr.tab.conference"), t("sr.tab.approach"), t("sr.tab.visits"), t("sr.tab.history")]
     )
     with tab_sec:
-        dept = st.selectbox(t("sr.department"), list(stages.DEPARTMENTS), format_func=stages.DEPARTMENTS.__getitem__,
+        dept = st.selectbox(t("sr.department"), list(vocabulary.DEPARTMENTS), format_func=vocabulary.DEPARTMENTS.__getitem__,
                             key="sr_sec_department")  # fmt: skip
         waiting = s.queue(principal, list_id, "secondary", department=dept)
-        step_form("secondary", list_id, waiting, principal, can_save, decisions=stages.SECONDARY_DECISIONS,
-                  reasons=stages.SECONDARY_REASONS, extra={"department": dept})  # fmt: skip
+        step_form("secondary", list_id, waiting, principal, can_save, decisions=vocabulary.SECONDARY_DECISIONS,
+                  reasons=vocabulary.SECONDARY_REASONS, extra={"department": dept})  # fmt: skip
     with tab_conf:
         waiting = s.queue(principal, list_id, "conference")
-        step_form("conference", list_id, waiting, principal, can_save, decisions=stages.CONFERENCE_DECISIONS,
-                  reasons=stages.CONFERENCE_REASONS, assignee=True, department=True)  # fmt: skip
+        step_form("conference", list_id, waiting, principal, can_save, decisions=vocabulary.CONFERENCE_DECISIONS,
+                  reasons=vocabulary.CONFERENCE_REASONS, assignee=True, department=True)  # fmt: skip
     with tab_appr:
         waiting = s.queue(principal, list_id, "approach")
-        step_form("approach", list_id, waiting, principal, can_save, decisions=stages.APPROACH_DECISIONS,
-                  reasons=stages.APPROACH_REASONS, assignee=True, how=True)  # fmt: skip
+        step_form("approach", list_id, waiting, principal, can_save, decisions=vocabulary.APPROACH_DECISIONS,
+                  reasons=vocabulary.APPROACH_REASONS, assignee=True, how=True)  # fmt: skip
     with tab_visit:
         st.write(t("sr.visits.lead"))
         st.page_link("screens/forms_home_visit.py", label=t("sr.visits.link"), icon=":material/home_health:")
@@ -61,7 +61,7 @@ else:
         sheets_tab(list_id, principal, can_save)
     with tab_dec:
         waiting = s.queue(principal, list_id, "school_decision")
-        step_form("school_decision", list_id, waiting, principal, can_save, decisions=stages.SCHOOL_DECISIONS,
-                  reasons=stages.SCHOOL_REASONS)  # fmt: skip
+        step_form("school_decision", list_id, waiting, principal, can_save, decisions=vocabulary.SCHOOL_DECISIONS,
+                  reasons=vocabulary.SCHOOL_REASONS)  # fmt: skip
     with tab_hist:
         history_tab(list_id, principal)

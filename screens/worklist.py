@@ -1,17 +1,17 @@
-from kodomo_dash import ui
+from kodomo_dash.ui import widgets as ui
 ui.require_entrypoint()
-from kodomo_dash.auth.current import require
+from kodomo_dash.ui.current import require
 principal = require("worklist")
 
 # ruff: noqa: E402, I001 - the four guard lines must come first, exactly as on every page.
 # 担当一覧: what is due from the signed-in person — forms assigned to them, contacts and follow-ups
 # they own, and (for their departments) secondary screenings waiting. Within their scope only.
-# Layout only: rows come from kodomo_dash.queries.workflow.worklist.
+# Layout only: rows come from kodomo_dash.services.workflow.worklist.
 import streamlit as st
 
-from kodomo_dash.casework.stages import DEPARTMENTS
-from kodomo_dash.i18n import fmt_int, t
-from kodomo_dash.queries import workflow as q
+from kodomo_dash.services.vocabulary import DEPARTMENTS
+from kodomo_dash.ui.i18n import fmt_int, t
+from kodomo_dash.services import workflow as q
 
 st.title(t("wl.title"))
 st.caption(t("wl.lead"))

@@ -45,8 +45,8 @@ def save_draft_run(con: duckdb.DuckDBPyConnection, method: str = "similarity", p
 
 def empty_casework(folder: Path, monkeypatch) -> Path:
     """A migrated, empty casework file in `folder`, which becomes the current warehouse."""
-    from kodomo_dash.casework.migrate import migrate
-    from kodomo_dash.queries import workflow
+    from kodomo_dash.infra.migrate import migrate
+    from kodomo_dash.services import workflow
 
     monkeypatch.setenv("KODOMO_WAREHOUSE", str(folder))
     workflow._migrated.clear()

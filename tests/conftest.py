@@ -47,8 +47,8 @@ def simulated_casework(folder: Path, *scenario_seeds: tuple[str, int]) -> Iterat
     For page and report tests that need a worked year but no analytical build; KODOMO_WAREHOUSE
     points at the folder while the caller's fixture is alive.
     """
-    from kodomo_dash.casework.migrate import migrate
-    from kodomo_dash.casework.simulate import simulate_scenario
+    from kodomo_dash.demo.simulate import simulate_scenario
+    from kodomo_dash.infra.migrate import migrate
 
     con = duckdb.connect(str(folder / "casework.duckdb"))
     try:
@@ -80,8 +80,8 @@ def _shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _build_fixture_city(root: Path) -> Path:
     """Generate the tiny city and build it into ``root/warehouse``; a marker file says it is whole."""
-    from kodomo_dash.ingest.build import build_warehouse
-    from kodomo_dash.synth.city import generate
+    from kodomo_dash.demo.synth.city import generate
+    from kodomo_dash.warehouse.ingest.build import build_warehouse
 
     source, warehouse = root / "extracts", root / "warehouse"
     generate(scenario=FIXTURE_SCENARIO, scale=FIXTURE_SCALE, seed=FIXTURE_SEED, out_dir=source)
@@ -95,7 +95,7 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Folder holding ``kodomo.duckdb`` for a tiny synthetic city (scale 0.01, seed 1).
 
     KODOMO_WAREHOUSE points at it for the rest of the session, so the app and
-    ``kodomo_dash.db`` read it like a real build.
+    ``kodomo_dash.infra.db`` read it like a real build.
     """
     root = _shared_root(tmp_path_factory) / "fixture-city"
     root.mkdir(parents=True, exist_ok=True)
@@ -114,10 +114,13 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(autouse=True)
-def _clear_streamlit_caches() -> Iterator[None]:
-    """Streamlit caches live in the process and are shared by AppTest runs: start each test empty."""
+def _clear_caches() -> Iterator[None]:
+    """Caches live in the process and are shared by AppTest runs: start each test empty."""
     import streamlit as st
 
+    from kodomo_dash.infra.cache import clear_caches
+
+    clear_caches()
     st.cache_data.clear()
     st.cache_resource.clear()
     yield

@@ -1,12 +1,12 @@
 """Open the real app.py under AppTest as a signed-in user of a given role.
 
-The one copy lives in ``kodomo_dash.apptest_signin`` (``kodomo bench`` times the pages through
+The one copy lives in ``kodomo_dash.testing.apptest`` (``kodomo bench`` times the pages through
 the same gate); this module re-exports it so the page tests keep their import.
 """
 
 from __future__ import annotations
 
-from kodomo_dash.apptest_signin import (
+from kodomo_dash.testing.apptest import (
     APP,
     COOKIE_KEY,
     DEFAULT_SCHOOLS,

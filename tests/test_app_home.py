@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 from streamlit.testing.v1 import AppTest
 
-from kodomo_dash import i18n
+from kodomo_dash.ui import i18n
 from tests.signin import app_as
 
 APP = Path(__file__).resolve().parent.parent / "app.py"

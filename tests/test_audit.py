@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 import duckdb
 import pytest
 
-from kodomo_dash.auth import audit
-from kodomo_dash.auth.principal import Principal
-from kodomo_dash.casework.migrate import migrate
+from kodomo_dash.infra.migrate import migrate
+from kodomo_dash.security import audit
+from kodomo_dash.security.principal import Principal
 
 T0 = datetime(2026, 4, 1, 9, 0, 0)
 WARD = Principal("ward1", "ward_staff", ward_codes=("40131",))

@@ -18,8 +18,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 from streamlit_authenticator.controllers.cookie_controller import CookieController
 
-from kodomo_dash.auth import audit, sessions, totp, users
-from kodomo_dash.casework.migrate import migrate
+from kodomo_dash.infra.migrate import migrate
+from kodomo_dash.security import audit, sessions, totp, users
 
 T0 = datetime(2026, 4, 1, 9, 0, 0)
 COOKIE_KEY = "test-cookie-key-0123456789-abcdefghijklmnop"
@@ -34,7 +34,7 @@ def _app(users_path: str, db_path: str, cookie_key: str) -> None:
     import duckdb as _duckdb
     import streamlit as st
 
-    from kodomo_dash.auth.login import AuthConfig, LoginFlow
+    from kodomo_dash.ui.signin import AuthConfig, LoginFlow
 
     @contextmanager
     def conn():
@@ -282,8 +282,8 @@ def test_cookie_does_not_skip_the_lockout(env):
 def _page(role: str, page: str) -> None:
     import streamlit as st
 
-    from kodomo_dash.auth.login import require_page
-    from kodomo_dash.auth.principal import Principal
+    from kodomo_dash.security.principal import Principal
+    from kodomo_dash.ui.signin import require_page
 
     require_page(Principal("someone", role, ward_codes=("40131",), school_codes=("401001",)), page)
     st.markdown("PAGE CONTENT")

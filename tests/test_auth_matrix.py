@@ -10,10 +10,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from kodomo_dash.auth import audit, matrix
-from kodomo_dash.auth.matrix import AccessDenied
-from kodomo_dash.auth.principal import ROLES, Principal, UnknownRole
-from kodomo_dash.casework.migrate import migrate
+from kodomo_dash.infra.migrate import migrate
+from kodomo_dash.security import audit, matrix
+from kodomo_dash.security.matrix import AccessDenied
+from kodomo_dash.security.principal import ROLES, Principal, UnknownRole
 
 PAGES = (
     "home data_quality child_search child_card linkage_review screening rules model_card funnel worklist "
@@ -146,8 +146,8 @@ def test_unknown_role_is_refused():
 def test_every_page_is_defined_once_with_one_title():
     """The menu, the matrix and a refusal name a page by the one title of config/pages.yaml (issue 13)."""
     from kodomo_dash.config.pages import pages
-    from kodomo_dash.i18n import MESSAGES
-    from kodomo_dash.navigation import ALL_PAGES
+    from kodomo_dash.ui.i18n import MESSAGES
+    from kodomo_dash.ui.navigation import ALL_PAGES
 
     for page in pages():
         assert matrix.page_label_ja(page.key) == MESSAGES[f"page.{page.key}"]["ja"] == page.title_ja
@@ -161,7 +161,7 @@ def test_every_page_is_defined_once_with_one_title():
     literal = re.compile(r'["\']page\.(home|funnel|admin_users)["\']\s*:')
     hits = [p for p in root.rglob("*.py") if literal.search(p.read_text(encoding="utf-8"))]
     assert hits == []
-    assert "label_ja" not in (root / "auth" / "authz_matrix.yaml").read_text(encoding="utf-8").split("operations:")[0]
+    assert "label_ja" not in (root / "security" / "authz_matrix.yaml").read_text(encoding="utf-8").split("operations:")[0]
 
 
 def test_navigation_lists_only_viewable_pages():

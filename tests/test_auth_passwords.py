@@ -5,8 +5,8 @@ from __future__ import annotations
 import bcrypt
 import pytest
 
-from kodomo_dash.auth import passwords
-from kodomo_dash.auth.passwords import PasswordRejected, check_policy, hash_password, verify_password
+from kodomo_dash.security import passwords
+from kodomo_dash.security.passwords import PasswordRejected, check_policy, hash_password, verify_password
 
 FAST = 4  # bcrypt cost for tests
 

@@ -11,10 +11,10 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pytest
 
-from kodomo_dash.auth import audit, matrix, pseudonymise
-from kodomo_dash.auth.principal import Principal
-from kodomo_dash.auth.pseudonymise import ExtractRefused, ExtractSpec
-from kodomo_dash.casework.migrate import migrate
+from kodomo_dash.infra.migrate import migrate
+from kodomo_dash.security import audit, matrix, pseudonymise
+from kodomo_dash.security.principal import Principal
+from kodomo_dash.security.pseudonymise import ExtractRefused, ExtractSpec
 
 KEY = bytes(range(32))
 NOW = datetime(2026, 4, 1, 9, 0)

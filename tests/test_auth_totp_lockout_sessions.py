@@ -9,8 +9,8 @@ import duckdb
 import pyotp
 import pytest
 
-from kodomo_dash.auth import lockout, sessions, totp
-from kodomo_dash.casework.migrate import migrate
+from kodomo_dash.infra.migrate import migrate
+from kodomo_dash.security import lockout, sessions, totp
 
 T0 = datetime(2026, 4, 1, 9, 0, 0)  # a step boundary: 09:00:00 UTC
 

@@ -11,9 +11,10 @@ import duckdb
 import pytest
 import yaml
 
-from kodomo_dash.auth import audit, login, passwords, sessions, totp, users
-from kodomo_dash.auth.principal import ROLES
-from kodomo_dash.casework.migrate import migrate
+from kodomo_dash.infra.migrate import migrate
+from kodomo_dash.security import audit, passwords, sessions, totp, users
+from kodomo_dash.security.principal import ROLES
+from kodomo_dash.ui import signin as login
 
 FAST = 4
 REPO = users.REPO_ROOT
@@ -53,7 +54,7 @@ def test_demo_users_one_per_role_and_can_log_in(demo):
     for c in creds:
         assert c.username in text and c.password in text and c.totp_secret in text
         assert totp.current_code(c.totp_secret, datetime(2026, 4, 1, 9, 0)) in text
-    assert "python -m kodomo_dash.auth.users code" in text
+    assert "python -m kodomo_dash.security.users code" in text
 
 
 def test_demo_never_overwrites_a_real_user_file(demo, tmp_path):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from kodomo_dash.auth.matrix import can, load_matrix, page_label_ja
-from kodomo_dash.db import casework_connection
-from kodomo_dash.navigation import existing_pages
+from kodomo_dash.infra.db import casework_connection
+from kodomo_dash.security.matrix import can, load_matrix, page_label_ja
+from kodomo_dash.ui.navigation import existing_pages
 from tests.signin import app_as, principal_for
 
 REFUSAL = "権限がありません"

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 
-from kodomo_dash.navigation import existing_pages
+from kodomo_dash.ui.navigation import existing_pages
 
 
 def test_pages_step_leaves_a_figure_for_every_page(built_warehouse, tmp_path, monkeypatch):
-    from kodomo_dash.bench_steps import step_pages
+    from kodomo_dash.bench.steps import step_pages
 
     figures_file = tmp_path / "figures.json"
     monkeypatch.setenv("KODOMO_BENCH_FIGURES", str(figures_file))
@@ -28,9 +28,9 @@ def test_pages_step_leaves_a_figure_for_every_page(built_warehouse, tmp_path, mo
 
 
 def test_each_page_is_timed_as_a_role_that_may_open_it():
-    from kodomo_dash.apptest_signin import principal_for
-    from kodomo_dash.auth import matrix
-    from kodomo_dash.bench_pages import role_for
+    from kodomo_dash.bench.pages import role_for
+    from kodomo_dash.security import matrix
+    from kodomo_dash.testing.apptest import principal_for
 
     for spec in existing_pages():
         role = role_for(spec.key)

@@ -7,7 +7,7 @@ import hashlib
 import duckdb
 import pytest
 
-from kodomo_dash.cli import main as kodomo
+from kodomo_dash.cli.main import main as kodomo
 from tests.test_ingest import REGISTRY_HEADER, write_csv
 
 
@@ -140,7 +140,7 @@ def test_the_data_quality_page_shows_a_refused_build_while_the_city_in_use_stays
 
 def test_headers_in_the_contract_s_japanese_labels_load_in_any_order_with_a_bom(tmp_path, monkeypatch):
     """A registry headed 宛名番号, 世帯番号, … (docs/contracts' 項目名), reordered, with a BOM, loads whole."""
-    from kodomo_dash.contracts import get
+    from kodomo_dash.warehouse.contracts import get
 
     src, wh = tmp_path / "src", tmp_path / "wh"
     src.mkdir()

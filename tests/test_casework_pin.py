@@ -7,8 +7,8 @@ import sys
 
 import duckdb
 
-from kodomo_dash import casework_pin
-from kodomo_dash.db import casework_connection, casework_path
+from kodomo_dash.infra import casework_pin
+from kodomo_dash.infra.db import casework_connection, casework_path
 
 
 def test_pin_keeps_units_of_work_and_releases_the_file(tmp_path, monkeypatch):

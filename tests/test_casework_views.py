@@ -6,7 +6,7 @@ import re
 
 import duckdb
 
-from kodomo_dash.casework import migrate as m
+from kodomo_dash.infra import migrate as m
 
 
 def test_each_view_is_defined_once_and_new_migrations_hold_tables_only():

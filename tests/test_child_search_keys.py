@@ -11,10 +11,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from kodomo_dash.apptest_signin import principal_for
-from kodomo_dash.auth import matrix
-from kodomo_dash.db import analytics_cursor
-from kodomo_dash.queries import children as q
+from kodomo_dash.infra.db import analytics_cursor
+from kodomo_dash.security import matrix
+from kodomo_dash.services import children as q
+from kodomo_dash.testing.apptest import principal_for
 
 
 def _samples(warehouse) -> list[tuple]:
@@ -69,7 +69,7 @@ def test_key_search_equals_python_search(built_warehouse, role):
 
 
 def test_search_uses_the_keys_and_finds_a_child_by_hiragana(built_warehouse):
-    from kodomo_dash.auth.gate import ensure_casework_once
+    from kodomo_dash.ui.gate import ensure_casework_once
 
     ensure_casework_once()  # the search is audited in casework, as the app's gate prepares it
     (kanji, kana, *_rest), *_ = _samples(built_warehouse)

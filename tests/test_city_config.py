@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from kodomo_dash.config import cities
-from kodomo_dash.queries import support, workflow
-from kodomo_dash.units import unit_name
+from kodomo_dash.config.units import unit_name
+from kodomo_dash.services import support, workflow
 from tests.casework_people import draft, empty_casework
 from tests.test_support_service import MANAGER
 
@@ -65,8 +65,8 @@ def test_a_fourth_city_on_the_similarity_model_is_reported_under_its_own_name(tm
 
 def test_two_programmes_on_the_same_method_are_counted_apart(tmp_path, monkeypatch):
     """Reports select by programme: two similarity-model programmes of one city are never summed."""
-    from kodomo_dash.auth.principal import Principal
     from kodomo_dash.casework.funnel import funnel_report
+    from kodomo_dash.security.principal import Principal
 
     folder = tmp_path / "cities"
     folder.mkdir()

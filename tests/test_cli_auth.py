@@ -8,10 +8,11 @@ import duckdb
 import pytest
 import yaml
 
-from kodomo_dash.auth import audit, encryption
-from kodomo_dash.auth.principal import Principal
-from kodomo_dash.casework.migrate import migrate
-from kodomo_dash.cli import main
+from kodomo_dash.cli.main import main
+from kodomo_dash.infra import encryption
+from kodomo_dash.infra.migrate import migrate
+from kodomo_dash.security import audit
+from kodomo_dash.security.principal import Principal
 
 WARD = Principal("ward1", "ward_staff", ward_codes=("40131",))
 

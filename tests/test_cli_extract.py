@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import duckdb
 import pytest
 
-from kodomo_dash.auth.pseudonymise import K_MIN, k_anonymity
-from kodomo_dash.cli import main
+from kodomo_dash.cli.main import main
+from kodomo_dash.security.pseudonymise import K_MIN, k_anonymity
 from tests.signin import users_file
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kodomo_dash.contracts import ContractError, all_contracts, basic_items, parse_contract
-from kodomo_dash.contracts.docs import contract_markdown, index_markdown
-from kodomo_dash.db import REPO_ROOT
+from kodomo_dash.infra.db import REPO_ROOT
+from kodomo_dash.warehouse.contracts import ContractError, all_contracts, basic_items, parse_contract
+from kodomo_dash.warehouse.contracts.docs import contract_markdown, index_markdown
 
 REQUIRED_SOURCES = {
     "resident_registry", "school_age_register", "student_roster", "student_resident_map", "attendance",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from kodomo_dash.db import casework_connection
+from kodomo_dash.infra.db import casework_connection
 
 
 def test_eight_sessions_opening_casework_at_once_all_succeed(tmp_path, monkeypatch):

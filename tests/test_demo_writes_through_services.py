@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO_MODULES = ("kodomo_dash/casework/simulate.py", "kodomo_dash/scenario_year.py")
+DEMO_MODULES = ("kodomo_dash/demo/simulate.py", "kodomo_dash/demo/scenario_year.py")
 # The library's casework writes (module attribute names): what only a service may call.
 WRITES = {
     "stages": {"record_event", "record_event_in_tx", "record_secondary", "record_conference", "record_approach",
@@ -25,8 +25,8 @@ WRITES = {
     "runs": {"accept_run", "discard_run"},
 }  # fmt: skip
 ALL_WRITES = set().union(*WRITES.values())
-SERVICE_MODULES = ("kodomo_dash/queries/support.py", "kodomo_dash/queries/workflow.py",
-                   "kodomo_dash/queries/screening.py")  # fmt: skip
+SERVICE_MODULES = ("kodomo_dash/services/support.py", "kodomo_dash/services/workflow.py",
+                   "kodomo_dash/services/screening.py")  # fmt: skip
 
 
 def _calls(path: str) -> list[tuple[str, str, int]]:
@@ -78,8 +78,8 @@ def test_every_library_write_the_services_use_is_reachable_from_a_screen_or_comm
     services = {n for p in SERVICE_MODULES for o, n, _ in _calls(p) if n in WRITES.get(o, set())}
     assert {"record_event", "accept_screening_run", "void_event", "request_forms_for_list", "reopen_form",
             "request_form", "submit_form", "save_draft"} <= services  # fmt: skip
-    front = "\n".join(p.read_text(encoding="utf-8") for p in [*ROOT.glob("screens/*.py"), *ROOT.glob("kodomo_dash/ui*.py"),
-                                                               *ROOT.glob("kodomo_dash/cli*.py")])  # fmt: skip
+    front = "\n".join(p.read_text(encoding="utf-8") for p in [*ROOT.glob("screens/*.py"), *ROOT.glob("kodomo_dash/ui/*.py"),
+                                                               *ROOT.glob("kodomo_dash/cli/*.py")])  # fmt: skip
     for name in ("accept_run", "record_secondary", "record_conference", "record_approach", "record_school_decision",
                  "request_sheets", "void_event", "send_back_form", "save_form", "start_form"):
         assert f"{name}" in front, f"service {name} is called by no screen or command"
@@ -88,7 +88,7 @@ def test_every_library_write_the_services_use_is_reachable_from_a_screen_or_comm
 def test_messages_that_ask_for_a_correction_name_the_real_button():
     """「管理者に依頼」 messages point at the tab where a manager's cancel and send-back buttons are."""
     from kodomo_dash.casework import form_store, stages
-    from kodomo_dash.i18n import MESSAGES
+    from kodomo_dash.ui.i18n import MESSAGES
 
     place = stages.CORRECTION_PLACE_JA
     assert place == f"「{MESSAGES['page.support_record']['ja']}」画面の「{MESSAGES['sr.tab.history']['ja']}」"
@@ -96,5 +96,5 @@ def test_messages_that_ask_for_a_correction_name_the_real_button():
         assert place in Path(module.__file__).read_text(encoding="utf-8") or "CORRECTION_PLACE_JA" in Path(
             module.__file__).read_text(encoding="utf-8")
     assert "記録の履歴・訂正" in MESSAGES["form.submitted_note"]["ja"]
-    screen = (ROOT / "kodomo_dash/ui_support.py").read_text(encoding="utf-8")
+    screen = (ROOT / "kodomo_dash/ui/support.py").read_text(encoding="utf-8")
     assert "sr.void.button" in screen and "sr.back.button" in screen

@@ -9,9 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kodomo_dash.auth import audit, encryption
-from kodomo_dash.auth.principal import Principal
-from kodomo_dash.casework.migrate import migrate
+from kodomo_dash.infra import encryption
+from kodomo_dash.infra.migrate import migrate
+from kodomo_dash.security import audit
+from kodomo_dash.security.principal import Principal
 
 # Names as the synthetic city writes them (kanji, kana, romaji): none may appear on disk.
 NAMES = ["山田太郎", "ヤマダタロウ", "鈴木花子", "スズキハナコ", "Nguyen Thi Lan", "KODOMOSECRETNAME"]

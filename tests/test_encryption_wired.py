@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kodomo_dash.auth import encryption
-from kodomo_dash.db import casework_connection, database_key
+from kodomo_dash.infra import encryption
+from kodomo_dash.infra.db import casework_connection, database_key
 from tests.signin import app_as, principal_for
 from tests.test_encryption import needles as encoding_needles
 
@@ -45,8 +45,8 @@ def _files_on_disk(warehouse: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def encrypted_city(tmp_path_factory: pytest.TempPathFactory, built_warehouse: Path):
     """The fixture city's extracts built again, this time with a key configured."""
-    from kodomo_dash.casework.migrate import ensure_casework
-    from kodomo_dash.ingest.build import build_warehouse
+    from kodomo_dash.infra.migrate import ensure_casework
+    from kodomo_dash.warehouse.ingest.build import build_warehouse
 
     extracts = built_warehouse.parent / "extracts"
     warehouse = tmp_path_factory.mktemp("encrypted-warehouse")
@@ -88,7 +88,7 @@ def test_both_files_are_encrypted_and_refuse_without_the_key(keyed):
 
 
 def test_the_app_serves_search_and_card_from_encrypted_files(keyed):
-    from kodomo_dash.queries import children as q
+    from kodomo_dash.services import children as q
 
     hits = q.search_children(principal_for("admin"), q.SearchCriteria(sex="2"))
     assert len(hits) > 0
@@ -107,7 +107,7 @@ def test_no_name_in_any_file_or_wal_or_temp_folder(keyed):
     names = _names(extracts)
     assert len(names) >= 20
     # Leave something in the casework WAL: an audited search stays there until a checkpoint.
-    from kodomo_dash.queries import children as q
+    from kodomo_dash.services import children as q
 
     q.search_children(principal_for("admin"), q.SearchCriteria(name=names[0]))
     files = _files_on_disk(warehouse)
@@ -128,7 +128,7 @@ def test_without_a_key_the_product_refuses(tmp_path, monkeypatch):
         database_key("casework")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     run = subprocess.run(
-        [sys.executable, "-m", "kodomo_dash.cli", "build", "--source", str(tmp_path)],
+        [sys.executable, "-m", "kodomo_dash.cli.main", "build", "--source", str(tmp_path)],
         capture_output=True, text=True, env=env, cwd=REPO,
     )
     assert run.returncode == 2, run.stderr

@@ -11,11 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kodomo_dash.casework import form_store, progress, stages
+from kodomo_dash.casework import form_store, progress, stages, vocabulary
 from kodomo_dash.casework.form_store import AlreadySubmittedError, StaleVersionError
 from kodomo_dash.casework.forms import FormValidationError
-from kodomo_dash.casework.migrate import migrate
 from kodomo_dash.casework.stages import TransitionError
+from kodomo_dash.infra.migrate import migrate
 
 LISTED = date(2025, 8, 20)
 TODAY = date(2026, 1, 31)
@@ -55,7 +55,7 @@ def con(path: Path):
 
 
 def secondary_passed(con, rid=CHILD):
-    for dept in stages.DEPARTMENTS:
+    for dept in vocabulary.DEPARTMENTS:
         stages.record_secondary(con, "L1", rid, department=dept, decision="pass", event_date=date(2025, 8, 25),
                                 actor="staff", today=TODAY)  # fmt: skip
 
@@ -345,8 +345,8 @@ def test_audit_inside_a_batch_waits_for_the_commit(con):
 
 
 def test_the_audit_callback_fits_the_hash_chained_audit_trail(con):
-    """Wired to kodomo_dash.auth.audit.record, every save lands in audit_log and the chain verifies."""
-    auth_audit = pytest.importorskip("kodomo_dash.auth.audit")
+    """Wired to kodomo_dash.security.audit.record, every save lands in audit_log and the chain verifies."""
+    auth_audit = pytest.importorskip("kodomo_dash.security.audit")
 
     def to_audit_log(event):
         auth_audit.record(con, event["actor"], event["action"], page="forms", resident_id=event["resident_id"],

@@ -14,8 +14,8 @@ import duckdb
 import pytest
 
 from kodomo_dash.casework import funnel, stages
-from kodomo_dash.casework.migrate import migrate
-from kodomo_dash.casework.simulate import simulate_scenario, simulate_year, synthetic_list
+from kodomo_dash.demo.simulate import simulate_scenario, simulate_year, synthetic_list
+from kodomo_dash.infra.migrate import migrate
 from tests.published import FUKUOKA_FY2025_FUNNEL as FUKUOKA_FY2025
 
 # Izumi FY2025: 7,347 in 15 schools → 6,500 after excluding 要対協-registered → 206 (200 + 6) → 34 supported.

@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kodomo_dash import db
-from kodomo_dash.cli import main as kodomo
-from kodomo_dash.contracts import get
-from kodomo_dash.ingest.build import build_warehouse
+from kodomo_dash.cli.main import main as kodomo
+from kodomo_dash.infra import db
+from kodomo_dash.warehouse.contracts import get
+from kodomo_dash.warehouse.ingest.build import build_warehouse
 
 REGISTRY_HEADER = get("resident_registry").column_names
 

@@ -13,8 +13,9 @@ from datetime import date
 import duckdb
 import pytest
 
-from kodomo_dash.linkage import LinkSettings, evaluate, link_students
-from kodomo_dash.linkage.model import COMPARISONS
+from kodomo_dash.demo.linkage_evaluation import evaluate
+from kodomo_dash.warehouse.linkage import LinkSettings, link_students
+from kodomo_dash.warehouse.linkage.model import COMPARISONS
 
 FY = 2025
 
@@ -532,8 +533,8 @@ def test_decisions_are_reapplied_on_rebuild() -> None:
 
 
 def test_decisions_round_trip_through_casework() -> None:
-    from kodomo_dash.casework.migrate import migrate
-    from kodomo_dash.linkage import load_decisions, record_decision
+    from kodomo_dash.infra.migrate import migrate
+    from kodomo_dash.warehouse.linkage import load_decisions, record_decision
 
     cw = duckdb.connect()
     migrate(cw)
@@ -554,8 +555,8 @@ def test_decisions_round_trip_through_casework() -> None:
 
 
 def test_decisions_for_build_reads_the_casework_file(tmp_path) -> None:
-    from kodomo_dash.casework.migrate import migrate
-    from kodomo_dash.linkage import decisions_for_build, record_decision
+    from kodomo_dash.infra.migrate import migrate
+    from kodomo_dash.warehouse.linkage import decisions_for_build, record_decision
 
     path = tmp_path / "casework.duckdb"
     assert decisions_for_build(path) == []  # no file yet: a first build still runs

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from kodomo_dash.linkage.normalise import (
+from kodomo_dash.warehouse.linkage.normalise import (
     kana_keys,
     kana_loose,
     kana_roman,

@@ -7,11 +7,11 @@ from datetime import timedelta
 import duckdb
 import pytest
 
-from kodomo_dash.auth import audit
-from kodomo_dash.auth.principal import Principal
-from kodomo_dash.auth.totp import utcnow
-from kodomo_dash.casework.migrate import migrate
-from kodomo_dash.db import casework_connection
+from kodomo_dash.infra.db import casework_connection
+from kodomo_dash.infra.migrate import migrate
+from kodomo_dash.security import audit
+from kodomo_dash.security.principal import Principal
+from kodomo_dash.security.totp import utcnow
 from tests.signin import app_as
 
 NASTY = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "' or 1=1 --", "=HYPERLINK(\"x\")"]
@@ -249,7 +249,7 @@ def test_privacy_checklist_earlier_years_are_read_only(private_casework):
     assert not at.text_area and not at.text_input
     assert any("要綱第5条で明文化" in t.value for t in at.text)
     assert any("未記録" in t.value for t in at.text)
-    from kodomo_dash.queries import privacy as q
+    from kodomo_dash.services import privacy as q
     from tests.signin import principal_for
 
     with pytest.raises(q.ChecklistError, match="過去の年度"):
@@ -269,7 +269,7 @@ def test_privacy_checklist_refused_to_other_roles(private_casework, role):
 @pytest.fixture()
 def private_users(private_casework, tmp_path, monkeypatch):
     """A users file of this test's own (demo users, one per role): deactivate freely."""
-    from kodomo_dash.auth import users as users_mod
+    from kodomo_dash.security import users as users_mod
 
     path = tmp_path / "users.yaml"
     users_mod.create_demo_users(path, rounds=4)
@@ -330,7 +330,7 @@ def test_ending_sessions_signs_the_user_out_but_keeps_the_account(private_users)
 
 
 def test_unlock_a_locked_account(private_users):
-    from kodomo_dash.auth import lockout
+    from kodomo_dash.security import lockout
 
     with casework_connection() as con:
         for _ in range(lockout.MAX_FAILURES):
@@ -347,7 +347,7 @@ def test_unlock_a_locked_account(private_users):
 
 
 def test_an_admin_cannot_revoke_themselves(private_users):
-    from kodomo_dash.queries import users as q
+    from kodomo_dash.services import users as q
     from tests.signin import principal_for
 
     admin = private_users("admin", "admin_users").run()

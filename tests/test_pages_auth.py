@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kodomo_dash.auth import audit, sessions
-from kodomo_dash.auth import users as users_mod
-from kodomo_dash.db import casework_connection
+from kodomo_dash.infra.db import casework_connection
+from kodomo_dash.security import audit, sessions
+from kodomo_dash.security import users as users_mod
 from tests.signin import app_as, new_app, users_file
 
 REPO = Path(__file__).resolve().parent.parent
@@ -107,7 +107,7 @@ def test_a_role_change_narrows_the_menu_at_once(built_warehouse, tmp_path, monke
 
 def test_a_planted_principal_without_the_test_flag_is_refused(built_warehouse):
     """Only LoginFlow's session (or a test, deliberately) may hold a principal: no shortcut."""
-    from kodomo_dash.auth.gate import TEST_PRINCIPAL_FLAG
+    from kodomo_dash.ui.gate import TEST_PRINCIPAL_FLAG
 
     at = app_as("manager")
     del at.session_state[TEST_PRINCIPAL_FLAG]
@@ -127,7 +127,7 @@ def _search(at, **fields):
 
 def test_search_then_open_card_within_own_ward(built_warehouse):
     rid, kana = _child_in(built_warehouse, "40131")
-    from kodomo_dash.queries import children as q
+    from kodomo_dash.services import children as q
     from tests.signin import principal_for
 
     at = app_as("ward_staff", page="child_search").run()
@@ -153,7 +153,7 @@ def test_search_then_open_card_within_own_ward(built_warehouse):
 def test_search_in_hiragana_finds_katakana_names(built_warehouse):
     rid, kana = _child_in(built_warehouse, "40131")
     hira = "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch for ch in kana)
-    from kodomo_dash.queries import children as q
+    from kodomo_dash.services import children as q
     from tests.signin import principal_for
 
     assert rid in set(q.search_children(principal_for("admin"), q.SearchCriteria(name=hira))["resident_id"])
@@ -202,8 +202,8 @@ def test_summary_sheet_is_audited_and_renders(built_warehouse, tmp_path):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.button(key="cc_make_sheet")
-    from kodomo_dash.queries import children as q
     from kodomo_dash.reports.summary_sheet import summary_sheet_pdf
+    from kodomo_dash.services import children as q
     from tests.signin import principal_for
 
     data = summary_sheet_pdf(q.child_card(principal_for("manager"), rid), printed_by="manager")
@@ -222,7 +222,7 @@ def test_who_viewed_lists_the_viewer(built_warehouse):
     at.session_state["child_card_rid"] = rid
     at.run()
     assert not at.exception
-    from kodomo_dash.queries.audit import viewers_of_child
+    from kodomo_dash.services.audit import viewers_of_child
     from tests.signin import principal_for
 
     assert "admin" in set(viewers_of_child(principal_for("admin"), rid)["username"])

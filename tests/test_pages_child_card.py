@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kodomo_dash.db import casework_connection
+from kodomo_dash.infra.db import casework_connection
 from tests.signin import app_as
 
 RELATIONSHIPS = {"世帯主", "配偶者", "子", "父母", "祖父母", "兄弟姉妹", "孫", "その他"}
@@ -66,7 +66,7 @@ def test_household_shows_relationship_labels_not_codes(built_warehouse):
 
 
 def test_relationship_label_keeps_an_unknown_code_visible():
-    from kodomo_dash.queries.children import relationship_label
+    from kodomo_dash.services.children import relationship_label
 
     assert relationship_label("1") == "世帯主"
     assert relationship_label("3") == "子"

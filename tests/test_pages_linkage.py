@@ -72,7 +72,7 @@ def test_linking_a_pair_saves_audits_and_removes_it(private_warehouse):
     assert ("form_save", "linkage_review", resident_id) in audited
     assert any(a[0] == "search" for a in audited), "showing the queue is audited"
 
-    from kodomo_dash.linkage.decisions import decisions_for_build
+    from kodomo_dash.warehouse.linkage.decisions import decisions_for_build
 
     assert [(d.student_no, d.resident_id, d.decision) for d in decisions_for_build()] == [
         (student_no, resident_id, "link")

@@ -128,7 +128,7 @@ def test_manager_records_a_visit_plan_and_sees_it_beside_the_visits_made(fukuoka
 @pytest.mark.parametrize("bad", ["-1", "abc", "2.5", "100001", "<script>alert(1)</script>"])
 def test_a_bad_visit_plan_gets_a_japanese_message_and_nothing_is_saved(fukuoka_casework, bad):
     from kodomo_dash.casework.visit_plan import VisitPlanError
-    from kodomo_dash.queries import outcomes as q
+    from kodomo_dash.services import outcomes as q
     from tests.signin import principal_for
 
     inputs = q.outcome_inputs(principal_for("manager"))
@@ -139,8 +139,8 @@ def test_a_bad_visit_plan_gets_a_japanese_message_and_nothing_is_saved(fukuoka_c
 
 
 def test_an_evaluator_cannot_record_a_plan(fukuoka_casework):
-    from kodomo_dash.auth.matrix import AccessDenied
-    from kodomo_dash.queries import outcomes as q
+    from kodomo_dash.security.matrix import AccessDenied
+    from kodomo_dash.services import outcomes as q
     from tests.signin import principal_for
 
     at = run_page("evaluator", "outcomes")

@@ -17,7 +17,7 @@ COOKIE_KEY = secrets.token_urlsafe(32)
 @pytest.fixture
 def demo_users(tmp_path_factory, monkeypatch):
     """A throw-away users file (one user per role) for app.py's gate to re-validate against."""
-    from kodomo_dash.auth.users import create_demo_users
+    from kodomo_dash.security.users import create_demo_users
 
     path = tmp_path_factory.mktemp("users") / "users.yaml"
     create_demo_users(path, rounds=4)
@@ -33,7 +33,7 @@ def signed_in(role: str, page: str, timeout: float = 90):
     at = app_as(role, page=page, timeout=timeout)
     at.secrets["auth"] = {"cookie_key": COOKIE_KEY}
     try:
-        from kodomo_dash.auth.gate import TEST_PRINCIPAL_FLAG
+        from kodomo_dash.ui.gate import TEST_PRINCIPAL_FLAG
 
         at.session_state[TEST_PRINCIPAL_FLAG] = True
     except ImportError:  # the gate before sign-in was wired

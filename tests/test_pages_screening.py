@@ -156,7 +156,7 @@ def test_a_school_user_is_refused(private_warehouse):
 
 def edited(rule_set, **points):
     """The page's own edit path (AppTest cannot type into st.data_editor)."""
-    from kodomo_dash.queries import screening as q
+    from kodomo_dash.services import screening as q
 
     items = rule_set.point_table()
     items["points"] = [points.get(k, p) for k, p in zip(items["key"], items["points"], strict=True)]
@@ -165,8 +165,8 @@ def edited(rule_set, **points):
 
 
 def test_rules_page_shows_the_preset_and_a_saved_version(private_warehouse):
-    from kodomo_dash.queries import screening as q
-    from kodomo_dash.queries.home import current_build
+    from kodomo_dash.services import screening as q
+    from kodomo_dash.services.home import current_build
     from tests.signin import principal_for
 
     at = open_page("rules")
@@ -191,8 +191,8 @@ def test_rules_page_shows_the_preset_and_a_saved_version(private_warehouse):
 
 
 def test_rules_refuse_a_negative_point_in_japanese(private_warehouse):
-    from kodomo_dash.queries import screening as q
     from kodomo_dash.screening.errors import ScreeningError
+    from kodomo_dash.services import screening as q
     from tests.signin import principal_for
 
     _, rule_set = q.latest_rule_set(principal_for("manager"), "amagasaki")
@@ -209,8 +209,8 @@ def test_rules_are_read_only_for_an_evaluator(private_warehouse):
 
 
 def test_model_card_for_an_evaluator(private_warehouse):
-    from kodomo_dash.queries import screening as q
-    from kodomo_dash.queries.home import current_build
+    from kodomo_dash.services import screening as q
+    from kodomo_dash.services.home import current_build
     from tests.signin import principal_for
 
     at = open_page("model_card", role="evaluator")
@@ -252,8 +252,8 @@ def test_model_card_for_an_evaluator(private_warehouse):
 
 
 def test_model_card_says_there_is_no_reference_without_synthetic_truth(private_warehouse, monkeypatch):
-    from kodomo_dash.queries import screening as q
-    from kodomo_dash.queries.home import current_build
+    from kodomo_dash.services import screening as q
+    from kodomo_dash.services.home import current_build
     from tests.signin import principal_for
 
     q.model_for_build(principal_for("manager"), current_build().build_id)
@@ -267,9 +267,9 @@ def test_model_card_says_there_is_no_reference_without_synthetic_truth(private_w
 def test_model_card_opens_on_the_figures_stored_with_the_model(private_warehouse, monkeypatch):
     """Training stores the card's figures beside the model (aggregates only); opening the card
     then computes nothing, so a server process's first visitor does not wait (decision 054)."""
-    from kodomo_dash.queries import screening as q
-    from kodomo_dash.queries.home import current_build
     from kodomo_dash.screening import model_card as mc
+    from kodomo_dash.services import screening as q
+    from kodomo_dash.services.home import current_build
     from tests.signin import principal_for
 
     model = q.model_for_build(principal_for("manager"), current_build().build_id)

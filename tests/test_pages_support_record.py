@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from kodomo_dash.queries import support, workflow
+from kodomo_dash.services import support, workflow
 from tests.casework_people import LISTED, draft, empty_casework, rows
 from tests.signin import app_as
 from tests.test_support_service import MANAGER
@@ -84,8 +84,8 @@ def test_evaluators_cannot_open_it_and_yotaikyo_only_reads(ward_list):
 
 def test_the_city_requests_sheets_and_records_the_school_decision_on_the_screen(tmp_path, monkeypatch):
     """Izumi's path on the screen: request both sheets for the list, then decide after the hearing."""
-    from kodomo_dash.auth.principal import Principal
     from kodomo_dash.casework import form_store
+    from kodomo_dash.security.principal import Principal
 
     empty_casework(tmp_path, monkeypatch)
     run_id = draft(tmp_path, method="edu_welfare", path="school", n=3)

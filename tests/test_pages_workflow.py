@@ -192,7 +192,7 @@ TODAY = "2025-10-01"
 @pytest.fixture
 def school_list(tmp_path, monkeypatch) -> str:
     from kodomo_dash.casework import form_store, stages
-    from kodomo_dash.casework.migrate import migrate
+    from kodomo_dash.infra.migrate import migrate
 
     monkeypatch.setenv("KODOMO_WAREHOUSE", str(tmp_path))
     con = duckdb.connect(str(tmp_path / "casework.duckdb"))

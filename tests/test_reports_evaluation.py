@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from test_reports_indicators import WARD_NAMES, WARDS
 
+from kodomo_dash.demo.published import published_data
 from kodomo_dash.reports.evaluation import (
     capacity_view,
     contact_comparison,
@@ -14,7 +15,7 @@ from kodomo_dash.reports.evaluation import (
     year_over_year,
 )
 from kodomo_dash.reports.indicators import FunnelData, figures_for_year
-from kodomo_dash.reports.published import PUBLISHED_TOP_LINE, published_data
+from kodomo_dash.reports.suppression import PUBLISHED_TOP_LINE
 from kodomo_dash.reports.tables import is_hidden
 
 

@@ -16,6 +16,12 @@ import pytest
 from PIL import Image
 from test_reports_indicators import WARD_NAMES, WARDS
 
+from kodomo_dash.demo.published import (
+    FUKUOKA_FACTORS,
+    FUKUOKA_LESSONS,
+    FUKUOKA_SUPPORT_PERIOD,
+    published_data,
+)
 from kodomo_dash.reports import charts as charts_mod
 from kodomo_dash.reports.deck import MAIN_ORDER, build_deck, year_end_deck
 from kodomo_dash.reports.export import (
@@ -29,13 +35,7 @@ from kodomo_dash.reports.export import (
 )
 from kodomo_dash.reports.fonts import FONT_FAMILY, find_cjk_font
 from kodomo_dash.reports.indicators import ReportContext, build_tables
-from kodomo_dash.reports.published import (
-    FUKUOKA_FACTORS,
-    FUKUOKA_LESSONS,
-    FUKUOKA_SUPPORT_PERIOD,
-    PUBLISHED_TOP_LINE,
-    published_data,
-)
+from kodomo_dash.reports.suppression import PUBLISHED_TOP_LINE
 from kodomo_dash.reports.tables import Column, ReportTable
 
 CONTEXT = ReportContext(

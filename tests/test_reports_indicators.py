@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from test_suppression import attacker_interval
 
+from kodomo_dash.config.units import FUKUOKA_WARDS
+from kodomo_dash.demo.published import published_data
 from kodomo_dash.reports.indicators import (
     FunnelData,
     InputError,
@@ -16,11 +18,9 @@ from kodomo_dash.reports.indicators import (
     build_tables,
     figures_for_year,
 )
-from kodomo_dash.reports.published import PUBLISHED_TOP_LINE, published_data
 from kodomo_dash.reports.shapes import BEPPU, IZUMI
-from kodomo_dash.reports.suppression import TOTAL, SuppressionPolicy
+from kodomo_dash.reports.suppression import PUBLISHED_TOP_LINE, TOTAL, SuppressionPolicy
 from kodomo_dash.reports.tables import NO_DATA_LABEL, SUPPRESSED_LABEL, is_hidden
-from kodomo_dash.units import FUKUOKA_WARDS
 
 WARDS = {
     "40131": 0.205,

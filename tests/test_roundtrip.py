@@ -6,8 +6,8 @@ import csv
 
 import pandas as pd
 
-from kodomo_dash.contracts import all_contracts
-from kodomo_dash.db import open_read_only
+from kodomo_dash.infra.db import open_read_only
+from kodomo_dash.warehouse.contracts import all_contracts
 
 
 def _data_rows(path) -> int:

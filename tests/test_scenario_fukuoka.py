@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from kodomo_dash.cli import main as kodomo
+from kodomo_dash.cli.main import main as kodomo
 from tests.published import FUKUOKA_FY2025_FUNNEL as PUBLISHED
 
 pytestmark = pytest.mark.scale
@@ -23,9 +23,9 @@ pytestmark = pytest.mark.scale
 def fukuoka_year(tmp_path_factory):
     from pathlib import Path
 
-    from kodomo_dash.ingest.build import build_warehouse
-    from kodomo_dash.scenario_year import run_year
-    from kodomo_dash.synth.city import generate
+    from kodomo_dash.demo.scenario_year import run_year
+    from kodomo_dash.demo.synth.city import generate
+    from kodomo_dash.warehouse.ingest.build import build_warehouse
 
     work = tmp_path_factory.mktemp("fukuoka")
     mp = pytest.MonkeyPatch()
@@ -56,8 +56,8 @@ def test_cohort_and_list_come_from_the_warehouse(fukuoka_year):
 
 def test_the_year_model_is_the_one_the_model_card_opens(fukuoka_year):
     """After `kodomo demo` the model card shows the model that screened the year, not "no model"."""
-    from kodomo_dash.queries import screening as q
-    from kodomo_dash.queries.home import current_build
+    from kodomo_dash.services import screening as q
+    from kodomo_dash.services.home import current_build
 
     model = q.existing_model()
     assert model is not None and model.train_params["build_id"] == current_build().build_id

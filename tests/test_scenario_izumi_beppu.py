@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kodomo_dash.cli import main as kodomo
+from kodomo_dash.cli.main import main as kodomo
 
 pytestmark = pytest.mark.scale
 
@@ -28,9 +28,9 @@ BEPPU_PUBLISHED = {"listed": 30, "supported": 8}
 
 
 def _year(tmp_path_factory, scenario: str):
-    from kodomo_dash.ingest.build import build_warehouse
-    from kodomo_dash.scenario_year import run_year
-    from kodomo_dash.synth.city import generate
+    from kodomo_dash.demo.scenario_year import run_year
+    from kodomo_dash.demo.synth.city import generate
+    from kodomo_dash.warehouse.ingest.build import build_warehouse
 
     work = tmp_path_factory.mktemp(scenario)
     mp = pytest.MonkeyPatch()
@@ -115,9 +115,9 @@ def test_beppu_lists_20_plus_10_and_never_makes_a_child_in_support_a_new_case(be
 
 def test_izumi_demo_accounts_see_izumi_children_not_fukuoka_ones(izumi, tmp_path):
     """`kodomo demo --scenario izumi-fy2025` prints accounts scoped to Izumi's own list."""
-    from kodomo_dash.auth.gate import demo_users
-    from kodomo_dash.auth.users import load_users
-    from kodomo_dash.demo import demo_scope
+    from kodomo_dash.demo.run import demo_scope
+    from kodomo_dash.security.users import load_users
+    from kodomo_dash.ui.gate import demo_users
 
     work, result = izumi
     with pytest.MonkeyPatch.context() as mp:

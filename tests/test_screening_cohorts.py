@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from kodomo_dash.demo.synthetic_features import child_frame, synthetic_child_features
 from kodomo_dash.screening import ScreeningError
 from kodomo_dash.screening.cohorts import (
     COHORTS_SQL,
@@ -23,7 +24,6 @@ from kodomo_dash.screening.cohorts import (
     school_children,
     select_cohort,
 )
-from kodomo_dash.screening.synthetic import child_frame, synthetic_child_features
 
 AS_OF = "2025-07-01"
 

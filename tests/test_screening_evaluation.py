@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kodomo_dash.demo.synthetic_features import synthetic_child_features
 from kodomo_dash.screening import ScreeningError
 from kodomo_dash.screening.capacity import (
     FUKUOKA_FY2025,
@@ -29,7 +30,6 @@ from kodomo_dash.screening.evaluation import (
     recall_at_k,
 )
 from kodomo_dash.screening.points import RulePointsMethod
-from kodomo_dash.screening.synthetic import synthetic_child_features
 
 AS_OF = "2025-07-01"
 
@@ -200,7 +200,7 @@ def test_precision_curves_match_the_table_at_each_size(synthetic):
 
 
 def test_model_lead_says_ahead_only_when_ahead_at_every_size():
-    from kodomo_dash.screening.bench import model_lead
+    from kodomo_dash.bench.screening import model_lead
 
     rows = []
     for k, (sim, rule) in {50: (0.30, 0.20), 100: (0.25, 0.20), 200: (0.20, 0.21), 1000: (0.1, 0.05)}.items():

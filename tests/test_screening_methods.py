@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from kodomo_dash.demo.synthetic_features import child_frame
 from kodomo_dash.screening import ScreeningError
 from kodomo_dash.screening.counts import ItemCountMethod
 from kodomo_dash.screening.edu_welfare import EduWelfareMethod
@@ -13,7 +14,6 @@ from kodomo_dash.screening.points import RulePointsMethod, suggest_assessments
 from kodomo_dash.screening.registry import build_method, method_labels
 from kodomo_dash.screening.rules import RuleSet
 from kodomo_dash.screening.runs import diff_rule_sets, rule_set_changes
-from kodomo_dash.screening.synthetic import child_frame
 
 AS_OF = "2025-07-01"
 

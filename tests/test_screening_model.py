@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kodomo_dash.demo.synthetic_features import child_frame, synthetic_child_features
 from kodomo_dash.screening import ScreeningError
 from kodomo_dash.screening.features import MODEL_FEATURES, describe_value
 from kodomo_dash.screening.similarity import SimilarityMethod, SimilarityModel, to_matrix
-from kodomo_dash.screening.synthetic import child_frame, synthetic_child_features
 
 AS_OF = "2025-07-01"
 FAST = {"max_iter": 60, "importance_sample": 1000}

@@ -134,7 +134,7 @@ def test_compare_methods_reports_expected_precision_from_the_label_probability()
 
 def test_bench_on_the_screening_frame_compares_like_with_like():
     """screening.synthetic draws the label from truth_p itself: the reference is truth_p on the held-out rows."""
-    from kodomo_dash.screening.bench import bench_screening
+    from kodomo_dash.bench.screening import bench_screening
 
     out = bench_screening(n=6000, seed=2, list_size=50)
     assert out["bayes_optimal_auc"] > out["model_expected_auc"] > 0.6

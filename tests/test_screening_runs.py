@@ -6,7 +6,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from kodomo_dash.casework.migrate import migrate
+from kodomo_dash.demo.synthetic_features import child_frame
+from kodomo_dash.infra.migrate import migrate
 from kodomo_dash.screening import ScreeningError
 from kodomo_dash.screening.counts import ItemCountMethod
 from kodomo_dash.screening.points import RulePointsMethod
@@ -32,7 +33,6 @@ from kodomo_dash.screening.runs import (
     save_rule_set,
     workflow_members,
 )
-from kodomo_dash.screening.synthetic import child_frame
 
 AS_OF = "2025-07-01"
 
@@ -211,8 +211,8 @@ def test_recorded_assessments_latest_wins_and_score(con, cohort):
 
 
 def test_models_are_registered_with_their_card(con, tmp_path):
+    from kodomo_dash.demo.synthetic_features import synthetic_child_features
     from kodomo_dash.screening.similarity import SimilarityMethod, SimilarityModel
-    from kodomo_dash.screening.synthetic import synthetic_child_features
 
     frame = synthetic_child_features(3000, seed=9, as_of=AS_OF)
     model = SimilarityModel.train(frame, params={"max_iter": 20, "importance_sample": 200})

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from kodomo_dash.casework.migrate import migrate
+from kodomo_dash.infra.migrate import migrate
 from kodomo_dash.screening.cohorts import COHORTS_SQL, cohort_query, derive, fukuoka_unenrolled_3_6
 from kodomo_dash.screening.counts import ItemCountMethod
 from kodomo_dash.screening.edu_welfare import EduWelfareMethod
@@ -67,8 +67,8 @@ def test_every_method_scores_the_fukuoka_cohort_into_a_run(warehouse, tmp_path):
 def test_a_school_principal_reads_city_percentiles_through_the_page_query(built_warehouse):
     """The screening page's read for a principal of two schools: each child's percentile is the
     city's (the manager's value for the same child), not a rank among the two schools' pupils."""
-    from kodomo_dash.queries import screening as q
-    from kodomo_dash.queries.home import current_build
+    from kodomo_dash.services import screening as q
+    from kodomo_dash.services.home import current_build
     from tests.signin import principal_for
 
     build = current_build().build_id

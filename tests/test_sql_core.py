@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kodomo_dash.contracts import get
-from kodomo_dash.db import open_read_only
-from kodomo_dash.ingest.build import build_warehouse
+from kodomo_dash.infra.db import open_read_only
+from kodomo_dash.warehouse.contracts import get
+from kodomo_dash.warehouse.ingest.build import build_warehouse
 
 
 def _write(src: Path, contract: str, rows: list[dict]) -> None:

@@ -11,12 +11,12 @@ from datetime import date
 import duckdb
 import pytest
 
-from kodomo_dash.auth.matrix import AccessDenied
-from kodomo_dash.auth.principal import Principal
-from kodomo_dash.casework import form_store, stages
+from kodomo_dash.casework import form_store, vocabulary
 from kodomo_dash.casework.store import CaseworkError
-from kodomo_dash.queries import support, workflow
-from kodomo_dash.queries.workflow import OutOfScope
+from kodomo_dash.security.matrix import AccessDenied
+from kodomo_dash.security.principal import Principal
+from kodomo_dash.services import support, workflow
+from kodomo_dash.services.workflow import OutOfScope
 from tests.casework_people import LISTED, N, draft, empty_casework, rid, rows
 
 TODAY = date(2026, 3, 31)
@@ -125,7 +125,7 @@ def test_a_stale_screen_is_refused(casework_dir, ward_list):
 
 def walk_to_visit(list_id: str, child: str) -> None:
     """Secondary (three departments), conference (approach), approach start: what staff do first."""
-    for dept in stages.DEPARTMENTS:
+    for dept in vocabulary.DEPARTMENTS:
         support.record_secondary(STAFF, list_id, [child], department=dept, decision="pass",
                                  event_date=date(2025, 8, 27), today=TODAY)  # fmt: skip
     assert list(support.queue(STAFF, list_id, "conference")["resident_id"]) == [child]
@@ -174,7 +174,7 @@ def test_a_manager_voids_a_wrong_record_and_sends_a_form_back_both_kept_and_audi
     assert history.loc[history["event_id"] == wrong, "voided"].item()
     assert history.loc[history["event_id"] == wrong, "void_reason"].item() == "別の子と取り違え"
     assert list(support.queue(STAFF, ward_list, "secondary", department="health")["resident_id"]).count(child) == 1
-    from kodomo_dash.queries.children import _casework  # what the child card's support tab shows
+    from kodomo_dash.services.children import _casework  # what the child card's support tab shows
 
     con = duckdb.connect(str(casework_dir / "casework.duckdb"))
     try:
@@ -243,7 +243,7 @@ def test_the_city_requests_school_sheets_and_records_the_school_decision(casewor
 
 def test_the_simulated_year_is_played_by_signed_in_roles(casework_dir):
     """The scenario year goes through the services: every step has its person's audit row."""
-    from kodomo_dash.casework.simulate import simulate_scenario
+    from kodomo_dash.demo.simulate import simulate_scenario
 
     con = duckdb.connect(str(casework_dir / "casework.duckdb"))
     try:
@@ -262,7 +262,7 @@ def test_the_simulated_year_is_played_by_signed_in_roles(casework_dir):
 
 
 def test_the_bench_times_acceptance_and_a_bulk_save_of_200_through_the_services(monkeypatch, tmp_path):
-    from kodomo_dash.casework.benchmark import workflow_step_s
+    from kodomo_dash.bench.forms import workflow_step_s
 
     monkeypatch.setenv("KODOMO_WAREHOUSE", str(tmp_path))
     figures = workflow_step_s(200)

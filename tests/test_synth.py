@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kodomo_dash.contracts import Column, all_contracts
-from kodomo_dash.synth.city import generate
+from kodomo_dash.demo.synth.city import generate
+from kodomo_dash.warehouse.contracts import Column, all_contracts
 
 SCENARIO = "fukuoka-fy2025"
 AS_OF = pd.Timestamp("2025-09-01")

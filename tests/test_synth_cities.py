@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kodomo_dash.synth import geo
-from kodomo_dash.synth.city import generate
-from kodomo_dash.synth.scenarios import get_scenario
+from kodomo_dash.demo.synth import geo
+from kodomo_dash.demo.synth.city import generate
+from kodomo_dash.demo.synth.scenarios import get_scenario
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kodomo_dash.casework import stages
-from kodomo_dash.casework.migrate import migrate
+from kodomo_dash.casework import stages, vocabulary
 from kodomo_dash.casework.stages import TransitionError
 from kodomo_dash.casework.store import ConcurrentChangeError
+from kodomo_dash.infra.migrate import migrate
 
 LISTED = date(2025, 8, 20)
 TODAY = date(2026, 1, 31)
@@ -43,7 +43,7 @@ def ward_list(con, n: int = 3, list_id: str = "L1", path: str = "ward") -> str:
 
 
 def pass_secondary(con, list_id: str, rid: str, on: date = date(2025, 8, 25)) -> None:
-    for dept in stages.DEPARTMENTS:
+    for dept in vocabulary.DEPARTMENTS:
         stages.record_secondary(con, list_id, rid, department=dept, decision="pass", event_date=on,
                                 actor=f"staff_{dept}", today=TODAY)  # fmt: skip
 
@@ -266,7 +266,7 @@ def test_labels_in_sql_match_the_python_vocabulary(con):
         (d, c): lab
         for d, c, lab in con.execute("select domain, code, label_ja from wf_code_label").fetchall()
     }
-    py = {(d, c): lab for d, vocab in stages.CODE_DOMAINS.items() for c, lab in vocab.items()}
+    py = {(d, c): lab for d, vocab in vocabulary.CODE_DOMAINS.items() for c, lab in vocab.items()}
     assert sql == py
     stored = con.execute(
         "select path, stage, sort_no, kind, parent_stage, label_ja, report_ref from wf_funnel_stage order by path, sort_no"

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from kodomo_dash.db import connect_file
+from kodomo_dash.infra.db import connect_file
 
 FORMS = 4  # few forms, many versions each: every kill lands on a form that has history
 ACTOR = "durability_worker"
@@ -55,7 +55,7 @@ class KillReport:
 def prepare(path: Path) -> list[str]:
     """A casework file with a one-child list and FORMS draftable home-visit records."""
     from kodomo_dash.casework import form_store, stages
-    from kodomo_dash.casework.migrate import migrate
+    from kodomo_dash.infra.migrate import migrate
 
     con = connect_file(path, "casework")
     try:

@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from kodomo_dash.casework import stages
+from kodomo_dash.casework import vocabulary
 from kodomo_dash.casework.store import CaseworkError, canonical_json, fmt_date_ja
 
 DEFS_DIR = Path(__file__).parent / "form_defs"
@@ -55,13 +55,13 @@ KIND_FIELDS: dict[str, dict[str, tuple[str, frozenset[str] | None]]] = {
     "ssw_hearing_sheet": {
         "heard_on": ("date", None),
         "abuse_risk": ("choice", None),
-        "recommended_path": ("choice", frozenset(stages.SCHOOL_DECISIONS)),
+        "recommended_path": ("choice", frozenset(vocabulary.SCHOOL_DECISIONS)),
     },
     "conference_sheet": {
         "held_on": ("date", None),
-        "approach": ("choice", frozenset(stages.CONFERENCE_DECISIONS)),
-        "no_approach_reason": ("choice", frozenset(stages.CONFERENCE_REASONS)),
-        "assigned_department": ("choice", frozenset(stages.DEPARTMENTS)),
+        "approach": ("choice", frozenset(vocabulary.CONFERENCE_DECISIONS)),
+        "no_approach_reason": ("choice", frozenset(vocabulary.CONFERENCE_REASONS)),
+        "assigned_department": ("choice", frozenset(vocabulary.DEPARTMENTS)),
         "assigned_staff": ("text", None),
         "living_conditions": ("choice", None),
         "parenting_capacity": ("choice", None),
@@ -69,12 +69,12 @@ KIND_FIELDS: dict[str, dict[str, tuple[str, frozenset[str] | None]]] = {
     },
     "home_visit_record": {
         "attempted_on": ("date", None),
-        "method": ("choice", frozenset(stages.CONTACT_METHODS)),
-        "result": ("choice", frozenset(stages.ATTEMPT_RESULTS)),
-        "needs": ("choice", frozenset(stages.NEEDS)),
-        "advice": ("multichoice", frozenset(stages.ADVICE)),
-        "information": ("multichoice", frozenset(stages.INFORMATION)),
-        "outcomes": ("multichoice", frozenset(stages.OUTCOMES)),
+        "method": ("choice", frozenset(vocabulary.CONTACT_METHODS)),
+        "result": ("choice", frozenset(vocabulary.ATTEMPT_RESULTS)),
+        "needs": ("choice", frozenset(vocabulary.NEEDS)),
+        "advice": ("multichoice", frozenset(vocabulary.ADVICE)),
+        "information": ("multichoice", frozenset(vocabulary.INFORMATION)),
+        "outcomes": ("multichoice", frozenset(vocabulary.OUTCOMES)),
         "follow_up_on": ("date", None),
     },
 }

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from kodomo_dash.casework import stages
+from kodomo_dash.casework import vocabulary
 from kodomo_dash.config.calendar import era_year_label
 
 if TYPE_CHECKING:
@@ -275,7 +275,7 @@ def funnel_report(
     are summed.
     """
     if con is None:
-        from kodomo_dash.db import casework_connection, casework_path
+        from kodomo_dash.infra.db import casework_connection, casework_path
 
         if not casework_path().exists():
             return _empty_report(fy, programme, ward_code)
@@ -340,10 +340,10 @@ def funnel_report(
             act_n = {(k, c): int(n) for (pth, k, c, n) in acts if pth == path}
             out_n = {o: int(n) for (pth, o, n) in outs if pth == path}
             support = {
-                kind: {cat: act_n.get((kind, cat), 0) for cat in stages.SUPPORT_CATEGORIES[kind]}
-                for kind in stages.SUPPORT_KINDS
+                kind: {cat: act_n.get((kind, cat), 0) for cat in vocabulary.SUPPORT_CATEGORIES[kind]}
+                for kind in vocabulary.SUPPORT_KINDS
             }
-            outcome_counts = {o: out_n.get(o, 0) for o in stages.OUTCOMES}
+            outcome_counts = {o: out_n.get(o, 0) for o in vocabulary.OUTCOMES}
             figures: dict[str, Any] = {name: counts.get(stage, 0) for name, stage in WARD_FIGURES.items()}
             if "cohort" not in counts:
                 figures["cohort"] = None
@@ -351,13 +351,13 @@ def funnel_report(
             figures["support_acts"] = support
             entry["figures"] = figures
             entry["outcomes"] = [
-                {"outcome": o, "label_ja": stages.OUTCOMES[o], "n": outcome_counts[o]}
-                for o in stages.OUTCOMES
+                {"outcome": o, "label_ja": vocabulary.OUTCOMES[o], "n": outcome_counts[o]}
+                for o in vocabulary.OUTCOMES
             ]
             entry["support_acts"] = {
                 kind: [{"category": c, "label_ja": lab, "n": support[kind][c]}
-                       for c, lab in stages.SUPPORT_CATEGORIES[kind].items()]
-                for kind in stages.SUPPORT_KINDS
+                       for c, lab in vocabulary.SUPPORT_CATEGORIES[kind].items()]
+                for kind in vocabulary.SUPPORT_KINDS
             }  # fmt: skip
             entry["support_acts_total"] = sum(act_n.values())
         else:
@@ -396,7 +396,7 @@ def render_funnel_report(report: dict[str, Any], fmt: str = "table") -> str:
         return "\n".join(out) + "\n"
     for path, entry in report["paths"].items():
         out.append("")
-        out.append(f"■ {stages.PATHS[path]}")
+        out.append(f"■ {vocabulary.PATHS[path]}")
         for lst in report["lists"]:
             if lst["path"] == path:
                 out.append(
@@ -417,7 +417,7 @@ def render_funnel_report(report: dict[str, Any], fmt: str = "table") -> str:
             out.append("  支援内容（延べ件数） [図表 6-4]")
             for kind, rows in entry["support_acts"].items():
                 for i, r in enumerate(rows):
-                    head = stages.SUPPORT_KINDS[kind] if i == 0 else ""
+                    head = vocabulary.SUPPORT_KINDS[kind] if i == 0 else ""
                     out.append(_line(f"    {_pad(head, 10)}{r['label_ja']}", f"{r['n']:,}件"))
         if entry["exclusions"]:
             out.append("")

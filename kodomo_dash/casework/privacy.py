@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 import duckdb
 
-from kodomo_dash.auth import audit
-from kodomo_dash.auth.principal import Principal
 from kodomo_dash.config.calendar import fiscal_year, fy_label  # noqa: F401 - re-exported for the privacy page
 from kodomo_dash.infra.transaction import transaction
+from kodomo_dash.security import audit
+from kodomo_dash.security.principal import Principal
 
 # Fukuoka FY2025 report, 4.2 ② 【プライバシー保護点検】, items 1-8 as published.
 ITEMS_JA: tuple[str, ...] = (

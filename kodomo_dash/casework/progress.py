@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from kodomo_dash.casework.stages import DEPARTMENTS
+from kodomo_dash.casework.vocabulary import DEPARTMENTS
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -39,138 +39,28 @@ from kodomo_dash.casework.store import (
     tx_scratch,
     utcnow,
 )
-
-# ---------------------------------------------------------------------------------------------
-# Vocabulary: code → Japanese label. The same codes and labels are in wf_code_label (042); a test
-# keeps the two in step, so SQL views and Python pages show the same words.
-# ---------------------------------------------------------------------------------------------
-
-PATHS: dict[str, str] = {
-    "ward": "区の三課による確認（二次スクリーニング・三課協議・アプローチ）",
-    "school": "学校での確認（スクリーニングシート・SSW聞き取り・支援判断）",
-}
-
-DEPARTMENTS: dict[str, str] = {
-    "childcare_support": "子育て支援課",
-    "community_health_welfare": "地域保健福祉課",
-    "health": "健康課",
-}
-
-SECONDARY_DECISIONS: dict[str, str] = {"pass": "対象（三課協議へ）", "exclude": "対象外"}
-SECONDARY_REASONS: dict[str, str] = {
-    "in_support": "支援中",
-    "enrolled": "所属あり（保育園等）",
-    "other": "その他",
-}
-
-CONFERENCE_DECISIONS: dict[str, str] = {"approach": "アプローチする", "no_approach": "アプローチしない"}
-CONFERENCE_REASONS: dict[str, str] = {
-    "in_support_elsewhere": "他の支援・見守りにつながっている",
-    "low_need": "現時点で支援の必要性が低い",
-    "other": "その他",
-}
-ASSESSMENT_LEVELS: dict[str, str] = {
-    "concern_high": "懸念が大きい",
-    "concern_some": "やや懸念がある",
-    "no_concern": "懸念なし",
-    "unknown": "情報不足・不明",
-}
-
-APPROACH_DECISIONS: dict[str, str] = {"start": "アプローチ開始", "not_needed": "アプローチ不要"}
-APPROACH_REASONS: dict[str, str] = {
-    "moved_out": "転出",
-    "enrolled_since": "その後に所属（入園等）",
-    "other": "その他",
-}
-
-CONTACT_METHODS: dict[str, str] = {"home_visit": "家庭訪問", "phone": "電話", "other": "その他"}
-ATTEMPT_RESULTS: dict[str, str] = {
-    "contacted": "接触できた",
-    "absent": "不在",
-    "no_answer": "応答なし",
-    "refused": "訪問・連絡を断られた",
-    "other": "その他",
-}
-NEEDS: dict[str, str] = {"yes": "ニーズあり", "no": "ニーズなし"}
-
-SUPPORT_KINDS: dict[str, str] = {"advice": "助言", "information": "情報提供"}
-ADVICE: dict[str, str] = {
-    "enrolment": "就園について",
-    "developmental": "療育等について",
-    "other": "その他",
-}
-INFORMATION: dict[str, str] = {
-    "consultation_desk": "相談窓口等",
-    "enrolment_procedure": "入園の手続き",
-    "developmental_procedure": "療育等の手続き",
-    "services": "各種事業やサービス",
-    "other": "その他",
-}
-SUPPORT_CATEGORIES: dict[str, dict[str, str]] = {"advice": ADVICE, "information": INFORMATION}
-
-OUTCOMES: dict[str, str] = {
-    "enrolled": "保育園等の就園（手続き）につながった",
-    "yotaikyo": "要保護児童対策地域協議会の登録・支援につなげた",
-    "consultation_referral": "行政機関等の相談につなげた",
-    "other_programme": "他の事業につながった",
-}
-
-SCHOOL_DECISIONS: dict[str, str] = {
-    "yotaikyo_case_meeting": "要対協ケース会議で支援方針を検討",
-    "school_watch": "学校等での見守り",
-    "other_support": "その他の支援（相談支援等）",
-    "no_support": "支援不要",
-}
-SCHOOL_REASONS: dict[str, str] = {
-    "low_risk": "リスクが低いと判断",
-    "already_supported": "既に支援中",
-    "other": "その他",
-}
-SUPPORTED_SCHOOL_DECISIONS = ("yotaikyo_case_meeting", "school_watch", "other_support")
-
-STAGES: dict[str, str] = {
-    "secondary": "二次スクリーニング",
-    "conference": "三課協議",
-    "approach": "アプローチの判断",
-    "contact_attempt": "訪問・連絡",
-    "contact": "接触（ニーズの有無）",
-    "support_act": "支援（助言・情報提供）",
-    "outcome": "支援の成果",
-    "follow_up": "フォロー",
-    "screening_sheet": "スクリーニングシート",
-    "ssw_hearing": "SSW聞き取り（ヒアリングシート）",
-    "school_decision": "支援の判断",
-    "void": "記録の取消",
-}
-WARD_STAGES = frozenset({"secondary", "conference", "approach", "contact_attempt", "contact", "support_act",
-                         "outcome", "follow_up"})  # fmt: skip
-SCHOOL_STAGES = frozenset({"screening_sheet", "ssw_hearing", "school_decision"})
-# Stages recorded at most once per child (a change is void + new record).
-ONCE_PER_CHILD = frozenset({"conference", "approach", "contact", "screening_sheet", "ssw_hearing",
-                            "school_decision"})  # fmt: skip
-
-# Every code domain, as stored in wf_code_label (domain, code, label_ja).
-CODE_DOMAINS: dict[str, dict[str, str]] = {
-    "path": PATHS,
-    "stage": STAGES,
-    "department": DEPARTMENTS,
-    "secondary_decision": SECONDARY_DECISIONS,
-    "secondary_reason": SECONDARY_REASONS,
-    "conference_decision": CONFERENCE_DECISIONS,
-    "conference_reason": CONFERENCE_REASONS,
-    "assessment_level": ASSESSMENT_LEVELS,
-    "approach_decision": APPROACH_DECISIONS,
-    "approach_reason": APPROACH_REASONS,
-    "contact_method": CONTACT_METHODS,
-    "attempt_result": ATTEMPT_RESULTS,
-    "needs": NEEDS,
-    "support_kind": SUPPORT_KINDS,
-    "advice": ADVICE,
-    "information": INFORMATION,
-    "outcome": OUTCOMES,
-    "school_decision": SCHOOL_DECISIONS,
-    "school_reason": SCHOOL_REASONS,
-}
+from kodomo_dash.casework.vocabulary import (
+    APPROACH_DECISIONS,
+    APPROACH_REASONS,
+    ATTEMPT_RESULTS,
+    CONFERENCE_DECISIONS,
+    CONFERENCE_REASONS,
+    CONTACT_METHODS,
+    DEPARTMENTS,
+    NEEDS,
+    ONCE_PER_CHILD,
+    OUTCOMES,
+    PATHS,
+    SCHOOL_DECISIONS,
+    SCHOOL_REASONS,
+    SCHOOL_STAGES,
+    SECONDARY_DECISIONS,
+    SECONDARY_REASONS,
+    STAGES,
+    SUPPORT_CATEGORIES,
+    SUPPORT_KINDS,
+    WARD_STAGES,
+)
 
 MAX_NOTE_LENGTH = 2000
 # Where a manager corrects a record: every refusal that asks for a correction names this place

@@ -4,7 +4,7 @@ Every write in the workflow goes through `kodomo_dash.infra.transaction.transact
 is either whole or absent and "saved" is only reported after COMMIT has returned; it nests, so a
 bulk action or the scenario simulation wraps many saves in one transaction.
 
-Auditing is a callback, not an import of kodomo_dash.auth. Inside a transaction the callback runs
+Auditing is a callback, not an import of kodomo_dash.security. Inside a transaction the callback runs
 just before COMMIT, in the same transaction (:func:`call_audit`), so a save and its audit row
 commit together or not at all; a refused save is audited in a transaction of its own.
 """
@@ -30,7 +30,7 @@ from kodomo_dash.infra.transaction import (  # noqa: F401 - re-exported: the cas
 )
 
 # The audit callback receives one plain dict per save:
-#   action      always "form_save" (one of kodomo_dash.auth.audit.ACTIONS)
+#   action      always "form_save" (one of kodomo_dash.security.audit.ACTIONS)
 #   actor       username of whoever saved
 #   resident_id the child's 宛名番号, or None
 #   target      "form:<form_id>" / "wf_event:<id>" / "wf_list:<list_id>"

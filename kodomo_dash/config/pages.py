@@ -1,7 +1,7 @@
 """The screens of the product (``config/pages.yaml``): key, menu section, icon, title, who may do what.
 
-One definition a page, read by the navigation (``kodomo_dash.navigation``), the authorisation
-matrix (``kodomo_dash.auth.matrix``, its page list and refusal labels) and the UI text (the
+One definition a page, read by the navigation (``kodomo_dash.ui.navigation``), the authorisation
+matrix (``kodomo_dash.security.matrix``, its page list and refusal labels) and the UI text (the
 ``page.<key>`` titles), so the menu, the matrix and a refusal always name a page the same way.
 """
 

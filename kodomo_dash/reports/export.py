@@ -58,7 +58,7 @@ class ExportRecord:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_audit_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``kodomo_dash.auth.audit.record(con, principal, **...)``."""
+        """Keyword arguments for ``kodomo_dash.security.audit.record(con, principal, **...)``."""
         detail = {
             "format": self.format,
             "fy": self.fy,

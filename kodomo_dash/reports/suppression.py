@@ -590,3 +590,10 @@ def difference_or_hidden(new, old):
     if new is None or old is None:
         return None
     return new - old
+
+
+# The setting a city uses to publish every city-wide figure, as Fukuoka's report does; ward and school
+# breakdowns stay protected. Without it (the NDB default) small city-wide counts are hidden too.
+PUBLISHED_TOP_LINE = SuppressionPolicy(
+    exempt_totals=("funnel:*:total", "exclusion:*:total", "outcome:*:total", "act:*:total")
+)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from kodomo_dash.config.calendar import fiscal_year_start  # noqa: F401 - the one definition, used below and by callers
-from kodomo_dash.db import sql_dir
+from kodomo_dash.infra.db import sql_dir
 from kodomo_dash.screening.errors import ScreeningError
 from kodomo_dash.screening.features import require_columns
 

@@ -114,7 +114,7 @@ DERIVED_COLUMNS: dict[str, Column] = {
 }
 
 # Features the similarity model learns from (図表 7-2 items are among them). Left out on
-# purpose, see docs/decisions/screening-methods.md: identifiers and dates; ward, sex and
+# purpose, see docs/decisions/030-screening-methods.md: identifiers and dates; ward, sex and
 # nationality (checked for fairness instead of learned); tax (restricted); and columns
 # that are consequences of being a support case (open/past consultation, 要対協, 一時保護),
 # which would let the model find children who are already known instead of similar ones.

@@ -32,7 +32,7 @@ so no single draw of ~600 positives moves them:
 The figure benchmarks reported before this module (0.880) was `bayes_optimal_auc` of
 `true_need_prob` against labels drawn from `true_need_prob` — another label (true need, 5.5 %
 of children, not past support cases, 1.5 %) and an unobservable score. It was never a level
-the model could reach. See docs/decisions/screening-methods.md.
+the model could reach. See docs/decisions/030-screening-methods.md.
 
 Nothing here is used to train or score the product's model: truth columns are read only to
 measure it.

@@ -7,7 +7,7 @@ written in one transaction as a draft; a manager accepting it into the workflow 
 call. Rule sets are versioned (who, when, parent); comparing two versions or two runs tells
 which children enter and which leave the list.
 
-Every function takes an open casework connection (`kodomo_dash.db.casework_connection`) so
+Every function takes an open casework connection (`kodomo_dash.infra.db.casework_connection`) so
 the caller decides the unit of work; tables come from migration 030.
 """
 

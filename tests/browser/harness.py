@@ -65,7 +65,7 @@ def auth_env(folder: Path) -> tuple[dict[str, str], dict]:
     """A throw-away demo users file and a secrets file with a cookie key, as server env vars."""
     import secrets
 
-    from kodomo_dash.auth.users import create_demo_users
+    from kodomo_dash.security.users import create_demo_users
 
     creds = {c.username: c for c in create_demo_users(folder / "users.yaml", rounds=4)}
     secrets_file = folder / "secrets.toml"

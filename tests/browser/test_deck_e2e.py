@@ -19,8 +19,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def deck_server(built_warehouse, tmp_path, monkeypatch):
-    from kodomo_dash.casework.migrate import migrate
-    from kodomo_dash.casework.simulate import simulate_scenario
+    from kodomo_dash.demo.simulate import simulate_scenario
+    from kodomo_dash.infra.migrate import migrate
 
     warehouse = private_warehouse(built_warehouse, tmp_path)
     con = duckdb.connect(str(warehouse / "casework.duckdb"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from kodomo_dash.auth import encryption
+from kodomo_dash.infra import encryption
 from tests.browser.harness import (
     open_app,
     serve,
@@ -26,7 +26,7 @@ KEY = encryption.generate_key()
 
 @pytest.fixture
 def encrypted_warehouse(built_warehouse, tmp_path, monkeypatch):
-    from kodomo_dash.ingest.build import build_warehouse
+    from kodomo_dash.warehouse.ingest.build import build_warehouse
 
     warehouse = tmp_path / "warehouse"
     monkeypatch.setenv("KODOMO_DB_KEY", KEY)
@@ -37,7 +37,7 @@ def encrypted_warehouse(built_warehouse, tmp_path, monkeypatch):
 
 
 def _a_child(warehouse) -> tuple[str, str]:
-    from kodomo_dash.db import open_read_only
+    from kodomo_dash.infra.db import open_read_only
 
     con = open_read_only(warehouse / "kodomo.duckdb")
     try:

@@ -26,7 +26,7 @@ SCHOOL = "401001"
 @pytest.fixture
 def forms_server(built_warehouse, tmp_path, monkeypatch):
     from kodomo_dash.casework import form_store, stages
-    from kodomo_dash.casework.migrate import migrate
+    from kodomo_dash.infra.migrate import migrate
 
     warehouse = private_warehouse(built_warehouse, tmp_path)
     con = duckdb.connect(str(warehouse / "casework.duckdb"))

@@ -47,8 +47,8 @@ VIEWPORT = {"width": 1400, "height": 1000}
 @pytest.fixture
 def path_server(built_warehouse, tmp_path):
     """A private fixture city with empty casework, the demo users, and a nurse of 東区."""
-    from kodomo_dash.auth import passwords
-    from kodomo_dash.auth.users import DemoCredential, add_user
+    from kodomo_dash.security import passwords
+    from kodomo_dash.security.users import DemoCredential, add_user
 
     warehouse = private_warehouse(built_warehouse, tmp_path)
     with serve(warehouse, tmp_path) as (server, creds):

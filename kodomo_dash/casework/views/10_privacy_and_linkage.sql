@@ -1,5 +1,5 @@
 -- 10_privacy_and_linkage: Views over the privacy checklist (011) and the manual 名寄せ decisions (020): the entry in force.
--- Recreated on open whenever this folder changes (kodomo_dash.casework.migrate); not a migration:
+-- Recreated on open whenever this folder changes (kodomo_dash.infra.migrate); not a migration:
 -- a view holds no data, so it is defined once here, in its current form (docs/decisions/058).
 
 create or replace view privacy_check_current as

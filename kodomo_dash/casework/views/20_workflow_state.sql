@@ -1,5 +1,5 @@
 -- 20_workflow_state: The current state of every child on an accepted list (040/050): events in force, one row per child.
--- Recreated on open whenever this folder changes (kodomo_dash.casework.migrate); not a migration:
+-- Recreated on open whenever this folder changes (kodomo_dash.infra.migrate); not a migration:
 -- a view holds no data, so it is defined once here, in its current form (docs/decisions/058).
 
 create or replace view wf_event_current as

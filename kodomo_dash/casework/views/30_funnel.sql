@@ -1,5 +1,5 @@
 -- 30_funnel: The push-support funnel per year, programme, path and ward (図表 6-1, 6-2, 6-4, 7-1, 7-3), the list's parts.
--- Recreated on open whenever this folder changes (kodomo_dash.casework.migrate); not a migration:
+-- Recreated on open whenever this folder changes (kodomo_dash.infra.migrate); not a migration:
 -- a view holds no data, so it is defined once here, in its current form (docs/decisions/058).
 
 -- Funnel bars per fiscal year, screening method, path and ward (図表 6-1, 6-2, 7-1, 7-3 No.1-2).

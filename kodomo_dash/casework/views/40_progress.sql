@@ -1,5 +1,5 @@
 -- 40_progress: Form progress per school or ward, and each person's open items (052).
--- Recreated on open whenever this folder changes (kodomo_dash.casework.migrate); not a migration:
+-- Recreated on open whenever this folder changes (kodomo_dash.infra.migrate); not a migration:
 -- a view holds no data, so it is defined once here, in its current form (docs/decisions/058).
 
 create or replace view form_progress as

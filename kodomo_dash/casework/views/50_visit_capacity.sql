@@ -1,5 +1,5 @@
 -- 50_visit_capacity: Visits planned against visits made, per year and ward (060).
--- Recreated on open whenever this folder changes (kodomo_dash.casework.migrate); not a migration:
+-- Recreated on open whenever this folder changes (kodomo_dash.infra.migrate); not a migration:
 -- a view holds no data, so it is defined once here, in its current form (docs/decisions/058).
 
 -- The plan in force: the latest row per year and ward.

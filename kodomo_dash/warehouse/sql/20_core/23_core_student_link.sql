@@ -1,5 +1,5 @@
 -- 23_core_student_link: which registry child each school record (児童生徒番号) belongs to.
--- The 名寄せ step (kodomo_dash.linkage, run by the build before this file) wrote
+-- The 名寄せ step (kodomo_dash.warehouse.linkage, run by the build before this file) wrote
 -- link.student_link: the 対応表, the exact four-fact pass, the probabilistic pass and the
 -- decisions people made on the 名寄せ確認 page. School records without a link are counted
 -- in link.unlinked and show as 「データ無し」; they are never dropped.

@@ -1,0 +1,140 @@
+"""The measured steps of `kodomo bench` after synth and build, each run as its own process.
+
+Every step reads the warehouse the bench just built and leaves its figures through
+bench.record_figures. `link` relinks from the staged tables in a private in-memory
+database (the warehouse file is never written outside a build); `screening` trains and
+scores on the real feature table with the generator's truth; `year` runs the scenario's
+screening and simulated casework and records the funnel the SQL computes from it; `pages`
+then renders every page over that year and times child search (kodomo_dash.bench.pages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from kodomo_dash.bench.run import record_figures
+
+
+def step_link(truth_dir: Path) -> None:
+    from kodomo_dash.demo.linkage_evaluation import evaluate
+    from kodomo_dash.infra.db import analytics_path, open_read_only
+    from kodomo_dash.warehouse.linkage import link_students
+
+    con = open_read_only(analytics_path())  # attached as wh, under the key when encrypted
+    con.execute("use memory")
+    con.execute("create schema stg")
+    for table in ("resident_registry", "student_roster", "student_resident_map", "school_age_register"):
+        con.execute(f"create table stg.{table} as select * from wh.stg.{table}")  # noqa: S608 (constant names)
+    t0 = time.perf_counter()
+    result = link_students(con)
+    seconds = time.perf_counter() - t0
+    m = evaluate(con, truth_dir / "student_identity.csv")
+    record_figures(link_s=round(seconds, 2), link_school_records=result.school_records,
+                   link_precision=m["link_precision"], link_recall=m["link_recall"],
+                   link_unlinked_rate=m["link_unlinked_rate"], link_review_queue=m["link_review_queue"],
+                   link_review_pupils=m.get("review_pupils"))
+
+
+def step_screening(truth_dir: Path) -> None:
+    from kodomo_dash.bench.screening import bench_screening
+    from kodomo_dash.infra.db import analytics_cursor
+    from kodomo_dash.screening.cohorts import cohort_frame
+
+    cur = analytics_cursor()
+    as_of = cur.execute("select as_of from meta.build_info").fetchone()[0]
+    # The product's own read (percentiles over every child of the build), so the bench measures
+    # the frame the screening page and the demo screen.
+    frame = cohort_frame(cur, as_of, "all_children")
+    truth = pd.read_csv(truth_dir / "children.csv", dtype={"resident_id": str})
+    frame = frame.merge(truth[["resident_id", "true_need", "true_need_prob"]], on="resident_id", how="left")
+    frame = frame.rename(columns={"true_need_prob": "truth_p"})
+    without_truth = int(frame["truth_p"].isna().sum())  # e.g. residents the generator made as adults' kin
+    # Sorted, so the model and its splits depend on the children, not on the order the build's
+    # threads happened to write them in (two builds of one city then give the same figures).
+    frame = frame[frame["truth_p"].notna()].sort_values("resident_id").reset_index(drop=True)
+    frame.attrs["as_of"] = as_of
+    out = bench_screening(frame=frame, as_of=str(as_of))
+    steps = {"train": {"wall_s": round(out.pop("train_seconds"), 2)},
+             "score": {"wall_s": round(out.pop("score_seconds"), 2)}}
+    record_figures(_substeps=steps, screening_children_without_truth=without_truth, **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()
+                                       if not isinstance(v, pd.DataFrame)})
+
+
+def step_year(truth_dir: Path, scenario: str) -> None:
+    from kodomo_dash.casework.funnel import funnel_report
+    from kodomo_dash.demo.scenario_year import run_year
+
+    result = run_year(scenario, truth_dir)
+    report = funnel_report(2025)
+    record_figures(year_train_s=round(result.train_s, 2), year_card_s=round(result.card_s, 2),
+                   year_simulate_s=round(result.simulate_s, 2),
+                   year_cohort=result.cohort_size, year_list=result.list_size,
+                   funnel=report["paths"]["ward"]["figures"])
+
+
+def step_refused(extracts: Path) -> None:
+    """A delivery whose resident registry arrived header-only: the build is refused, the file kept (issue 17)."""
+    import hashlib
+    import tempfile
+
+    from kodomo_dash.infra.db import analytics_path
+    from kodomo_dash.warehouse.ingest.build import build_warehouse
+
+    served = analytics_path()
+    before = hashlib.sha256(served.read_bytes()).hexdigest()
+    with tempfile.TemporaryDirectory(prefix="kodomo-refused-") as tmp:
+        broken = Path(tmp)
+        for f in extracts.iterdir():
+            if f.name == "resident_registry.csv":
+                with f.open("rb") as src:
+                    (broken / f.name).write_bytes(src.readline())  # the header only
+            else:
+                (broken / f.name).symlink_to(f.resolve())
+        t0 = time.perf_counter()
+        report = build_warehouse(broken, log=lambda _m: None)
+        seconds = time.perf_counter() - t0
+    kept = hashlib.sha256(served.read_bytes()).hexdigest() == before
+    if report.swapped or not kept:
+        raise SystemExit("a refused build replaced the served warehouse")
+    record_figures(build_refused_s=round(seconds, 2), build_refused_kept_file=kept,
+                   build_refused_reasons=[r.name for r in report.refusals])
+
+
+def step_pages(runs: int) -> None:
+    from kodomo_dash.bench.pages import bench_pages
+
+    record_figures(**bench_pages(runs=runs))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="kodomo bench-step")
+    p.add_argument("step", choices=["link", "screening", "year", "pages", "refused"])
+    p.add_argument("--extracts", help="the extracts folder the bench built from (refused)")
+    p.add_argument("--truth", help="the generator's truth folder (link, screening, year)")
+    p.add_argument("--runs", type=int, default=3, help="warm runs per page (pages)")
+    p.add_argument("--scenario", default="fukuoka-fy2025")
+    args = p.parse_args(argv)
+    if args.step == "pages":
+        step_pages(args.runs)
+        return 0
+    if args.step == "refused":
+        step_refused(Path(args.extracts))
+        return 0
+    if not args.truth:
+        p.error("--truth is required for this step")
+    truth = Path(args.truth)
+    if args.step == "link":
+        step_link(truth)
+    elif args.step == "screening":
+        step_screening(truth)
+    else:
+        step_year(truth, args.scenario)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,93 @@
+"""`kodomo list …`: accept a screening run into the year's workflow, and see the lists, from the shell.
+
+The same service the screening page's 確定 button calls (``queries.support.accept_run``): ``--as`` is
+a user of the users file, the authorisation matrix decides whether that role may accept, and the
+run's acceptance, the list and its audit row commit together. Messages are Japanese and name what
+to fix; no child's row is printed.
+
+* ``list accept --as USER --run ID --fy 2025 [--programme KEY] [--on YYYY-MM-DD]``
+* ``list show`` — every accepted list (year, programme, size, who accepted it and when)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from kodomo_dash.cli.auth import principal_for
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    ls = subparsers.add_parser("list", help="accept a screening run as the year's workflow list; show lists")
+    lsub = ls.add_subparsers(dest="list_command", required=True)
+    a = lsub.add_parser("accept", help="accept a draft screening run: the run and the year's list, together")
+    a.add_argument("--as", dest="username", required=True, help="the manager accepting it (users file)")
+    a.add_argument("--run", dest="run_id", required=True, help="the screening run id (run-...)")
+    a.add_argument("--fy", type=int, required=True, help="fiscal year (年度) the list belongs to, e.g. 2025")
+    a.add_argument("--programme", default=None, help="programme key from config/cities (default: the one"
+                   " matching the run's method and cohort)")
+    a.add_argument("--on", default=None, help="acceptance date YYYY-MM-DD (default: today)")
+    a.set_defaults(func=cmd_accept)
+    s = lsub.add_parser("show", help="every accepted list")
+    s.set_defaults(func=cmd_show)
+
+
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 2
+
+
+def cmd_accept(args: argparse.Namespace) -> int:
+    from kodomo_dash.casework.store import CaseworkError
+    from kodomo_dash.config.cities import programmes_for_run
+    from kodomo_dash.security.matrix import AccessDenied
+    from kodomo_dash.services import support
+    from kodomo_dash.services.workflow import casework
+
+    try:
+        principal = principal_for(args.username)
+    except LookupError as e:
+        return _fail(str(e))
+    try:
+        on = date.fromisoformat(args.on) if args.on else None
+    except ValueError:
+        return _fail(f"--on の日付「{args.on}」が読めません。YYYY-MM-DD の形で指定してください。")
+    if not 2000 <= args.fy <= 2100:
+        return _fail(f"--fy「{args.fy}」は年度ではありません（例: 2025）。")
+    programme = args.programme
+    if programme is None:
+        with casework() as con:
+            row = con.execute("select method, cohort from screening_run where run_id = ?", [args.run_id]).fetchone()
+        if row is None:
+            return _fail(f"スクリーニングの実行 {args.run_id} が見つかりません（kodomo list show で確定済みのリストを確認できます）。")
+        found = [p for p in programmes_for_run(row[0], row[1]) if p.cohort == row[1]] or programmes_for_run(*row)
+        if len(found) != 1:
+            names = "、".join(p.key for p in found) or "なし"
+            return _fail(f"実行 {args.run_id} に合うプログラムを1つに決められません（候補: {names}）。--programme で指定してください。")
+        programme = found[0].key
+    try:
+        list_id = support.accept_run(principal, args.run_id, fy=args.fy, programme=programme, accepted_on=on)
+    except AccessDenied as e:
+        return _fail(str(e))
+    except CaseworkError as e:
+        return _fail(e.message_ja)
+    with casework() as con:
+        n = con.execute("select list_size from wf_list where list_id = ?", [list_id]).fetchone()[0]
+    print(f"対象者リスト {list_id} を確定しました（{args.fy}年度、{programme}、{n}人）。")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from kodomo_dash.services.workflow import casework
+
+    with casework() as con:
+        rows = con.execute(
+            "select list_id, fy, programme, path, list_size, accepted_on, accepted_by from wf_list order by fy, accepted_at"
+        ).fetchall()
+    if not rows:
+        print("確定済みの対象者リストはありません。")
+        return 0
+    for list_id, fy, programme, path, n, on, by in rows:
+        print(f"{list_id}\t{fy}年度\t{programme}\t{path}\t{n}人\t{on}\t{by}")
+    return 0

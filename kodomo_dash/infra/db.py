@@ -1,0 +1,287 @@
+"""Where the two database files live and how the app opens them.
+
+The analytical file is rebuilt from extracts and swapped in atomically; the app opens it
+read-only and reopens it when the file on disk is a new one (a new inode), so a
+rebuild reaches a running app without a restart. Casework is the only file people's
+input goes to; it is never touched by a rebuild.
+
+Both files are encrypted at rest when a key is configured (environment or secrets.toml, see
+kodomo_dash.infra.encryption and docs/decisions/006); without a key the product refuses to
+open them unless KODOMO_ALLOW_PLAINTEXT=1 says a plaintext development copy is intended.
+Every connection to either file is made here, so no caller can forget the key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from kodomo_dash.infra import encryption
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def warehouse_dir() -> Path:
+    return Path(os.environ.get("KODOMO_WAREHOUSE", REPO_ROOT / "warehouse"))
+
+
+def analytics_path() -> Path:
+    return warehouse_dir() / "kodomo.duckdb"
+
+
+def casework_path() -> Path:
+    return warehouse_dir() / "casework.duckdb"
+
+
+def sql_dir() -> Path:
+    """The warehouse SQL, packaged in kodomo_dash/warehouse/sql (an installed wheel carries it)."""
+    return Path(__file__).resolve().parents[1] / "warehouse" / "sql"
+
+
+def sql_files(directory: Path | None = None) -> list[Path]:
+    """The numbered warehouse SQL files in the order the build runs them (by folder, then file)."""
+    root = directory or sql_dir()
+    return sorted(root.rglob("[0-9][0-9]_*.sql"), key=lambda p: p.relative_to(root).as_posix())
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def secrets_file() -> Path:
+    """The secrets.toml the database keys are read from (the app's own, unless overridden).
+
+    KODOMO_SECRETS_FILE wins (tests point it at a throw-away file); then Streamlit's own
+    STREAMLIT_SECRETS_FILES (first entry); then the repository's .streamlit/secrets.toml,
+    which `kodomo demo` writes.
+    """
+    if os.environ.get("KODOMO_SECRETS_FILE"):
+        return Path(os.environ["KODOMO_SECRETS_FILE"])
+    streamlit_files = os.environ.get("STREAMLIT_SECRETS_FILES", "").strip("[] ")
+    if streamlit_files:
+        return Path(streamlit_files.split(",")[0].strip().strip("'\""))
+    return REPO_ROOT / ".streamlit" / "secrets.toml"
+
+
+_secrets_cache: dict[tuple[str, int], dict[str, Any]] = {}
+
+
+def _read_secrets() -> dict[str, Any]:
+    """The secrets file, parsed once per version of it (every unit of work asks for the key)."""
+    path = secrets_file()
+    try:
+        stamp = (str(path), path.stat().st_mtime_ns)
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    if stamp not in _secrets_cache:
+        with open(path, "rb") as f:
+            _secrets_cache.clear()
+            _secrets_cache[stamp] = tomllib.load(f)
+    return _secrets_cache[stamp]
+
+
+def plaintext_allowed() -> bool:
+    return os.environ.get("KODOMO_ALLOW_PLAINTEXT", "") == "1"
+
+
+def database_key(which: str) -> str | None:
+    """The key for 'analytics' or 'casework'; None only where plaintext is explicitly allowed.
+
+    Raises encryption.KeyMissing (a Japanese message saying where to put the key) when no key is
+    configured and plaintext is not allowed, so a forgotten key stops the product instead of
+    silently writing children's data unencrypted.
+    """
+    try:
+        return encryption.load_key(which, secrets=_read_secrets())
+    except encryption.KeyMissing:
+        if plaintext_allowed():
+            return None
+        raise
+
+
+def _alias_for(path: Path) -> str:
+    """The catalog name a plain duckdb.connect(path) would give, so SQL naming it still works."""
+    stem = path.stem
+    return stem if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", stem) else "db"
+
+
+def connect_file(
+    path: Path, which: str, read_only: bool = False, config: dict[str, Any] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A private connection (own instance) whose default database is this file.
+
+    For work that owns the file for a while in its own process: the build, migrations, the
+    durability workers. Encrypted when a key is configured for `which`.
+    """
+    key = database_key(which)
+    if key is None:
+        return duckdb.connect(str(path), read_only=read_only, config=config or {})
+    config = config or {}
+    return encryption.open_encrypted(
+        path,
+        key,
+        read_only=read_only,
+        alias=_alias_for(path),
+        memory_limit=config.get("memory_limit"),
+        threads=config.get("threads"),
+    )
+
+
+def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection on exactly this file generation.
+
+    duckdb.connect(path) returns the already-open instance for a path it has seen, which
+    would keep serving the replaced file; attaching in a fresh in-memory instance reads
+    the file that is on disk now.
+    """
+    key = database_key("analytics")
+    if key is not None:
+        con = encryption.new_connection(encryption.default_temp_dir(path))
+        try:
+            encryption.attach(con, path, "wh", key, read_only=True)
+            con.execute("use wh")
+        except Exception:
+            con.close()
+            raise
+        return con
+    con = duckdb.connect()
+    escaped = str(path).replace("'", "''")
+    con.execute(f"attach '{escaped}' as wh (read_only)")
+    con.execute("use wh")
+    return con
+
+
+class _ReadOnlyHandle:
+    """One read-only connection per file generation; callers take cursors from it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._ident: tuple[str, int, int] | None = None
+
+    def cursor(self, path: Path) -> duckdb.DuckDBPyConnection:
+        st = path.stat()
+        ident = (str(path), st.st_ino, st.st_mtime_ns)
+        with self._lock:
+            if self._con is None or self._ident != ident:
+                old = self._con
+                self._con = open_read_only(path)
+                self._ident = ident
+                if old is not None:
+                    old.close()
+            cur = self._con.cursor()
+        cur.execute("use wh")  # the default catalog is per connection, not inherited
+        return cur
+
+
+_analytics = _ReadOnlyHandle()
+
+
+class WarehouseMissing(RuntimeError):
+    """No build yet: the app shows how to make one instead of a stack trace."""
+
+
+def analytics_cursor() -> duckdb.DuckDBPyConnection:
+    """A fresh cursor on the current analytical build (thread-safe to use alone)."""
+    path = analytics_path()
+    if not path.exists():
+        raise WarehouseMissing(str(path))
+    return _analytics.cursor(path)
+
+
+def _is_lock_error(e: Exception) -> bool:
+    return "lock" in str(e).lower()
+
+
+def _retrying(open_, wait_s: float = 10.0):
+    """Call open_(), waiting briefly while another process (the CLI, a test worker) holds the file lock.
+
+    DuckDB allows one writing process per file and refuses at once rather than waiting; units of
+    work on casework are short, so a few retries turn a collision into a short pause.
+    """
+    deadline = time.monotonic() + wait_s
+    delay = 0.02
+    while True:
+        try:
+            return open_()
+        except duckdb.IOException as e:
+            if not _is_lock_error(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+class _EncryptedCasework:
+    """One in-memory instance per casework file in this process; the file is attached per unit of work.
+
+    Loading the crypto extension costs ~170 ms per instance, attaching ~2 ms, so the instance is
+    kept and the file attached and detached around each unit of work — which leaves the file
+    lock free between units for other processes (the CLI, a second app worker), as the plaintext
+    path does. DuckDB refuses a second attach of one file in one process, so units of work in
+    this process take turns (they are short). A unit opened inside another on the same thread
+    (a helper that opens its own connection) shares the attachment, as nested plain
+    duckdb.connect calls share one instance; the outermost unit detaches.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.alias = _alias_for(path)
+        self.lock = threading.RLock()
+        self._depth = 0
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    @contextmanager
+    def unit(self, key: str, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.lock:
+            if self._con is None:
+                self._con = encryption.new_connection(encryption.default_temp_dir(self.path))
+            base = self._con
+            if self._depth == 0:
+                _retrying(lambda: encryption.attach(base, self.path, self.alias, key, read_only=read_only))
+            self._depth += 1
+            cur = base.cursor()
+            try:
+                cur.execute(f"use {self.alias}")
+                yield cur
+            finally:
+                cur.close()
+                self._depth -= 1
+                if self._depth == 0:
+                    base.execute("use memory")
+                    base.execute(f"detach {self.alias}")
+
+
+_encrypted_casework: dict[str, _EncryptedCasework] = {}
+_plain_open_lock = threading.Lock()
+_encrypted_casework_lock = threading.Lock()
+
+
+@contextmanager
+def casework_connection(read_only: bool = False, path: Path | None = None):
+    """Open casework for one unit of work; the single-writer rule is DuckDB's own lock."""
+    path = Path(path or casework_path())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = database_key("casework")
+    if key is not None:
+        with _encrypted_casework_lock:
+            handle = _encrypted_casework.setdefault(str(path), _EncryptedCasework(path))
+        with handle.unit(key, read_only) as con:
+            yield con
+        return
+    # Opening and closing a plain file take turns in this process: two sessions' first runs
+    # opening it at the same moment made DuckDB refuse one ("Unique file handle conflict").
+    with _plain_open_lock:
+        con = _retrying(lambda: duckdb.connect(str(path), read_only=read_only))
+    try:
+        yield con
+    finally:
+        with _plain_open_lock:
+            con.close()

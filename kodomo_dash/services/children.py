@@ -1,0 +1,548 @@
+"""Every read about one child or a search for children: always scoped by the signed-in principal.
+
+Each function takes the principal and enforces, here and not in page code:
+* page/action: matrix.require (refusals are audited by the recorder app.py registers);
+* rows: matrix.scope_predicate (own ward for ward staff; nothing for evaluators);
+* columns: matrix.allowed_columns — tax and income leave this module only for admin and
+  yotaikyo; welfare/health/school indicators only for roles holding those groups.
+Search text is bound as parameters, never formatted into SQL, and never logged: the audit
+row of a search says which criteria were used, not what was typed. Nothing here is cached in
+st.cache_* (it is personal data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from kodomo_dash.infra.db import analytics_cursor, casework_connection
+from kodomo_dash.reports import summary_sheet
+from kodomo_dash.security import audit, matrix
+from kodomo_dash.security.principal import Principal
+from kodomo_dash.warehouse.linkage.normalise import kana_loose, name_strict
+
+MAX_INPUT = 100
+SEARCH_LIMIT = 200
+
+IDENTITY_COLUMNS = {
+    "resident_id": "identity",
+    "name_kanji": "identity",
+    "name_kana": "identity",
+    "alias_name": "identity",
+    "birth_date": "identity",
+    "sex": "identity",
+    "age_years": "identity",
+    "address_text": "identity",
+    "ward_code": "identity",
+    "ward_name": "identity",
+    "household_id": "identity",
+    "nationality": "identity",
+}
+TAX_COLUMNS = {"tax_exempt": "tax", "income_band": "tax"}
+
+
+class InputTooLong(ValueError):
+    """A search field longer than MAX_INPUT: refused before it reaches SQL."""
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    name: str = ""
+    exact: bool = False
+    address: str = ""
+    birth_date: dt.date | None = None
+    sex: str | None = None  # "1" male, "2" female (national code)
+    alias: str = ""
+
+    def used(self) -> list[str]:
+        """Which criteria were given: what the audit row records instead of the text."""
+        out = [k for k in ("name", "address", "alias") if getattr(self, k).strip()]
+        if self.birth_date:
+            out.append("birth_date")
+        if self.sex:
+            out.append("sex")
+        return out
+
+
+def _check_len(c: SearchCriteria) -> None:
+    for v in (c.name, c.address, c.alias):
+        if len(v) > MAX_INPUT:
+            raise InputTooLong(v[:10])
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with LIKE's own wildcards escaped."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def search_children(principal: Principal, criteria: SearchCriteria, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
+    """Children matching all given criteria within the principal's scope (audited as 'search').
+
+    Text criteria are normalised here with the linkage normalisers and compared with the keys
+    the build precomputed with the same functions (``core.child_search``, sql/24), so a search
+    is one columnar scan in DuckDB (milliseconds) instead of normalising every
+    child's name in Python on each query. A warehouse built before that table existed is
+    searched the old way (every child in scope normalised here), with the same results.
+    """
+    matrix.require(principal, "child_search", "search")
+    matrix.require_columns(principal, ["identity"], "child_search")
+    _check_len(criteria)
+    cols = matrix.allowed_columns(principal, IDENTITY_COLUMNS)
+    cur = analytics_cursor()
+    try:
+        has_keys = cur.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'core' and table_name = 'child_search'"
+        ).fetchone()[0]
+        if has_keys:
+            df = _search_with_keys(cur, principal, criteria, cols, limit)
+        else:
+            df = _search_in_python(cur, principal, criteria, cols, limit)
+    finally:
+        cur.close()
+    with casework_connection() as con:
+        audit.record(con, principal, "search", page="child_search", n_children=len(df),
+                     detail={"criteria": criteria.used(), "exact": criteria.exact})
+    return df
+
+
+def _base_where(principal: Principal, criteria: SearchCriteria) -> tuple[list[str], list[Any]]:
+    scope_sql, params = matrix.scope_predicate(principal, "c.ward_code")
+    where, wparams = [scope_sql], list(params)
+    if criteria.birth_date:
+        where.append("c.birth_date = ?")
+        wparams.append(criteria.birth_date)
+    if criteria.sex:
+        where.append("c.sex = ?")
+        wparams.append(str(criteria.sex))
+    return where, wparams
+
+
+def _search_with_keys(cur, principal: Principal, criteria: SearchCriteria, cols: list[str], limit: int) -> pd.DataFrame:
+    """The search as one parameterised query over the precomputed keys (text bound, never formatted).
+
+    The text tests run on the narrow key table alone and pick resident ids (a semi-join), so the
+    wide child table is read only for the children found.
+    """
+    where, wparams = _base_where(principal, criteria)
+    keyed: list[str] = []
+    kparams: list[Any] = []
+    test = "k.{} = ?" if criteria.exact else "contains(k.{}, ?)"
+    name = criteria.name.strip()
+    if name:
+        # Input with no kana key (e.g. only punctuation) cannot match a kana key: that test is left out.
+        strict, loose = name_strict(name) or "", kana_loose(name)
+        keys = [("kanji_key", strict), ("alias_key", strict)] + ([("kana_key", loose)] if loose else [])
+        keyed.append("(" + " or ".join(test.format(k) for k, _ in keys) + ")")
+        kparams += [v for _, v in keys]
+    if criteria.address.strip():
+        keyed.append("contains(k.address_key, ?)")
+        kparams.append(name_strict(criteria.address) or "")
+    if criteria.alias.strip():
+        loose = kana_loose(criteria.alias)
+        keys = [("alias_key", name_strict(criteria.alias) or "")] + ([("alias_loose_key", loose)] if loose else [])
+        keyed.append("(" + " or ".join(f"contains(k.{k}, ?)" for k, _ in keys) + ")")
+        kparams += [v for _, v in keys]
+    if keyed:
+        where.append(f"c.resident_id in (select k.resident_id from core.child_search as k where {' and '.join(keyed)})")  # noqa: S608 - identifiers from code, values bound
+        wparams += kparams
+    select = ", ".join(f"c.{col}" for col in cols)
+    sql = (
+        f"select {select} from core.child as c"  # noqa: S608 - identifiers from code, values bound
+        f" where {' and '.join(where)} order by c.name_kana, c.resident_id limit ?"
+    )
+    df = cur.execute(sql, [*wparams, int(limit)]).fetchdf()
+    df = df.astype({c: "object" for c in ("name_kanji", "name_kana", "alias_name", "address_text") if c in df})
+    return df.where(df.notna(), None).reset_index(drop=True)
+
+
+def _search_in_python(cur, principal: Principal, criteria: SearchCriteria, cols: list[str], limit: int) -> pd.DataFrame:
+    """The same search normalising every child in scope here (warehouses without core.child_search)."""
+    where, wparams = _base_where(principal, criteria)
+    select = ", ".join(f"c.{col}" for col in cols)
+    sql = f"select {select} from core.child as c where {' and '.join(where)} order by c.name_kana, c.resident_id"  # noqa: S608 - identifiers from code, values bound
+    df = cur.execute(sql, wparams).fetchdf()
+    # Text criteria are matched in Python with the linkage normalisers themselves (no SQL text at
+    # all; Python UDFs on the shared read-only connection would outlive their cursor).
+    df = df.astype({c: "object" for c in ("name_kanji", "name_kana", "alias_name", "address_text") if c in df})
+    df = df.where(df.notna(), None)
+    mask = pd.Series(True, index=df.index)
+    name = criteria.name.strip()
+    if name:
+        strict, loose = name_strict(name) or "", kana_loose(name) or "\x00"
+        kanji = df["name_kanji"].map(lambda v: name_strict(v) if isinstance(v, str) else None or "")
+        kana = df["name_kana"].map(lambda v: kana_loose(v) if isinstance(v, str) else None or "")
+        alias = df["alias_name"].map(lambda v: name_strict(v) if isinstance(v, str) else None or "")
+        if criteria.exact:
+            mask &= (kanji == strict) | (kana == loose) | (alias == strict)
+        else:
+            mask &= kanji.str.contains(strict, regex=False) | kana.str.contains(loose, regex=False) | alias.str.contains(
+                strict, regex=False)
+    if criteria.address.strip():
+        a = name_strict(criteria.address) or ""
+        mask &= df["address_text"].map(lambda v: name_strict(v) if isinstance(v, str) else None or "").str.contains(a, regex=False)
+    if criteria.alias.strip():
+        a, al = name_strict(criteria.alias) or "", kana_loose(criteria.alias) or "\x00"
+        mask &= df["alias_name"].map(lambda v: name_strict(v) if isinstance(v, str) else None or "").str.contains(a, regex=False) | df[
+            "alias_name"].map(lambda v: kana_loose(v) if isinstance(v, str) else None or "").str.contains(al, regex=False)
+    return df[mask].head(int(limit)).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- the card
+
+
+# basic item number -> (feature column, Japanese label, kind). Labels follow the contracts.
+BASIC_ITEM_FEATURES: dict[int, tuple[str, str, str]] = {
+    1: ("yotaikyo_open", "要保護児童等の登録（要対協）", "flag"),
+    2: ("past_temporary_protection", "一時保護の経験", "flag"),
+    3: ("missed_checkup_3y", "乳幼児健診の未受診（3歳児）", "flag"),
+    4: ("checkup_questionnaire_flags", "健診問診の気になる回答（4〜8）", "count"),
+    9: ("weight_kg", "体重（学校健診）", "number"),
+    10: ("disability_handbook", "障害者手帳", "flag"),
+    11: ("child_disability_service", "障害児通所支援", "flag"),
+    12: ("absence_days", "欠席日数", "number"),
+    13: ("late_days", "遅刻日数", "number"),
+    14: ("lifestyle_concern", "生活習慣調査の気になる回答", "flag"),
+    15: ("weeks_at_notification", "妊娠届出の週数", "number"),
+    16: ("days_notification_to_due", "妊娠届出から出産予定日までの日数", "number"),
+    17: ("epds_max", "産後うつ質問票（EPDS）の最高点", "number"),
+    18: ("public_assistance", "生活保護", "flag"),
+    19: ("child_rearing_allowance", "児童扶養手当", "flag"),
+}
+# feature column -> column group (source's group in the matrix)
+FEATURE_GROUPS: dict[str, str] = {
+    "yotaikyo_open": "welfare", "past_temporary_protection": "welfare", "missed_checkup_3y": "health",
+    "missed_checkup_4m": "health", "missed_checkup_18m": "health",
+    "checkup_questionnaire_flags": "health", "weight_kg": "school", "height_cm": "school",
+    "disability_handbook": "welfare", "child_disability_service": "welfare", "absence_days": "school",
+    "late_days": "school", "lifestyle_concern": "school", "weeks_at_notification": "health",
+    "days_notification_to_due": "health", "epds_max": "health", "public_assistance": "welfare",
+    "child_rearing_allowance": "welfare", "special_child_allowance": "welfare", "single_parent": "welfare",
+    "enrolled_any": "welfare", "school_expense_aid": "welfare", "newborn_visit_done": "health",
+    "nurse_contacts": "health", "untreated_caries": "school", "lunch_arrears_months": "welfare",
+    "consultation_count": "welfare", "dv_report_household": "welfare", "medical_subsidy_single_parent": "welfare",
+    "school_linked": "school", "school_code": "school", "attendance_ratio": "school",
+}
+OTHER_FEATURES: dict[str, tuple[str, str]] = {
+    "missed_checkup_4m": ("乳幼児健診の未受診（4か月）", "flag"),
+    "missed_checkup_18m": ("乳幼児健診の未受診（1歳6か月）", "flag"),
+    "newborn_visit_done": ("新生児訪問の実施", "flag"),
+    "nurse_contacts": ("保健師の関わり（回数）", "number"),
+    "single_parent": ("ひとり親世帯", "flag"),
+    "special_child_allowance": ("特別児童扶養手当", "flag"),
+    "medical_subsidy_single_parent": ("ひとり親医療費助成", "flag"),
+    "enrolled_any": ("保育所等の利用", "flag"),
+    "school_expense_aid": ("就学援助", "flag"),
+    "lunch_arrears_months": ("給食費の未納（月数）", "number"),
+    "untreated_caries": ("未処置の歯科", "number"),
+    "consultation_count": ("こども相談（件数）", "number"),
+    "dv_report_household": ("DV相談（世帯）", "flag"),
+}
+SCHOOL_FEATURES = {"weight_kg", "absence_days", "late_days", "lifestyle_concern", "untreated_caries",
+                   "lunch_arrears_months"}
+
+# (source, person column, date column, detail columns) for the timeline; missing ones are skipped.
+TIMELINE_SOURCES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("pregnancy_notification", "child_resident_id", "notification_date", ("weeks_at_notification",)),
+    ("prenatal_checkup", "child_resident_id", "checkup_date", ("checkup_no",)),
+    ("postnatal_checkup", "child_resident_id", "checkup_date", ("epds_score",)),
+    ("newborn_visit", "resident_id", "visit_date", ("visit_type", "result")),
+    ("infant_checkup", "resident_id", "checkup_date", ("checkup_type", "overall_result")),
+    ("immunisation", "resident_id", "vaccination_date", ("vaccine_code", "dose_no")),
+    ("nurse_contact", "resident_id", "contact_date", ("contact_type", "reason")),
+    ("nursery_enrolment", "resident_id", "start_date", ("facility_type", "end_date")),
+    ("child_consultation", "resident_id", "opened_date", ("main_complaint", "closed_date")),
+    ("yotaikyo_case", "resident_id", "registered_date", ("category", "closed_date")),
+    ("public_assistance", "resident_id", "start_date", ("end_date",)),
+    ("child_rearing_allowance", "child_resident_id", "start_date", ("payment_class",)),
+    ("special_child_allowance", "child_resident_id", "start_date", ("disability_grade",)),
+    ("disability_handbook", "resident_id", "issue_date", ("handbook_type", "grade")),
+    ("child_disability_service", "resident_id", "start_date", ("service_type", "end_date")),
+    ("medical_subsidy", "resident_id", "start_date", ("subsidy_type",)),
+    ("single_parent_loan", "child_resident_id", "loan_date", ("loan_type",)),
+)
+
+
+@dataclass
+class Indicator:
+    item: int | None
+    label: str
+    value: str
+    group: str
+    missing: bool
+
+
+@dataclass
+class ChildCard:
+    resident_id: str
+    basic: dict[str, Any]
+    indicators: list[Indicator] = field(default_factory=list)
+    timeline: pd.DataFrame = field(default_factory=pd.DataFrame)
+    household: pd.DataFrame = field(default_factory=pd.DataFrame)
+    quarantine: pd.DataFrame = field(default_factory=pd.DataFrame)
+    school_linked: bool | None = None
+    tax: dict[str, Any] | None = None
+    screening: pd.DataFrame = field(default_factory=pd.DataFrame)
+    funnel: pd.DataFrame = field(default_factory=pd.DataFrame)
+    forms: pd.DataFrame = field(default_factory=pd.DataFrame)
+    support_history: pd.DataFrame = field(default_factory=pd.DataFrame)  # every stage record, voids marked
+    alert: str | None = None
+
+
+def _fmt(value: Any, kind: str) -> tuple[str, bool]:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return "データ無し", True
+    if kind == "flag":
+        return ("あり" if int(value) else "なし"), False
+    if kind == "count":
+        return f"{int(value)}件", False
+    if isinstance(value, float):
+        return f"{value:.1f}", False
+    return str(value), False
+
+
+class _Schema:
+    """Tables and columns of the build's stg and raw schemas, read in one query per card.
+
+    The card looks at some forty source tables; asking information_schema once per table cost
+    more than all the card's data reads together.
+    """
+
+    def __init__(self, cur) -> None:
+        self.columns: dict[tuple[str, str], set[str]] = {}
+        for schema, table, column in cur.execute(
+            "select schema_name, table_name, column_name from duckdb_columns()"
+            " where database_name = current_database() and schema_name in ('stg', 'raw')"
+        ).fetchall():
+            self.columns.setdefault((schema, table), set()).add(column)
+
+    def tables(self, schema: str) -> set[str]:
+        return {t for s, t in self.columns if s == schema}
+
+    def table_columns(self, schema: str, table: str) -> set[str]:
+        return self.columns.get((schema, table), set())
+
+
+def child_card(principal: Principal, resident_id: str) -> ChildCard | None:
+    """Everything the card shows, or None if the child does not exist or is out of scope.
+
+    The view is audited (view_child) before anything is returned; an out-of-scope request is
+    audited as access_denied and answered exactly like a child that does not exist.
+    """
+    matrix.require(principal, "child_card", "view")
+    matrix.require_columns(principal, ["identity"], "child_card")
+    rid = str(resident_id or "")[:32]
+    groups = matrix.allowed_column_groups(principal)
+    cur = analytics_cursor()
+    try:
+        cols = matrix.allowed_columns(principal, IDENTITY_COLUMNS)
+        row = cur.execute(
+            f"select {', '.join('c.' + c for c in cols)}, c.address_code from core.child as c where c.resident_id = ?",  # noqa: S608 - identifiers from code, values bound
+            [rid],
+        ).fetchdf()
+        if row.empty or not matrix.in_scope(principal, ward_code=row.iloc[0]["ward_code"]):
+            if not row.empty:
+                with casework_connection() as con:
+                    audit.record(con, principal, "access_denied", page="child_card", resident_id=rid,
+                                 detail={"action": "view", "reason": "out of scope"})
+            return None
+        basic = row.iloc[0].to_dict()
+        card = ChildCard(resident_id=rid, basic=basic)
+        schema = _Schema(cur)
+        card.indicators, card.school_linked = _indicators(cur, rid, groups)
+        card.timeline = _timeline(cur, rid, groups, principal, schema)
+        card.household = _household(cur, basic, groups, principal)
+        card.quarantine = _quarantine(cur, rid, groups, schema)
+        if "tax" in groups:
+            card.tax = _tax(cur, basic.get("household_id"), schema)
+    finally:
+        cur.close()
+    with casework_connection() as con:
+        event = audit.record(con, principal, "view_child", page="child_card", resident_id=rid)
+        if event.alert is not None:
+            card.alert = event.alert.message_ja()
+        card.screening, card.funnel, card.forms, card.support_history = _casework(con, rid)
+    return card
+
+
+def _indicators(cur, rid: str, groups: frozenset[str]) -> tuple[list[Indicator], bool | None]:
+    feats = cur.execute("select * from features.child_features where resident_id = ?", [rid]).fetchdf()
+    f = feats.iloc[0].to_dict() if not feats.empty else {}
+    linked = f.get("school_linked")
+    school_linked = None if linked is None or pd.isna(linked) else bool(linked)
+    out = []
+    for item, (col, label, kind) in BASIC_ITEM_FEATURES.items():
+        group = FEATURE_GROUPS[col]
+        if group not in groups:
+            continue
+        value, missing = _fmt(f.get(col), kind)
+        out.append(Indicator(item, label, value, group, missing))
+    for col, (label, kind) in OTHER_FEATURES.items():
+        group = FEATURE_GROUPS[col]
+        if group not in groups:
+            continue
+        value, missing = _fmt(f.get(col), kind)
+        out.append(Indicator(None, label, value, group, missing))
+    if school_linked is False:
+        for ind in out:
+            if ind.group == "school":
+                ind.value, ind.missing = "データ無し", True
+    return out, school_linked
+
+
+def _timeline(cur, rid: str, groups: frozenset[str], principal: Principal, schema: _Schema) -> pd.DataFrame:
+    from kodomo_dash.warehouse.contracts import all_contracts
+
+    contracts = all_contracts()
+    have = schema.tables("stg")
+    parts, params = [], []
+    for source, person, date_col, details in TIMELINE_SOURCES:
+        if source not in have or matrix.column_group(date_col, source) not in groups:
+            continue
+        cols = schema.table_columns("stg", source)
+        if person not in cols or date_col not in cols:
+            continue
+        dets = [d for d in details if d in cols]
+        detail_sql = " || ' / ' || ".join(f"coalesce(cast({d} as varchar), '—')" for d in dets) or "''"
+        label = contracts[source].label_ja if source in contracts else source
+        parts.append(f"select cast({date_col} as date) as date, ? as source, {detail_sql} as detail "  # noqa: S608 - identifiers from code, values bound
+                     f"from stg.{source} where {person} = ?")
+        params += [label, rid]
+    if not parts:
+        return pd.DataFrame(columns=["date", "source", "detail"])
+    sql = " union all ".join(parts) + " order by date nulls last"
+    return cur.execute(sql, params).fetchdf()
+
+
+def _household(cur, basic: dict, groups: frozenset[str], principal: Principal) -> pd.DataFrame:
+    """Everyone registered at the child's address, with their programme flags (if allowed)."""
+    address = basic.get("address_code")
+    if not address:
+        return pd.DataFrame()
+    flag_cols = [c for c in ("public_assistance", "child_rearing_allowance", "special_child_allowance",
+                             "disability_handbook", "child_disability_service", "enrolled_any",
+                             "school_expense_aid") if FEATURE_GROUPS.get(c) in groups]
+    scope_sql, params = matrix.scope_predicate(principal, "m.ward_code")
+    flags = ", ".join(f"f.{c}" for c in flag_cols)
+    sql = (
+        "select m.resident_id, r.name_kanji, r.name_kana, m.relationship, m.sex, m.age_years"  # noqa: S608 - identifiers from code, values bound
+        + (f", {flags}" if flags else "")
+        + " from core.household_member as m"
+        " left join stg.resident_registry as r on r.resident_id = m.resident_id"
+        " left join features.programme_flags as f on f.resident_id = m.resident_id"
+        f" where m.address_code = ? and {scope_sql} order by m.age_years desc nulls last, m.resident_id"
+    )
+    df = cur.execute(sql, [address] + params).fetchdf()
+    df = df.drop_duplicates(subset=["resident_id"])
+    if not df.empty:
+        df["relationship"] = [relationship_label(c) for c in df["relationship"]]
+    return df
+
+
+def relationship_label(code) -> str | None:
+    """続柄 as staff read it (世帯主, 子, ...) from the resident-registry contract's codes.
+
+    An unknown code is shown as it came, marked, rather than hidden: the card shows source
+    values as they are (DESIGN.md decision 3).
+    """
+    if code is None or (isinstance(code, float) and pd.isna(code)):
+        return None
+    labels = _relationship_codes()
+    return labels.get(str(code), f"⚠{code}")
+
+
+@functools.cache
+def _relationship_codes() -> dict[str, str]:
+    from kodomo_dash.warehouse import contracts
+
+    return dict(contracts.get("resident_registry").column("relationship").codes)
+
+
+def _quarantine(cur, rid: str, groups: frozenset[str], schema: _Schema) -> pd.DataFrame:
+    """Values of this child's rows that broke a rule, exactly as they came (raw.<source>)."""
+    have = schema.tables("raw")
+    sources = [r[0] for r in cur.execute("select distinct source from meta.quarantine").fetchall()]
+    parts, params = [], []
+    for source in sources:
+        if source not in have or matrix.column_group("x", source) not in groups:
+            continue
+        cols = schema.table_columns("raw", source)
+        person = next((c for c in ("resident_id", "child_resident_id") if c in cols), None)
+        if person is None:
+            continue
+        parts.append(
+            f"select q.source, q.source_row, q.column_name, q.rule, q.raw_value from meta.quarantine as q"  # noqa: S608 - identifiers from code, values bound
+            f" join raw.{source} as r on r.source_row = q.source_row where q.source = ? and r.{person} = ?"
+        )
+        params += [source, rid]
+    if not parts:
+        return pd.DataFrame(columns=["source", "source_row", "column_name", "rule", "raw_value"])
+    df = cur.execute(" union all ".join(parts), params).fetchdf()
+    # Tax columns never leave here for roles without the tax group, even as a raw value.
+    keep = [matrix.column_group(c, s) in groups for c, s in zip(df["column_name"], df["source"], strict=True)]
+    return df[keep].reset_index(drop=True)
+
+
+def _tax(cur, household_id: str | None, schema: _Schema) -> dict[str, Any] | None:
+    if not household_id or "resident_tax" not in schema.tables("stg"):
+        return None
+    df = cur.execute(
+        "select fiscal_year, tax_exempt, income_band from stg.resident_tax where household_id = ?"
+        " order by fiscal_year desc limit 1", [household_id]).fetchdf()
+    return df.iloc[0].to_dict() if not df.empty else {}
+
+
+def _safe_df(con, sql: str, params: list) -> pd.DataFrame:
+    try:
+        return con.execute(sql, params).fetchdf()
+    except Exception:  # a table another capability has not created yet: read defensively
+        return pd.DataFrame()
+
+
+def _casework(con, rid: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    screening = _safe_df(
+        con,
+        "select l.run_id, l.rank, l.score, l.reasons_json from screening_list as l where l.resident_id = ?"
+        " order by l.run_id desc limit 5", [rid])
+    if not screening.empty:
+        screening["reasons"] = [
+            "、".join(json.loads(r)) if isinstance(r, str) and r.startswith("[") else str(r)
+            for r in screening.pop("reasons_json")
+        ]
+    funnel = _safe_df(con, "select * from wf_child_state where resident_id = ?", [rid])
+    forms = _safe_df(
+        con,
+        "select form_type, status, version, updated_at, submitted_at from form_record where resident_id = ?"
+        " order by updated_at desc", [rid])
+    history = pd.DataFrame()
+    if not funnel.empty:  # every record on every list, cancelled ones marked with their reason
+        from kodomo_dash.services.support import history_frame
+
+        history = pd.concat([history_frame(con, lid, rid) for lid in funnel["list_id"].unique()], ignore_index=True)
+    return screening, funnel, forms, history
+
+
+def tax_columns_for(principal: Principal | None) -> list[str]:
+    """The tax columns this principal may receive (the test walks every role)."""
+    return matrix.allowed_columns(principal, TAX_COLUMNS)
+
+
+SHEET_SECTIONS = summary_sheet.SECTIONS  # section key → heading, for the card's choice of what to print
+
+
+def summary_sheet_pdf(principal: Principal, card: ChildCard, sections: list[str]) -> bytes:
+    """The child's one-page summary as a PDF, and its export row in the audit trail.
+
+    Refused unless the matrix lets the principal export from the card; the audit row is written
+    before the bytes are handed back, so no sheet leaves without its trace.
+    """
+    matrix.require(principal, "child_card", "export")
+    pdf = summary_sheet.summary_sheet_pdf(card, printed_by=principal.username, sections=sections)
+    with casework_connection() as con:
+        audit.record(con, principal, "export", page="child_card", resident_id=card.resident_id, n_children=1,
+                     target="summary_sheet", detail={"sections": sections})
+    return pdf

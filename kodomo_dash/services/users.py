@@ -1,0 +1,77 @@
+"""Reads and actions of the user administration page (admin only, authz_matrix.yaml: admin_users).
+
+Accounts live in the users file (kodomo_dash.security.users); lockout counters and session epochs in
+casework. Every action is audited as a setting_change by kodomo_dash.security (revoke, reactivate) or
+here (unlock). An administrator cannot revoke or deactivate their own account from the page, so
+the last administrator cannot lock everyone out by a slip of the mouse.
+
+A revoke bumps the user's session epoch; app.py re-reads the epoch on every rerun, so the user's
+next click ends their session (tests/test_pages_admin.py proves it).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kodomo_dash.config.units import FUKUOKA_WARDS
+from kodomo_dash.infra.db import casework_connection
+from kodomo_dash.security import audit, lockout, matrix, sessions
+from kodomo_dash.security import users as users_mod
+from kodomo_dash.security.principal import Principal
+
+COLUMNS = ["username", "display_name", "role", "ward_codes", "school_codes", "active", "locked", "failures",
+           "locked_until", "epoch"]
+
+
+class UserActionRefused(ValueError):
+    """An action the page must not do (e.g. revoke yourself); str() is Japanese."""
+
+
+def user_table(principal: Principal) -> pd.DataFrame:
+    """Every account with role, scope, active flag, lock state and session epoch (no hashes, no secrets)."""
+    matrix.require(principal, "admin_users", "view")
+    users = users_mod.load_users()
+    rows = []
+    with casework_connection() as con:
+        for u in users.values():
+            lock = lockout.status(con, u.username)
+            rows.append({
+                "username": u.username, "display_name": u.display_name, "role": u.role,
+                "ward_codes": ", ".join(f"{c} {FUKUOKA_WARDS.get(c, '')}".strip() for c in u.ward_codes),
+                "school_codes": ", ".join(u.school_codes), "active": u.active, "locked": lock.locked,
+                "failures": lock.failures, "locked_until": lock.locked_until,
+                "epoch": sessions.get_epoch(con, u.username),
+            })
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _known(username: str) -> None:
+    if username not in users_mod.load_users():
+        raise UserActionRefused(f"ユーザー {username} は存在しません。")
+
+
+def revoke_user(principal: Principal, username: str, *, deactivate: bool = True) -> int:
+    """End every session of the user now (and deactivate the account unless told not to)."""
+    matrix.require(principal, "admin_users", "save")
+    _known(username)
+    if username == principal.username:
+        raise UserActionRefused("自分自身の権限は取り消せません。")
+    with casework_connection() as con:
+        return users_mod.revoke(con, username, principal, deactivate=deactivate)
+
+
+def reactivate_user(principal: Principal, username: str) -> None:
+    matrix.require(principal, "admin_users", "save")
+    _known(username)
+    with casework_connection() as con:
+        users_mod.reactivate(con, username, principal)
+
+
+def unlock_user(principal: Principal, username: str) -> None:
+    """Clear the failure count and any lock now (the user still needs password and TOTP)."""
+    matrix.require(principal, "admin_users", "save")
+    _known(username)
+    with casework_connection() as con:
+        lockout.unlock(con, username)
+        audit.record(con, principal, "setting_change", page="admin_users", target=username,
+                     detail={"setting": "unlock"})

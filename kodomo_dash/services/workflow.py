@@ -1,0 +1,526 @@
+"""Reads and saves for the push-support pages: funnel, forms, progress and worklist.
+
+Everything here goes to casework (the file people's input lives in) through
+``kodomo_dash.infra.db.casework_connection``; every read takes the principal and passes its ward or
+school codes to the casework read functions, so a page can never ask for more than its viewer may
+see. Drill-downs, forms and worklists are about individual children and are never cached; the
+funnel's counts per year, ward and stage are non-personal aggregates and are cached
+(:func:`funnel_view`), keyed by the casework file and a fingerprint of the records they count.
+Every save is audited through ``kodomo_dash.security.audit.record`` (the casework library calls the
+callback after its COMMIT; a refused stale save is audited too).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from kodomo_dash.casework import form_store, forms, funnel, progress
+from kodomo_dash.config.units import unit_name
+from kodomo_dash.infra.db import casework_connection, casework_path
+from kodomo_dash.infra.migrate import migrate
+from kodomo_dash.reports.funnel_adapter import casework_programmes, shape_for_programme
+from kodomo_dash.security import audit as auth_audit
+from kodomo_dash.security.matrix import can, row_scope
+from kodomo_dash.security.principal import Principal
+from kodomo_dash.services import aggregate_cache
+
+ALL = "all"
+DRILLDOWN_STAGES = funnel.DRILLDOWN_STAGES
+_migrated: set[str] = set()
+
+
+class OutOfScope(PermissionError):
+    """A ward, school or child outside the viewer's scope was asked for."""
+
+
+# ---------------------------------------------------------------------------------------------
+# connection and scope
+# ---------------------------------------------------------------------------------------------
+
+
+_bound: ContextVar[duckdb.DuckDBPyConnection | None] = ContextVar("kodomo_bound_casework", default=None)
+
+
+@contextmanager
+def bound_casework(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Make every service call in this context use `con` (and its open transaction).
+
+    A batch that plays many people's steps (the scenario year, a bulk import) opens one transaction
+    on its connection and binds it here, so each service call — matrix check, scope check, save,
+    audit row — joins that transaction instead of opening the file again.
+    """
+    token = _bound.set(con)
+    try:
+        yield con
+    finally:
+        _bound.reset(token)
+
+
+@contextmanager
+def casework() -> Iterator[duckdb.DuckDBPyConnection]:
+    """One casework connection for one unit of work, migrated once per process and file.
+
+    Always read-write: DuckDB refuses a read-only and a read-write connection on the same file in
+    one process, and the app's sessions read and save side by side. Inside :func:`bound_casework`
+    the bound connection is used as it is.
+    """
+    bound = _bound.get()
+    if bound is not None:
+        yield bound
+        return
+    with casework_connection() as con:
+        key = str(casework_path())
+        if key not in _migrated:
+            migrate(con)
+            _migrated.add(key)
+        yield con
+
+
+def has_casework() -> bool:
+    """True when at least one list has been accepted (otherwise pages show how to start)."""
+    if not casework_path().exists():
+        return False
+    with casework() as con:
+        return bool(con.execute("select count(*) from wf_list").fetchone()[0])
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Row scope of a principal: None = every ward/school; a tuple = only those; persons = may see children."""
+
+    ward_codes: tuple[str, ...] | None
+    school_codes: tuple[str, ...] | None
+    persons: bool
+
+    @property
+    def wards(self) -> list[str] | None:
+        return None if self.ward_codes is None else list(self.ward_codes)
+
+    @property
+    def schools(self) -> list[str] | None:
+        return None if self.school_codes is None else list(self.school_codes)
+
+
+def scope_of(principal: Principal) -> Scope:
+    kind = row_scope(principal)
+    if kind == "all":
+        return Scope(None, None, True)
+    if kind == "ward":
+        return Scope(tuple(principal.ward_codes), None, True)
+    if kind == "school":
+        return Scope(None, tuple(principal.school_codes), True)
+    return Scope((), (), False)
+
+
+def ward_name(code: str) -> str:
+    if code == ALL:
+        return "全区"
+    return unit_name(code)
+
+
+def audit_callback(con: duckdb.DuckDBPyConnection, principal: Principal, page: str):
+    """The casework library's audit callback, writing to the audit log on the same casework file."""
+
+    def record(event: Mapping[str, Any]) -> None:
+        detail = dict(event.get("detail") or {})
+        detail["page"] = page
+        auth_audit.record(
+            con,
+            principal,
+            event["action"],
+            page=page,
+            resident_id=event.get("resident_id"),
+            target=event.get("target"),
+            n_children=event.get("n_children"),
+            detail=detail,
+        )
+
+    return record
+
+
+# ---------------------------------------------------------------------------------------------
+# funnel
+# ---------------------------------------------------------------------------------------------
+
+
+def funnel_fiscal_years(principal: Principal) -> list[int]:
+    with casework() as con:
+        return [int(r[0]) for r in con.execute("select distinct fy from wf_list order by fy desc").fetchall()]
+
+
+def funnel_paths(fy: int) -> list[str]:
+    with casework() as con:
+        return [r[0] for r in con.execute("select distinct path from wf_list where fy = ? order by path", [fy]).fetchall()]
+
+
+def funnel_programmes(fy: int, path: str) -> dict[str, str]:
+    """Programme → its city and label, of the year's lists on one path (Izumi and Beppu share the school path).
+
+    The same filter as `kodomo report funnel --scenario` (a scenario is its city's programme).
+    """
+    with casework() as con:
+        found = [f for f in casework_programmes(con) if f.fy == fy and f.path == path]
+    return {f.programme: shape_for_programme(f.programme, f.path, screening_sheet_required=f.screening_sheet_required).city
+            for f in found if f.programme}
+
+
+def ward_options(principal: Principal) -> list[str]:
+    """Wards the viewer may pick: 'all' (city) for city-wide roles, then every ward in their scope."""
+    scope = scope_of(principal)
+    with casework() as con:
+        codes = [
+            r[0]
+            for r in con.execute(
+                "select distinct ward_code from wf_list_member where ward_code is not null order by ward_code"
+            ).fetchall()
+        ]
+    if scope.ward_codes is not None and scope.persons:
+        return [c for c in codes if c in scope.ward_codes] or list(scope.ward_codes)
+    if scope.school_codes is not None and scope.persons:
+        return []
+    return [ALL, *codes] if scope.persons else [ALL]
+
+
+def _check_ward(principal: Principal, ward_code: str) -> None:
+    if ward_code not in ward_options(principal):
+        raise OutOfScope(f"区コード {ward_code} は閲覧できる範囲にありません。")
+
+
+@dataclass(frozen=True)
+class FunnelView:
+    """Everything the funnel page shows for one year, ward and path (aggregates only)."""
+
+    bars: pd.DataFrame  # funnel_bars
+    conversion: pd.DataFrame  # funnel_conversion
+    exclusions: pd.DataFrame  # funnel_exclusions
+    durations: pd.DataFrame  # stage_durations
+    years: pd.DataFrame  # funnel_year_comparison
+
+
+def casework_fingerprint(con: duckdb.DuckDBPyConnection) -> tuple:
+    """What the funnel views count, in a few numbers: it changes whenever a count can change.
+
+    The funnel views read only wf_list, wf_list_ward, wf_list_member and wf_event (plus label
+    tables written by migrations). Lists and members are only inserted, events are append-only
+    (a correction is a new event superseding the old), so row counts and the highest event id
+    change on every write that can move a count. The file and today's date are part of it too.
+    """
+    row = con.execute(
+        "select (select count(*) from wf_list), (select count(*) from wf_list_ward),"
+        " (select count(*) from wf_list_member), (select count(*) from wf_event), (select max(event_id) from wf_event)"
+    ).fetchone()
+    return (str(casework_path()), date.today().isoformat(), *[int(v or 0) for v in row])
+
+
+def funnel_view(fy: int, ward_code: str, principal: Principal, path: str = "ward",
+                programme: str | None = None) -> FunnelView:
+    """The funnel page's aggregates in one call: scope checked here, counts cached across users.
+
+    The views are recomputed over all casework on every read (several hundred ms each at city
+    scale), so the aggregates of one (fy, ward, path) are cached, keyed by
+    :func:`casework_fingerprint` — never anything about a child. The scope check runs on every
+    call, before the cache.
+    """
+    _check_ward(principal, ward_code)
+    with casework() as con:
+        fingerprint = casework_fingerprint(con)
+    return _funnel_view_cached(fingerprint, fy, ward_code, path, programme)
+
+
+@aggregate_cache
+def _funnel_view_cached(fingerprint: tuple, fy: int, ward_code: str, path: str, programme: str | None) -> FunnelView:
+    with casework() as con:
+        counts = _of_programme(funnel.funnel_counts(con, fy=None, path=path, ward_code=ward_code), programme)
+        conv = funnel.funnel_conversion(con, fy=fy, ward_code=ward_code)
+        excl = funnel.funnel_exclusions(con, fy=fy, ward_code=ward_code)
+        durations = funnel.stage_durations(con, fy=fy, ward_code=ward_code)
+    return FunnelView(
+        bars=_bars_from_counts(counts[counts["fy"] == fy]),
+        conversion=_conversion(conv, path, programme),
+        exclusions=_exclusions(excl, path, programme),
+        durations=_of_programme(durations[durations["path"] == path], programme)[
+            ["label_ja", "n", "median_days", "p90_days", "max_days"]
+        ],
+        years=_years_from_counts(counts),
+    )
+
+
+_BAR_COLUMNS = ["stage", "sort_no", "kind", "parent_stage", "label_ja", "report_ref", "n"]
+
+
+def _bars_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """funnel_bars from funnel_counts rows of one year, path and ward (methods summed)."""
+    if counts.empty:
+        return pd.DataFrame(columns=_BAR_COLUMNS)
+    out = counts.groupby("stage", as_index=False).agg(
+        sort_no=("sort_no", "min"), kind=("kind", "min"), parent_stage=("parent_stage", "min"),
+        label_ja=("label_ja", "min"), report_ref=("report_ref", "min"), n=("n", "sum"),
+    )  # fmt: skip
+    out["n"] = out["n"].astype("int64")
+    return out.sort_values("sort_no").reset_index(drop=True)[_BAR_COLUMNS]
+
+
+def _years_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """The year comparison (funnel.funnel_years) from funnel_counts rows of one path and ward."""
+    main = counts[counts["kind"] == "main"]
+    if main.empty:
+        return pd.DataFrame()
+    frame = main.groupby(["fy", "sort_no", "stage", "label_ja"], as_index=False)["n"].sum()
+    frame["fy"] = frame["fy"].astype(int)
+    return frame.pivot_table(index=["sort_no", "stage", "label_ja"], columns="fy", values="n").reset_index()
+
+
+def _conversion(frame: pd.DataFrame, path: str, programme: str | None = None) -> pd.DataFrame:
+    frame = _of_programme(frame[frame["path"] == path], programme)
+    out = frame.groupby(["sort_no", "from_stage", "to_stage", "to_label_ja"], as_index=False)[["from_n", "to_n"]].sum()
+    out["rate"] = (out["to_n"] / out["from_n"].where(out["from_n"] > 0)).round(4)
+    return out
+
+
+def _exclusions(frame: pd.DataFrame, path: str, programme: str | None = None) -> pd.DataFrame:
+    frame = _of_programme(frame[frame["path"] == path], programme)
+    cols = ["stage", "stage_label_ja", "department_label_ja", "reason_label_ja"]
+    return frame.fillna({"department_label_ja": "", "reason_label_ja": "理由なし"}).groupby(
+        cols, as_index=False, sort=False
+    )["n"].sum()
+
+
+def funnel_bars(fy: int, ward_code: str, principal: Principal, path: str = "ward",
+                programme: str | None = None) -> pd.DataFrame:  # fmt: skip
+    """Bars and branches of one year (methods summed unless one is given): stage, kind, parent_stage,
+    label_ja, report_ref, n."""
+    _check_ward(principal, ward_code)
+    with casework() as con:
+        return con.execute(
+            "select stage, min(sort_no) as sort_no, min(kind) as kind, min(parent_stage) as parent_stage,"
+            " min(label_ja) as label_ja, min(report_ref) as report_ref, sum(n)::bigint as n"
+            " from funnel_counts where fy = ? and path = ? and ward_code = ? and (?::varchar is null or programme = ?)"
+            " group by stage order by sort_no",
+            [fy, path, ward_code, programme, programme],
+        ).df()
+
+
+def funnel_conversion(fy: int, ward_code: str, principal: Principal, path: str = "ward",
+                      programme: str | None = None) -> pd.DataFrame:  # fmt: skip
+    """Conversion between consecutive main bars: from_stage, to_stage, to_label_ja, from_n, to_n, rate."""
+    _check_ward(principal, ward_code)
+    with casework() as con:
+        return _conversion(funnel.funnel_conversion(con, fy=fy, ward_code=ward_code), path, programme)
+
+
+def _of_programme(frame: pd.DataFrame, programme: str | None) -> pd.DataFrame:
+    return frame if programme is None else frame[frame["programme"] == programme]
+
+
+def funnel_exclusions(fy: int, ward_code: str, principal: Principal, path: str = "ward",
+                      programme: str | None = None) -> pd.DataFrame:  # fmt: skip
+    _check_ward(principal, ward_code)
+    with casework() as con:
+        return _exclusions(funnel.funnel_exclusions(con, fy=fy, ward_code=ward_code), path, programme)
+
+
+def stage_durations(fy: int, ward_code: str, principal: Principal, path: str = "ward",
+                    programme: str | None = None) -> pd.DataFrame:  # fmt: skip
+    _check_ward(principal, ward_code)
+    with casework() as con:
+        frame = funnel.stage_durations(con, fy=fy, ward_code=ward_code)
+    return _of_programme(frame[frame["path"] == path], programme)[["label_ja", "n", "median_days", "p90_days", "max_days"]]
+
+
+def funnel_year_comparison(ward_code: str, principal: Principal, path: str = "ward",
+                           programme: str | None = None) -> pd.DataFrame:  # fmt: skip
+    _check_ward(principal, ward_code)
+    with casework() as con:
+        return funnel.funnel_years(con, path=path, ward_code=ward_code, programme=programme)
+
+
+def pending_contacts(fy: int, ward_code: str, principal: Principal) -> pd.DataFrame:
+    """Children approached and not yet reached, longest waiting first, within the viewer's wards."""
+    scope = scope_of(principal)
+    if not scope.persons:
+        raise OutOfScope("個人単位の一覧は閲覧できません。")
+    _check_ward(principal, ward_code)
+    wards = scope.wards if ward_code == ALL else [ward_code]
+    with casework() as con:
+        frame = funnel.contacts_pending(con, fy=fy, ward_codes=wards)
+    return frame[["resident_id", "ward_code", "assigned_staff", "approach_on", "attempts", "last_attempt_on",
+                  "last_attempt_result", "days_since_approach"]]  # fmt: skip
+
+
+def funnel_children(fy: int, stage: str, ward_code: str, principal: Principal,
+                    programme: str | None = None) -> pd.DataFrame:  # fmt: skip
+    """The children behind one bar (drill-down), never outside the viewer's wards or schools."""
+    scope = scope_of(principal)
+    if not scope.persons:
+        raise OutOfScope("個人単位の一覧は閲覧できません。")
+    _check_ward(principal, ward_code)
+    wards = scope.wards if ward_code == ALL else [ward_code]
+    with casework() as con:
+        return funnel.funnel_children(con, fy, stage, programme=programme, ward_codes=wards, school_codes=scope.schools)
+
+
+def funnel_report(fy: int, ward_code: str, principal: Principal) -> dict[str, Any]:
+    _check_ward(principal, ward_code)
+    with casework() as con:
+        return funnel.funnel_report(fy, con=con, ward_code=ward_code)
+
+
+# ---------------------------------------------------------------------------------------------
+# forms
+# ---------------------------------------------------------------------------------------------
+
+
+def form_definition(form_type: str) -> forms.FormDefinition:
+    return forms.get_definition(form_type)
+
+
+def form_definitions() -> dict[str, forms.FormDefinition]:
+    """Every form type the city uses, by key (the progress screen's titles)."""
+    return forms.load_definitions()
+
+
+def forms_in_scope(form_type: str, principal: Principal, *, mine_only: bool = False) -> list[form_store.FormRecord]:
+    scope = scope_of(principal)
+    if not scope.persons:
+        return []
+    with casework() as con:
+        return form_store.list_forms(
+            con,
+            form_type=form_type,
+            school_codes=scope.schools,
+            ward_codes=scope.wards,
+            assignee=principal.username if mine_only else None,
+        )
+
+
+def load_form(form_id: str, principal: Principal) -> form_store.FormRecord:
+    with casework() as con:
+        rec = form_store.get_form(con, form_id)
+    _check_form_scope(rec, principal)
+    return rec
+
+
+def _check_form_scope(rec: form_store.FormRecord, principal: Principal) -> None:
+    scope = scope_of(principal)
+    ok = scope.persons and (
+        (scope.ward_codes is None or rec.ward_code in scope.ward_codes)
+        and (scope.school_codes is None or rec.school_code in scope.school_codes)
+    )
+    if not ok:
+        raise OutOfScope("この様式は閲覧できる範囲にありません。")
+
+
+def candidates_for_new_form(form_type: str, principal: Principal) -> pd.DataFrame:
+    """Children for whom a new sheet may be started: list_id, resident_id, ward_code.
+
+    Conference sheets: children past secondary screening with no conference sheet yet. Home-visit
+    records: children whose approach has started. School and SSW sheets are requested by the city,
+    so none are started here.
+    """
+    scope = scope_of(principal)
+    stage = {"conference_sheet": "secondary_passed", "home_visit_record": "approached"}.get(form_type)
+    if stage is None or not scope.persons:
+        return pd.DataFrame(columns=["list_id", "resident_id", "ward_code"])
+    with casework() as con:
+        fys = [r[0] for r in con.execute("select distinct fy from wf_list where path = 'ward'").fetchall()]
+        frames = [funnel.funnel_children(con, fy, stage, ward_codes=scope.wards) for fy in fys]
+        have = {
+            (r[0], r[1])
+            for r in con.execute(
+                "select list_id, resident_id from form_record where form_type = ?", [form_type]
+            ).fetchall()
+        }
+    if not frames:
+        return pd.DataFrame(columns=["list_id", "resident_id", "ward_code"])
+    frame = pd.concat(frames, ignore_index=True)[["list_id", "resident_id", "ward_code"]]
+    if form_type == "conference_sheet":
+        frame = frame[[(a, b) not in have for a, b in zip(frame["list_id"], frame["resident_id"], strict=True)]]
+    return frame.reset_index(drop=True)
+
+
+def start_form(form_type: str, list_id: str, resident_id: str, principal: Principal, page: str,
+               client_token: str | None = None) -> form_store.FormRecord:  # fmt: skip
+    _require_save(principal, page)
+    with casework() as con:
+        member = con.execute(
+            "select ward_code, school_code from wf_list_member where list_id = ? and resident_id = ?",
+            [list_id, resident_id],
+        ).fetchone()
+        if member is None:
+            raise OutOfScope("このこどもは対象者リストにいません。")
+        scope = scope_of(principal)
+        if (scope.ward_codes is not None and member[0] not in scope.ward_codes) or (
+            scope.school_codes is not None and member[1] not in scope.school_codes
+        ):
+            raise OutOfScope("このこどもは担当の範囲にありません。")
+        return form_store.request_form(
+            con, form_type, list_id, resident_id, actor=principal, assignee=principal.username,
+            client_token=client_token or uuid.uuid4().hex, audit=audit_callback(con, principal, page),
+        )  # fmt: skip
+
+
+def _require_save(principal: Principal, page: str) -> None:
+    if not can(principal, page, "save"):
+        raise OutOfScope("この画面で保存する権限がありません。")
+
+
+def save_form(
+    form_id: str,
+    data: Mapping[str, Any],
+    *,
+    expected_version: int,
+    principal: Principal,
+    page: str,
+    submit: bool,
+    submit_token: str | None = None,
+    today: date | None = None,
+) -> form_store.SaveResult:
+    """Save a draft or submit; raises FormValidationError / StaleVersionError / CaseworkError (Japanese).
+
+    Returns only after the casework COMMIT (and the audit row) — the page says 「保存しました」 after this.
+    """
+    _require_save(principal, page)
+    with casework() as con:
+        rec = form_store.get_form(con, form_id)
+        _check_form_scope(rec, principal)
+        cb = audit_callback(con, principal, page)
+        if submit:
+            return form_store.submit_form(
+                con, form_id, data, expected_version=expected_version, actor=principal,
+                submit_token=submit_token, audit=cb, today=today,
+            )  # fmt: skip
+        return form_store.save_draft(con, form_id, data, expected_version=expected_version, actor=principal, audit=cb)
+
+
+# ---------------------------------------------------------------------------------------------
+# progress and worklist
+# ---------------------------------------------------------------------------------------------
+
+
+def form_progress(principal: Principal, by: str, form_type: str | None = None) -> pd.DataFrame:
+    """Requested / draft / submitted per school or ward, within the viewer's scope."""
+    scope = scope_of(principal)
+    if not scope.persons:
+        return pd.DataFrame(columns=["group_code", "form_type", "requested", "draft", "submitted", "total",
+                                     "overdue", "submitted_pct", "last_updated_at"])  # fmt: skip
+    with casework() as con:
+        return progress.form_progress(
+            con, by=by, form_type=form_type, school_codes=scope.schools, ward_codes=scope.wards
+        )
+
+
+def worklist(principal: Principal, departments: tuple[str, ...] = ()) -> pd.DataFrame:
+    scope = scope_of(principal)
+    with casework() as con:
+        return progress.worklist(
+            con, principal.username, departments=departments, ward_codes=scope.wards, school_codes=scope.schools
+        )

@@ -1,0 +1,129 @@
+"""The layer rules of docs/architecture.md, read from the code's own imports (decision 059).
+
+Every import statement is counted, including the ones inside functions: an import deferred to
+keep start-up fast is still a dependency.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "kodomo_dash"
+
+# The core: what a city runs. It never reaches up into the layers that drive it.
+CORE = ("infra", "config", "security", "warehouse", "casework", "screening", "reports", "services")
+DRIVERS = ("demo", "bench", "testing", "cli", "ui")
+
+
+def _module(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _sources() -> list[Path]:
+    return sorted([*PACKAGE.rglob("*.py"), *(REPO / "screens").glob("*.py"), REPO / "app.py"])
+
+
+def _imports(path: Path) -> Iterator[str]:
+    """Every module this file imports, absolute (``from a import b`` yields ``a`` and ``a.b``)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            assert node.level == 0, f"{path}: relative import"
+            yield node.module
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "kodomo_dash" and len(parts) > 1 else parts[0]
+
+
+def _our_layers(path: Path) -> set[str]:
+    return {_layer(m) for m in _imports(path) if m.startswith("kodomo_dash.")}
+
+
+def _by_layer(*layers: str) -> list[Path]:
+    return [p for p in _sources() if _layer(_module(p)) in layers]
+
+
+def test_the_rules_see_every_layer() -> None:
+    seen = {_layer(_module(p)) for p in _sources()}
+    assert set(CORE) | set(DRIVERS) | {"screens", "app"} <= seen | {"kodomo_dash"}
+
+
+@pytest.mark.parametrize("path", _sources(), ids=lambda p: str(p.relative_to(REPO)))
+def test_only_ui_and_screens_import_streamlit(path: Path) -> None:
+    layer = _layer(_module(path))
+    streamlit = {m for m in _imports(path) if m == "streamlit" or m.startswith("streamlit.")}
+    if layer in ("ui", "screens", "app"):
+        return
+    if layer in ("testing", "bench"):  # they drive the app through AppTest, nothing else
+        assert streamlit <= {"streamlit.testing.v1", "streamlit.testing.v1.AppTest"}, streamlit
+        return
+    assert not streamlit, f"{path.relative_to(REPO)} imports {sorted(streamlit)}"
+
+
+@pytest.mark.parametrize("path", _by_layer("screens", "app"), ids=lambda p: p.name)
+def test_screens_import_only_services_and_ui(path: Path) -> None:
+    assert _our_layers(path) <= {"services", "ui"}, f"{path.name}: {sorted(_our_layers(path))}"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 13: the CLI's work moves into services in the next step")
+@pytest.mark.parametrize("path", _by_layer("cli"), ids=lambda p: p.name)
+def test_the_cli_calls_services_and_its_own_drivers(path: Path) -> None:
+    # `kodomo synth`, `kodomo demo` and `kodomo bench` are the demo's and the bench's own commands.
+    assert _our_layers(path) <= {"services", "cli", "demo", "bench"}, f"{path.name}: {sorted(_our_layers(path))}"
+
+
+@pytest.mark.parametrize("path", _by_layer(*CORE), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_the_core_never_imports_its_drivers(path: Path) -> None:
+    assert not _our_layers(path) & set(DRIVERS), f"{path.relative_to(REPO)}: {sorted(_our_layers(path))}"
+
+
+@pytest.mark.parametrize("path", _by_layer("ui"), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_ui_does_not_import_demo_bench_or_cli(path: Path) -> None:
+    assert not _our_layers(path) & {"demo", "bench", "cli", "testing"}
+
+
+def test_no_import_cycles() -> None:
+    modules = {_module(p): p for p in _sources()}
+    graph = {m: {i for i in _imports(p) if i in modules and i != m} for m, p in modules.items()}
+    for module in graph:  # a package's face imports its own modules: not a cycle of the design
+        graph[module] = {i for i in graph[module] if not (module.startswith(i + ".") and i in modules)}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    assert not cycles, cycles

@@ -16,7 +16,7 @@ import streamlit as st
 from kodomo_dash.ui import gate
 from kodomo_dash.ui import widgets as ui
 from kodomo_dash.ui.i18n import t
-from kodomo_dash.ui.navigation import existing_pages
+from kodomo_dash.ui.navigation import ALL_PAGES
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/child_care:", layout="wide")
 ui.language_toggle()
@@ -25,7 +25,7 @@ with ui.script_run():  # one casework instance for the whole run (see infra/case
     gate.user_badge(principal)
     gate.logout_button(logout)
 
-    specs = existing_pages()
+    specs = ALL_PAGES
     allowed = {s.key for s in gate.allowed_pages(specs, principal)}
     sections: dict[str, list] = {}
     hidden: list = []

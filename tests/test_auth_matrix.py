@@ -145,6 +145,8 @@ def test_unknown_role_is_refused():
 
 def test_every_page_is_defined_once_with_one_title():
     """The menu, the matrix and a refusal name a page by the one title of config/pages.yaml (issue 13)."""
+    import pathlib
+
     from kodomo_dash.config.pages import pages
     from kodomo_dash.ui.i18n import MESSAGES
     from kodomo_dash.ui.navigation import ALL_PAGES
@@ -152,9 +154,10 @@ def test_every_page_is_defined_once_with_one_title():
     for page in pages():
         assert matrix.page_label_ja(page.key) == MESSAGES[f"page.{page.key}"]["ja"] == page.title_ja
     assert [p.key for p in ALL_PAGES] == [p.key for p in pages()] == list(matrix.page_names())
+    repo = pathlib.Path(__file__).resolve().parents[1]
+    assert [p.path for p in ALL_PAGES if not (repo / p.path).is_file()] == []  # every menu entry has its screen
     assert matrix.page_label_ja("admin_users") == "利用者管理"  # the menu's word; a refusal once said ユーザー管理
     # no second list of page titles anywhere in the package
-    import pathlib
     import re
 
     root = pathlib.Path(matrix.__file__).resolve().parents[1]

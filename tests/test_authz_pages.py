@@ -12,11 +12,11 @@ import pytest
 
 from kodomo_dash.infra.db import casework_connection
 from kodomo_dash.security.matrix import can, load_matrix, page_label_ja
-from kodomo_dash.ui.navigation import existing_pages
+from kodomo_dash.ui.navigation import ALL_PAGES
 from tests.signin import app_as, principal_for
 
 REFUSAL = "権限がありません"
-CELLS = [(role, spec.key) for spec in existing_pages() for role in load_matrix().roles]
+CELLS = [(role, spec.key) for spec in ALL_PAGES for role in load_matrix().roles]
 
 
 def _last_seq() -> int:
@@ -37,7 +37,7 @@ def _denials_since(seq: int, role: str) -> list[str]:
 
 
 def test_every_screen_is_in_the_matrix():
-    assert {s.key for s in existing_pages()} <= set(load_matrix().pages)
+    assert {s.key for s in ALL_PAGES} <= set(load_matrix().pages)
 
 
 @pytest.mark.parametrize("role,page", CELLS, ids=[f"{r}-{p}" for r, p in CELLS])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from kodomo_dash.ui.navigation import existing_pages
+from kodomo_dash.ui.navigation import ALL_PAGES
 
 
 def test_pages_step_leaves_a_figure_for_every_page(built_warehouse, tmp_path, monkeypatch):
@@ -18,7 +18,7 @@ def test_pages_step_leaves_a_figure_for_every_page(built_warehouse, tmp_path, mo
     monkeypatch.setenv("KODOMO_BENCH_FIGURES", str(figures_file))
     step_pages(runs=1)
     figures = json.loads(figures_file.read_text())
-    for spec in existing_pages():
+    for spec in ALL_PAGES:
         assert f"page_{spec.key}_s" in figures, spec.key
         assert f"page_{spec.key}_cold_s" in figures, spec.key
     assert "page_child_card_s" in figures and "page_funnel_evaluator_s" in figures
@@ -32,6 +32,6 @@ def test_each_page_is_timed_as_a_role_that_may_open_it():
     from kodomo_dash.security import matrix
     from kodomo_dash.testing.apptest import principal_for
 
-    for spec in existing_pages():
+    for spec in ALL_PAGES:
         role = role_for(spec.key)
         assert role is not None and matrix.can(principal_for(role), spec.key, "view"), spec.key

@@ -28,7 +28,7 @@ from typing import Any
 from kodomo_dash.infra import casework_pin
 from kodomo_dash.security import matrix
 from kodomo_dash.testing.apptest import app_as, principal_for
-from kodomo_dash.ui.navigation import existing_pages
+from kodomo_dash.ui.navigation import ALL_PAGES
 
 # The role each page is timed as: the first of these that may open it. A city-wide role first,
 # because it sees the most rows (the worst case for a page's queries).
@@ -164,7 +164,7 @@ def _progress(message: str) -> None:
 def bench_pages(runs: int = 3, search: bool = True) -> dict[str, float | int]:
     """Every figure of the step: ``page_<key>_s``/``_cold_s`` per page, the evaluator funnel, search."""
     figures: dict[str, float | int] = {}
-    for spec in existing_pages():
+    for spec in ALL_PAGES:
         role = role_for(spec.key)
         if role is None:
             continue
@@ -178,7 +178,7 @@ def bench_pages(runs: int = 3, search: bool = True) -> dict[str, float | int]:
         figures[f"page_{spec.key}_cold_s"] = round(cold, 3)
         figures[f"page_{spec.key}_cpu_s"] = round(cpu, 3)
         _progress(f"page {spec.key} as {role}: cold {cold:.2f}s, warm median {warm:.2f}s (cpu {cpu:.2f}s)")
-    if any(s.key == "funnel" for s in existing_pages()) and matrix.can(principal_for("evaluator"), "funnel"):
+    if any(s.key == "funnel" for s in ALL_PAGES) and matrix.can(principal_for("evaluator"), "funnel"):
         cold, warm, cpu = time_page("funnel", "evaluator", runs)
         figures["page_funnel_evaluator_s"] = round(warm, 3)
         figures["page_funnel_evaluator_cold_s"] = round(cold, 3)

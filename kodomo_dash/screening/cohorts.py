@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kodomo_dash.config.calendar import fiscal_year_start  # noqa: F401 - the one definition, used below and by callers
+from kodomo_dash.config.calendar import class_age_series
 from kodomo_dash.infra.db import sql_dir
 from kodomo_dash.screening.errors import ScreeningError
 from kodomo_dash.screening.features import require_columns
@@ -50,15 +50,12 @@ def in_first_half(as_of: date) -> bool:
 
 
 def fiscal_age(birth_date: pd.Series, as_of: date) -> pd.Series:
-    """Age on April 1 of the fiscal year: 3 = 年少, 4 = 年中, 5 = 年長, 6 = 小1.
+    """Age on April 1 of the fiscal year: 3 = 年少, 4 = 年中, 5 = 年長, 6 = 小1 (the school-year class).
 
-    A child born on April 1 turns that age on April 1 by this count and so sits with the
-    year above, which is how Japanese school years are cut.
+    A child born on April 1 sits with the year above, which is how Japanese school years are cut
+    (config/calendar.py, the same rule the build's core.person uses).
     """
-    start = fiscal_year_start(as_of)
-    b = pd.to_datetime(birth_date)
-    had_birthday = (b.dt.month < 4) | ((b.dt.month == 4) & (b.dt.day <= 1))
-    return (start.year - b.dt.year - (~had_birthday).astype(int)).astype("Int64")
+    return class_age_series(birth_date, as_of)
 
 
 def _within_group_percentile(frame: pd.DataFrame, value: str) -> pd.Series:

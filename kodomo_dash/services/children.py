@@ -86,8 +86,7 @@ def search_children(principal: Principal, criteria: SearchCriteria, limit: int =
     Text criteria are normalised here with the linkage normalisers and compared with the keys
     the build precomputed with the same functions (``core.child_search``, sql/24), so a search
     is one columnar scan in DuckDB (milliseconds) instead of normalising every
-    child's name in Python on each query. A warehouse built before that table existed is
-    searched the old way (every child in scope normalised here), with the same results.
+    child's name in Python on each query (a warehouse from before that table must be rebuilt).
     """
     matrix.require(principal, "child_search", "search")
     matrix.require_columns(principal, ["identity"], "child_search")
@@ -95,13 +94,7 @@ def search_children(principal: Principal, criteria: SearchCriteria, limit: int =
     cols = matrix.allowed_columns(principal, IDENTITY_COLUMNS)
     cur = analytics_cursor()
     try:
-        has_keys = cur.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'core' and table_name = 'child_search'"
-        ).fetchone()[0]
-        if has_keys:
-            df = _search_with_keys(cur, principal, criteria, cols, limit)
-        else:
-            df = _search_in_python(cur, principal, criteria, cols, limit)
+        df = _search_with_keys(cur, principal, criteria, cols, limit)
     finally:
         cur.close()
     with casework_connection() as con:
@@ -158,38 +151,6 @@ def _search_with_keys(cur, principal: Principal, criteria: SearchCriteria, cols:
     df = cur.execute(sql, [*wparams, int(limit)]).fetchdf()
     df = df.astype({c: "object" for c in ("name_kanji", "name_kana", "alias_name", "address_text") if c in df})
     return df.where(df.notna(), None).reset_index(drop=True)
-
-
-def _search_in_python(cur, principal: Principal, criteria: SearchCriteria, cols: list[str], limit: int) -> pd.DataFrame:
-    """The same search normalising every child in scope here (warehouses without core.child_search)."""
-    where, wparams = _base_where(principal, criteria)
-    select = ", ".join(f"c.{col}" for col in cols)
-    sql = f"select {select} from core.child as c where {' and '.join(where)} order by c.name_kana, c.resident_id"  # noqa: S608 - identifiers from code, values bound
-    df = cur.execute(sql, wparams).fetchdf()
-    # Text criteria are matched in Python with the linkage normalisers themselves (no SQL text at
-    # all; Python UDFs on the shared read-only connection would outlive their cursor).
-    df = df.astype({c: "object" for c in ("name_kanji", "name_kana", "alias_name", "address_text") if c in df})
-    df = df.where(df.notna(), None)
-    mask = pd.Series(True, index=df.index)
-    name = criteria.name.strip()
-    if name:
-        strict, loose = name_strict(name) or "", kana_loose(name) or "\x00"
-        kanji = df["name_kanji"].map(lambda v: name_strict(v) if isinstance(v, str) else None or "")
-        kana = df["name_kana"].map(lambda v: kana_loose(v) if isinstance(v, str) else None or "")
-        alias = df["alias_name"].map(lambda v: name_strict(v) if isinstance(v, str) else None or "")
-        if criteria.exact:
-            mask &= (kanji == strict) | (kana == loose) | (alias == strict)
-        else:
-            mask &= kanji.str.contains(strict, regex=False) | kana.str.contains(loose, regex=False) | alias.str.contains(
-                strict, regex=False)
-    if criteria.address.strip():
-        a = name_strict(criteria.address) or ""
-        mask &= df["address_text"].map(lambda v: name_strict(v) if isinstance(v, str) else None or "").str.contains(a, regex=False)
-    if criteria.alias.strip():
-        a, al = name_strict(criteria.alias) or "", kana_loose(criteria.alias) or "\x00"
-        mask &= df["alias_name"].map(lambda v: name_strict(v) if isinstance(v, str) else None or "").str.contains(a, regex=False) | df[
-            "alias_name"].map(lambda v: kana_loose(v) if isinstance(v, str) else None or "").str.contains(al, regex=False)
-    return df[mask].head(int(limit)).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- the card

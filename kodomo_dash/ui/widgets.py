@@ -46,18 +46,10 @@ def require_entrypoint() -> None:
     ``AppTest`` run) executes a page file alone and this guard had to rerun it through
     ``app.py`` — a rerun that swallowed the click that started it (docs/decisions/053). Without
     that folder the only way here without ``app.py`` is ``streamlit run screens/x.py``, which
-    gets a Japanese message and stops. The legacy branch stays for a checkout that still has
-    a stray ``pages/`` folder.
+    gets a Japanese message and stops.
     """
     if _ENTRYPOINT_RUNNING.get():
         return
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # pragma: no cover - a Streamlit without the legacy mode
-        PagesManager = None  # noqa: N806
-    if PagesManager is not None and PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
     st.error(t("app.entrypoint_only"))
     st.stop()
 

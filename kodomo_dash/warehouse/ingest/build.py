@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from kodomo_dash import __version__
+from kodomo_dash.config import calendar
 from kodomo_dash.infra.db import analytics_path, connect_file, sql_files
 from kodomo_dash.infra.encryption import default_temp_dir
 from kodomo_dash.warehouse.contracts import Contract, all_contracts
@@ -201,11 +202,13 @@ def run_sql_files(con: duckdb.DuckDBPyConnection, directory: Path | None = None,
     """Run the numbered warehouse SQL files in order; each may hold several statements.
 
     The name normalisers of 名寄せ are registered first (kd_name_strict, kd_kana_loose, ...), so
-    SQL that precomputes search keys uses the very same Python functions as linkage and search.
+    SQL that precomputes search keys uses the very same Python functions as linkage and search;
+    so are the calendar's rules (fiscal_year, class_age: config/calendar.py).
     """
     from kodomo_dash.warehouse.linkage.normalise import register_duckdb_functions
 
     register_duckdb_functions(con)
+    calendar.register_sql_functions(con)
     ran = []
     for path in sql_files(directory):
         t0 = time.perf_counter()
@@ -219,7 +222,7 @@ _SCHEMAS = ("meta", "raw", "stg", "core", "features", "link", "marts")
 
 
 def _create_meta(con: duckdb.DuckDBPyConnection) -> None:
-    v.register_macros(con)
+    calendar.register_sql_functions(con)
     for schema in _SCHEMAS:
         con.execute(f"create schema if not exists {schema}")
     con.execute(

@@ -12,33 +12,6 @@ from kodomo_dash.warehouse.contracts import Column, Contract
 
 DATE_FORMATS = "['%Y-%m-%d', '%Y/%m/%d', '%Y%m%d', '%Y年%m月%d日']"
 
-# 和暦 as Japanese systems export it: 令和7年4月1日, 令和元年5月1日, R07.04.01, H27.4.1, Ｒ７．４．１ (full-width
-# folded first). The era's first year is 元年; a day that does not exist (令和7年2月30日) is invalid_date.
-# The value as delivered stays in raw; only the staged value is a date.
-_FOLD = "translate({s}, '０１２３４５６７８９．／－　ＲＨＳｒｈｓ', '0123456789./- RHSrhs')"
-_ERA = r"^\s*(令和|平成|昭和|[RHSrhs])"
-_YMD = r"^\s*(?:令和|平成|昭和|[RHSrhs])\s*(?:元|\d{{1,2}})\s*[年./-]\s*(\d{{1,2}})\s*[月./-]\s*(\d{{1,2}})\s*日?\s*$"
-WAREKI_MACRO = rf"""
-create or replace temp macro wareki_date(s) as (
-    try_strptime(
-        cast(
-            (case upper(regexp_extract({_FOLD.format(s="s")}, '{_ERA}', 1))
-                when '令和' then 2018 when 'R' then 2018 when '平成' then 1988 when 'H' then 1988
-                when '昭和' then 1925 when 'S' then 1925 end)
-            + (case when regexp_matches({_FOLD.format(s="s")}, '^\s*(令和|平成|昭和)元') then 1
-                    else try_cast(regexp_extract({_FOLD.format(s="s")},
-                                  '^\s*(?:令和|平成|昭和|[RHSrhs])\s*(\d{{1,2}})', 1) as integer) end)
-        as varchar)
-        || '-' || regexp_extract({_FOLD.format(s="s")}, '{_YMD.format()}', 1)
-        || '-' || regexp_extract({_FOLD.format(s="s")}, '{_YMD.format()}', 2),
-        '%Y-%m-%d')::date
-)
-"""
-
-
-def register_macros(con) -> None:
-    """The SQL the contract checks call besides DuckDB's own (和暦 dates); once per build connection."""
-    con.execute(WAREKI_MACRO)
 TRUE_VALUES = ("1", "true", "t", "y", "yes")
 FALSE_VALUES = ("0", "false", "f", "n", "no")
 

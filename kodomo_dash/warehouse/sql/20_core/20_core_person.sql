@@ -1,12 +1,11 @@
 -- 20_core_person: every person in the resident registry (住基), with ward name, age at the
 -- as-of date, the school-year cohort and whether they still live in the city.
--- class_age follows the Japanese school year (born 2 April .. 1 April next year share a class):
+-- class_age follows the Japanese school year (config/calendar.py: born 2 April .. 1 April share a class):
 -- 0..5 = preschool classes (3 = 3歳児クラス), 6 = first grade, ... 14 = ninth grade.
 create or replace table core.person as
 with
 params as (
-    select as_of,
-           case when month(as_of) >= 4 then year(as_of) else year(as_of) - 1 end as fiscal_year
+    select as_of, fiscal_year(as_of) as fiscal_year  -- config/calendar.py
     from meta.build_info
 ),
 registry as (select * from stg.resident_registry),
@@ -36,9 +35,7 @@ final as (
             - ((month(p.as_of) * 100 + day(p.as_of)) < (month(r.birth_date) * 100 + day(r.birth_date)))::int
             as age_years,
         date_diff('month', r.birth_date, p.as_of) - (day(p.as_of) < day(r.birth_date))::int as age_months,
-        p.fiscal_year
-            - (year(r.birth_date) - (month(r.birth_date) * 100 + day(r.birth_date) <= 401)::int)
-            - 1 as class_age,
+        class_age(r.birth_date, p.as_of) as class_age,  -- config/calendar.py
         ---------- moves
         r.moved_in_date,
         r.moved_out_date,

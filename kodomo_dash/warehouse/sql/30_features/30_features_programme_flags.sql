@@ -8,7 +8,7 @@ create or replace table features.programme_flags as
 with
 params as (
     select as_of,
-           make_date(case when month(as_of) >= 4 then year(as_of) else year(as_of) - 1 end, 3, 31) as preschool_end,
+           make_date(fiscal_year(as_of), 3, 31) as preschool_end,  -- config/calendar.py
            month(as_of) between 4 and 9 as first_half
     from meta.build_info
 ),
@@ -53,7 +53,7 @@ enrolled_last_preschool_day as (
 ),
 aid as (
     select distinct resident_id from stg.school_expense_aid a cross join params p
-    where a.fiscal_year = case when month(p.as_of) >= 4 then year(p.as_of) else year(p.as_of) - 1 end
+    where a.fiscal_year = fiscal_year(p.as_of)
 ),
 newborn as (select distinct resident_id from stg.newborn_visit where result = '1'),
 final as (

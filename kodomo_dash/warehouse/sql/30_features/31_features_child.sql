@@ -8,7 +8,7 @@ create or replace table features.child_features as
 with
 params as (
     select as_of,
-           case when month(as_of) >= 4 then year(as_of) else year(as_of) - 1 end as fiscal_year
+           fiscal_year(as_of) as fiscal_year  -- config/calendar.py
     from meta.build_info
 ),
 children as (select * from core.child),

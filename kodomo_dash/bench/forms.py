@@ -1,6 +1,6 @@
 """Workflow figures for `kodomo bench`: form-save latency and the SIGKILL durability run.
 
-Issue 6 asks for a form save within 200 ms. form_save_ms() measures what a page's 「保存」 costs:
+A form save should take at most 200 ms. form_save_ms() measures what a page's 「保存」 costs:
 save_draft() and submit_form() on a real casework file (WAL, commit), including validation and the
 stage events a submit writes. Run as a bench step with
 ``python -m kodomo_dash.bench.forms [--kills N]``; when KODOMO_BENCH_FIGURES names a JSON file
@@ -80,7 +80,7 @@ def workflow_step_s(n: int = 200) -> dict[str, float]:
 
     Timed through the services the screens call (matrix check, scope, one transaction, one audit
     row per child), on a private casework file in a folder of its own, opened as the app opens it
-    (encrypted when the bench runs under a key). Issue 12's target: the bulk save of 200 ≤ 2 s.
+    (encrypted when the bench runs under a key). Target: the bulk save of 200 ≤ 2 s.
     """
     import pandas as pd
 

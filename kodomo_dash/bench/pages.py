@@ -7,7 +7,7 @@ role that may open it. Each page is run once cold (first render in this process:
 caches are paid) and then ``runs`` times warm, each warm run a fresh session as when another user
 opens the page; the figure is the median of the warm runs.
 
-Figures (issue 5/6 targets in brackets): ``page_<key>_s``, ``page_<key>_cold_s`` and the warm
+Figures (targets in brackets): ``page_<key>_s``, ``page_<key>_cold_s`` and the warm
 runs' median CPU time ``page_<key>_cpu_s`` (wall time on a shared machine counts others' work) for every
 existing page (funnel and form pages ≤ 1 s; the child card is rendered with a real child
 selected: ≤ 1 s), ``page_funnel_evaluator_s`` (the suppressed, aggregate-only funnel), and

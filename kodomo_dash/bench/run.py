@@ -156,7 +156,7 @@ def write_benchmarks_doc(result: dict, doc: Path) -> None:
         "# Benchmarks",
         "",
         "Written by `kodomo bench --scale 1.0 --out bench.json --doc docs/benchmarks.md`. Each step runs in its own",
-        "process; wall seconds and that process's peak RSS. Targets (issue 2): synth + build at scale 1.0 within",
+        "process; wall seconds and that process's peak RSS. Targets: synth + build at scale 1.0 within",
         "3 minutes and 4 GB peak on 2 cores / 24 GB. Pages (issues 5 and 6, step `pages`, see",
         "docs/decisions/051): search_ms ≤ 200, page_child_card_s ≤ 1, the funnel and each form page ≤ 1 s;",
         "`page_<name>_cpu_s` is the process's CPU time for the same runs (wall time counts other load too).",

@@ -77,7 +77,7 @@ def step_year(truth_dir: Path, scenario: str) -> None:
 
 
 def step_refused(extracts: Path) -> None:
-    """A delivery whose resident registry arrived header-only: the build is refused, the file kept (issue 17)."""
+    """A delivery whose resident registry arrived header-only: the build is refused, the file kept."""
     import hashlib
     import tempfile
 

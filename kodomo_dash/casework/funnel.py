@@ -1,7 +1,7 @@
 """Funnel reads for the manager's page and `kodomo report funnel`, over the casework views.
 
 Every number here is a count over casework records through the views of migrations 050-051
-(DESIGN decision 5): the funnel bars (図表 6-1, 6-2, 7-1, 7-3 No.1-2), exclusion reasons, days in
+(decision 000, point 5): the funnel bars (図表 6-1, 6-2, 7-1, 7-3 No.1-2), exclusion reasons, days in
 each stage, contacts still pending, support acts per act (図表 6-4, 延べ件数) and outcomes per child
 (図表 7-3 No.3). Nothing is stored as a result: change a record and the report changes with it.
 """

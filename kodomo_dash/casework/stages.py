@@ -12,7 +12,7 @@ Every event says who (recorded_by), when (event_date for the act, recorded_at fo
 why (reason code + note). Events are never updated: a mistake is voided by a new event that names
 it (``supersedes``), so the trail survives. The rules are checked against the child's *current*
 events as a state, not as a sequence, so a voided-and-re-recorded decision is judged like any other.
-Counts for the funnel come only from these rows (DESIGN decision 5), through the casework views.
+Counts for the funnel come only from these rows (decision 000, point 5), through the casework views.
 """
 
 from __future__ import annotations

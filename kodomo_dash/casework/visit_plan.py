@@ -1,4 +1,4 @@
-"""Visits planned per ward and year, and the capacity view's input (issue 7, part 5).
+"""Visits planned per ward and year, and the capacity view's input.
 
 Izumi's lesson: set the list size and the visit targets from the staff capacity available. A
 manager records the plan; the visits made are counted from contact attempts in casework

@@ -1,4 +1,4 @@
-"""Every workflow code and its Japanese label, defined once (issue 13; decision 059).
+"""Every workflow code and its Japanese label, defined once (decision 059).
 
 Stages, departments, decisions, reasons, contact methods, support acts and outcomes: the stage
 rules (``stages``), the screens (through ``services``), the funnel and the label table

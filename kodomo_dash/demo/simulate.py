@@ -1,6 +1,6 @@
 """Simulate a year of casework by writing the records staff would write.
 
-Why a simulation and not a fixture table: the funnel must be computed, never typed (DESIGN 5). So
+Why a simulation and not a fixture table: the funnel must be computed, never typed (decision 000, point 5). So
 the demo and the scenario tests produce the published figures the only way the product allows:
 signed-in people (a manager, each ward's staff and nurses, teachers, SSWs, as ``Principal``s of
 their roles and scopes) accept the list, record each department's secondary screening, submit

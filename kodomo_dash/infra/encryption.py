@@ -1,6 +1,6 @@
-"""Encryption at rest for both DuckDB files (issue 5, part 6).
+"""Encryption at rest for both DuckDB files.
 
-What works here, verified on duckdb 1.4.4 (DESIGN.md, "Found on this machine"):
+What works here, verified on duckdb 1.4.4 (decision 006):
 * DuckDB encrypts a database attached with ENCRYPTION_KEY (AES-GCM, block by block,
   including the WAL). Without OpenSSL from the httpfs extension it refuses to *write*
   ("read-only crypto module loaded"), and the extension cannot be downloaded at run time

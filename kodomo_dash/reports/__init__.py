@@ -1,4 +1,4 @@
-"""Evaluation and the year-end report meeting (issue 7): safe aggregates, indicator tables, exports.
+"""Evaluation and the year-end report meeting: safe aggregates, indicator tables, exports.
 
 Modules, in the order data flows through them:
 

@@ -4,7 +4,7 @@ Why one renderer with a lock: kaleido 1.x drives a headless Chromium. One-shot e
 browser per image (several seconds each on a shared machine); a kaleido "sync server" keeps one
 browser for a batch (the first image about 2–4 s, the next ones a few tenths). The server is
 process-wide and Streamlit runs sessions as threads, so a lock serialises batches and each batch
-starts and stops its own server. ``BROWSER_PATH`` defaults to Debian's chromium (DESIGN.md).
+starts and stops its own server. ``BROWSER_PATH`` defaults to Debian's chromium.
 
 A hidden count is drawn as an empty bar labelled 「秘匿」: leaving the bar out would make the
 chart look as if the stage were missing, and drawing its length would publish it.

@@ -2,7 +2,7 @@
 table, footnotes and presenter notes — one ``Deck`` that the PPTX, the PDF and the app's
 presentation mode all draw, so the three never disagree.
 
-Order (issue 7): overview → funnel 図表 7-1 → screening result 図表 6-1 / 6-2 → support 図表 6-3 /
+Order: overview → funnel 図表 7-1 → screening result 図表 6-1 / 6-2 → support 図表 6-3 /
 6-4 → outcomes 図表 7-3 (→ 図表 7-2 when the model's factors are given) → lessons 図表 8-1, then
 reference slides (by ward, exclusion reasons, evaluation tables) when those tables are passed.
 

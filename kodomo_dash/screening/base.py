@@ -1,4 +1,4 @@
-"""The one interface every screening method implements (DESIGN decision 4).
+"""The one interface every screening method implements (decision 000, point 4).
 
 A page, a run and the model card treat the four shipped methods alike: each declares its
 parameters (so a page can draw inputs and a run can store them as JSON), validates them

@@ -4,7 +4,7 @@ Each cohort exists twice on purpose: as SQL for the warehouse (`sql/40_cohorts.s
 kept here so it is tested beside its pandas twin) and as a pandas function the tests and
 the run code use on frames. The two are checked against each other in the tests.
 
-Exclusion reasons follow the funnel (DESIGN decision 5): 'already_in_support' (要対協
+Exclusion reasons follow the funnel (decision 000, point 5): 'already_in_support' (要対協
 registered or an open consultation — primary screening), 'enrolled' (a nursery of any kind,
 licensed or not — secondary screening), 'moved_out' (gone from the registry before the
 approach — Fukuoka's 80 → 73).

@@ -1,4 +1,4 @@
-"""Append-only, hash-chained audit trail in casework (issue 5, part 5).
+"""Append-only, hash-chained audit trail in casework.
 
 Every login and failure, search, child-card view, form save, export, setting change and
 refusal becomes one row of audit_log. Each row stores prev_hash and

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# The seven roles of DESIGN.md decision 6, in the order the admin page lists them.
+# The seven roles of decision 000, point 6, in the order the admin page lists them.
 ROLES: tuple[str, ...] = ("admin", "manager", "yotaikyo", "ward_staff", "school", "ssw", "evaluator")
 
 ROLE_LABELS_JA: dict[str, str] = {

@@ -1,4 +1,4 @@
-"""Pseudonymised extracts for analysts (issue 5, part 7).
+"""Pseudonymised extracts for analysts.
 
 An analyst (evaluator) gets a CSV in which:
 * the child is a keyed hash: HMAC-SHA256(project key, project || resident_id). The key

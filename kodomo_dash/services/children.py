@@ -408,7 +408,7 @@ def relationship_label(code) -> str | None:
     """続柄 as staff read it (世帯主, 子, ...) from the resident-registry contract's codes.
 
     An unknown code is shown as it came, marked, rather than hidden: the card shows source
-    values as they are (DESIGN.md decision 3).
+    values as they are (decision 000, point 3).
     """
     if code is None or (isinstance(code, float) and pd.isna(code)):
         return None

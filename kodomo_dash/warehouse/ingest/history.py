@@ -4,7 +4,7 @@ A refused build leaves no warehouse behind, so its counts would be lost with it;
 them, so the data-quality page shows a manager the drop that stopped a build (and any drop someone
 accepted on purpose, by whom) before a ward notices anything. It holds source names, counts,
 statuses and the gate's messages — nothing about a person — and it is written by the build, not by
-casework (a rebuild never touches casework, DESIGN decision 1).
+casework (a rebuild never touches casework, decision 000, point 1).
 """
 
 from __future__ import annotations

@@ -127,3 +127,12 @@ def test_no_import_cycles() -> None:
         if module not in index:
             visit(module)
     assert not cycles, cycles
+
+
+def test_the_readme_layout_table_matches_the_tree() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Where things live", 1)[1].split("\n## ", 1)[0]
+    named = {line.split("`")[1].rstrip("/") for line in table.splitlines() if line.startswith("| `")}
+    packages = {f"kodomo_dash/{p.name}" for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    assert packages <= named, sorted(packages - named)
+    assert [n for n in named if n != "warehouse" and not (REPO / n).exists()] == []

@@ -27,7 +27,7 @@ def test_the_first_year_of_an_era_is_gannen_everywhere():
 def test_no_module_or_sql_file_computes_the_era_or_the_school_year_itself():
     root = pathlib.Path(__file__).resolve().parents[1] / "kodomo_dash"
     era = re.compile(r"fy\s*-\s*2018|year\s*-\s*2018|-\s*1988\b|then 2018|then 1988")
-    cut = re.compile(r"<=\s*401\b|month\(as_of\)\s*>=\s*4|\.month\s*>=\s*4|dt\.month\s*<\s*4")
+    cut = re.compile(r"[<>]=?\s*401\b|month\(as_of\)\s*>=\s*4|\.month\s*>=\s*4|dt\.month\s*<\s*4")
     files = [p for p in root.rglob("*") if p.suffix in (".py", ".sql") and "migrations" not in p.parts
              and "demo" not in p.parts]
     hits = [str(p.relative_to(root)) for p in files if era.search(t := p.read_text(encoding="utf-8")) or cut.search(t)]
@@ -45,7 +45,7 @@ def _sql_calendar():
 
 
 def test_the_build_sql_counts_years_and_classes_as_python_does():
-    from kodomo_dash.config.calendar import class_age, class_age_series
+    from kodomo_dash.config.calendar import class_age, class_age_series, first_grade_year
 
     con = _sql_calendar()
     days = [dt.date(2019, 1, 1) + dt.timedelta(days=n) for n in range(0, 2200, 7)]
@@ -56,6 +56,9 @@ def test_the_build_sql_counts_years_and_classes_as_python_does():
     as_of = dt.date(2025, 10, 1)
     sql = [r[0] for r in con.execute("select class_age(b, ?::date) from unnest(?::date[]) t(b)", [as_of, births]).fetchall()]
     assert sql == [class_age(b, as_of) for b in births] == list(class_age_series(__import__("pandas").Series(births), as_of))
+    firsts = [r[0] for r in con.execute("select first_grade_year(b) from unnest(?::date[]) t(b)", [births]).fetchall()]
+    assert firsts == [first_grade_year(b) for b in births]
+    assert all(class_age(b, dt.date(y, 4, 1)) == 6 for b, y in zip(births, firsts, strict=True))
     assert class_age(dt.date(2020, 4, 1), as_of) == 5 and class_age(dt.date(2020, 4, 2), as_of) == 4  # the April 1 cut
 
 

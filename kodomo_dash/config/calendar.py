@@ -36,6 +36,12 @@ def class_age(birth: dt.date, as_of: dt.date) -> int:
     return fiscal_year(as_of) - (birth.year - int(born_early)) - 1
 
 
+def first_grade_year(birth: dt.date) -> int:
+    """The fiscal year a child enters first grade (小1): the year their class age is 6."""
+    born_early = birth.month * 100 + birth.day <= SCHOOL_YEAR_CUT_MMDD
+    return birth.year + 6 + (not born_early)
+
+
 def class_age_series(birth: pd.Series, as_of: dt.date) -> pd.Series:
     """:func:`class_age` for a column of birth dates (missing stays missing)."""
     b = pd.to_datetime(birth)
@@ -90,11 +96,13 @@ SQL_FUNCTIONS: tuple[str, ...] = (
     f"(case when month(d) >= {FISCAL_YEAR_START_MONTH} then year(d) else year(d) - 1 end)",
     "create or replace temp macro class_age(birth, as_of) as "
     f"(fiscal_year(as_of) - (year(birth) - ((month(birth) * 100 + day(birth)) <= {SCHOOL_YEAR_CUT_MMDD})::int) - 1)",
+    "create or replace temp macro first_grade_year(birth) as "
+    f"(year(birth) + 6 + ((month(birth) * 100 + day(birth)) > {SCHOOL_YEAR_CUT_MMDD})::int)",
     _WAREKI_DATE,
 )
 
 
 def register_sql_functions(con) -> None:
-    """Define fiscal_year(d), class_age(birth, as_of) and wareki_date(s) on a build connection."""
+    """Define fiscal_year, class_age, first_grade_year and wareki_date on a build connection."""
     for statement in SQL_FUNCTIONS:
         con.execute(statement)

@@ -31,6 +31,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from kodomo_dash.config import calendar
 from kodomo_dash.warehouse.linkage.decisions import Decision, as_decisions
 from kodomo_dash.warehouse.linkage.model import TF_COLUMNS, LinkSettings, levels_case_sql, splink_settings
 from kodomo_dash.warehouse.linkage.normalise import kana_keys, name_strict
@@ -126,15 +127,15 @@ def _infer_fiscal_year(con: duckdb.DuckDBPyConnection) -> int:
     Pupils know their own birth date and grade, so on clean rows this is one value; a few
     typos cannot move a mode. Falls back to today's fiscal year on an empty roster.
     """
+    calendar.register_sql_functions(con)
     row = con.execute(
-        "select year(birth_date) + 6 + (month(birth_date) * 100 + day(birth_date) > 401)::int + grade - 1 as fy,"
+        "select first_grade_year(birth_date) + grade - 1 as fy,"
         " count(*) as n from stg.student_roster where birth_date is not null and grade between 1 and 9"
         " group by fy order by n desc, fy desc limit 1"
     ).fetchone()
     if row:
         return int(row[0])
-    today = time.localtime()
-    return today.tm_year if today.tm_mon >= 4 else today.tm_year - 1
+    return calendar.fiscal_year()
 
 
 # ---------------------------------------------------------------- preparation
@@ -168,7 +169,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, fy: int, decisions: list[Decision],
     columns = (
         " resident_id, household_id, relationship, name_kanji, name_kana, birth_date, sex, alias_name,"
         " address_text, address_code, moved_in_date, moved_out_date,"
-        " year(birth_date) + 6 + (month(birth_date) * 100 + day(birth_date) > 401)::int as entry_year"
+        " first_grade_year(birth_date) as entry_year"  # config/calendar.py
         " from stg.resident_registry where resident_id is not null"
     )
     duplicated = con.execute(
@@ -845,6 +846,7 @@ def link_students(
         from dataclasses import replace
 
         settings = replace(settings, fiscal_year=fy)
+    calendar.register_sql_functions(con)  # first_grade_year: the school-year cut of config/calendar.py
     _prepare(con, fy, decs, settings.prior_floor_population)
     if _table_exists(con, "stg", "school_age_register"):
         con.execute(

@@ -32,3 +32,16 @@ def test_views_are_recreated_when_the_folder_changes_and_only_then(tmp_path, mon
     assert m.ensure_views(con) is True
     assert con.execute("select one from probe").fetchone() == (1,)
     con.close()
+
+
+def test_a_changed_label_in_the_vocabulary_reaches_the_label_table_on_the_next_open(monkeypatch):
+    from kodomo_dash.casework import vocabulary
+
+    con = duckdb.connect()
+    m.migrate(con)
+    assert m.ensure_views(con) is False  # nothing changed since migrate
+    monkeypatch.setitem(vocabulary.DEPARTMENTS, "health", "保健福祉課（改称）")
+    assert m.ensure_views(con) is True
+    assert con.execute("select label_ja from wf_code_label where domain = 'department' and code = 'health'"
+                       ).fetchone() == ("保健福祉課（改称）",)  # fmt: skip
+    assert m.ensure_views(con) is False

@@ -64,8 +64,13 @@ def _views(folder: Path) -> tuple[tuple[str, ...], str]:
 
 
 def ensure_views(con: duckdb.DuckDBPyConnection) -> bool:
-    """(Re)create every view of views/*.sql when the folder changed since the last time; True if it ran."""
-    texts, checksum = _views(VIEWS_DIR)
+    """(Re)create every view of views/*.sql, and reseed the label tables from the vocabulary, when
+    either changed since the last time (one checksum over both); True if it ran.
+    """
+    from kodomo_dash.casework import labels
+
+    texts, views_checksum = _views(VIEWS_DIR)
+    checksum = hashlib.sha256(f"{views_checksum}:{labels.checksum()}".encode()).hexdigest()
     con.execute("create table if not exists schema_views (id integer primary key, checksum varchar not null,"
                 " applied_at timestamp not null default current_timestamp)")  # fmt: skip
     row = con.execute("select checksum from schema_views where id = 1").fetchone()
@@ -73,6 +78,7 @@ def ensure_views(con: duckdb.DuckDBPyConnection) -> bool:
         return False
     con.execute("begin transaction")
     try:
+        labels.seed(con)
         for text in texts:
             con.execute(text)
         con.execute("delete from schema_views")

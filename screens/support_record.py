@@ -10,7 +10,6 @@ principal = require("support_record")
 import streamlit as st
 
 from kodomo_dash.services.access import can
-from kodomo_dash.services import vocabulary
 from kodomo_dash.ui.i18n import t
 from kodomo_dash.services import support as s
 from kodomo_dash.ui.support import history_tab, sheets_tab, step_form
@@ -37,19 +36,15 @@ if path == "ward":
         [t("sr.tab.secondary"), t("sr.tab.conference"), t("sr.tab.approach"), t("sr.tab.visits"), t("sr.tab.history")]
     )
     with tab_sec:
-        dept = st.selectbox(t("sr.department"), list(vocabulary.DEPARTMENTS), format_func=vocabulary.DEPARTMENTS.__getitem__,
-                            key="sr_sec_department")  # fmt: skip
+        dept = ui.code_select(t("sr.department"), "department", key="sr_sec_department")
         waiting = s.queue(principal, list_id, "secondary", department=dept)
-        step_form("secondary", list_id, waiting, principal, can_save, decisions=vocabulary.SECONDARY_DECISIONS,
-                  reasons=vocabulary.SECONDARY_REASONS, extra={"department": dept})  # fmt: skip
+        step_form("secondary", list_id, waiting, principal, can_save, extra={"department": dept})
     with tab_conf:
         waiting = s.queue(principal, list_id, "conference")
-        step_form("conference", list_id, waiting, principal, can_save, decisions=vocabulary.CONFERENCE_DECISIONS,
-                  reasons=vocabulary.CONFERENCE_REASONS, assignee=True, department=True)  # fmt: skip
+        step_form("conference", list_id, waiting, principal, can_save, assignee=True, department=True)
     with tab_appr:
         waiting = s.queue(principal, list_id, "approach")
-        step_form("approach", list_id, waiting, principal, can_save, decisions=vocabulary.APPROACH_DECISIONS,
-                  reasons=vocabulary.APPROACH_REASONS, assignee=True, how=True)  # fmt: skip
+        step_form("approach", list_id, waiting, principal, can_save, assignee=True, how=True)
     with tab_visit:
         st.write(t("sr.visits.lead"))
         st.page_link("screens/forms_home_visit.py", label=t("sr.visits.link"), icon=":material/home_health:")
@@ -61,7 +56,6 @@ else:
         sheets_tab(list_id, principal, can_save)
     with tab_dec:
         waiting = s.queue(principal, list_id, "school_decision")
-        step_form("school_decision", list_id, waiting, principal, can_save, decisions=vocabulary.SCHOOL_DECISIONS,
-                  reasons=vocabulary.SCHOOL_REASONS)  # fmt: skip
+        step_form("school_decision", list_id, waiting, principal, can_save)
     with tab_hist:
         history_tab(list_id, principal)

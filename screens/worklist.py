@@ -9,7 +9,6 @@ principal = require("worklist")
 # Layout only: rows come from kodomo_dash.services.workflow.worklist.
 import streamlit as st
 
-from kodomo_dash.services.vocabulary import DEPARTMENTS
 from kodomo_dash.ui.i18n import fmt_int, t
 from kodomo_dash.services import workflow as q
 
@@ -19,8 +18,7 @@ if not q.has_casework():
     st.info(t("wf.no_casework"))
     st.stop()
 
-departments = st.multiselect(t("wl.department"), list(DEPARTMENTS), format_func=DEPARTMENTS.__getitem__,
-                             select_all=False, key="wl_departments")  # fmt: skip
+departments = ui.code_multiselect(t("wl.department"), "department", key="wl_departments")
 items = q.worklist(principal, tuple(departments))
 with st.container(horizontal=True, key="wl_metrics"):
     st.metric(t("wl.metric.open"), fmt_int(len(items)), border=True)

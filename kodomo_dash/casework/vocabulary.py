@@ -135,3 +135,46 @@ CODE_DOMAINS: dict[str, dict[str, str]] = {
     "school_decision": SCHOOL_DECISIONS,
     "school_reason": SCHOOL_REASONS,
 }
+
+# The same codes in English, for the screen's English toggle (Japanese is the working language).
+LABELS_EN: dict[str, dict[str, str]] = {
+    "path": {"ward": "Ward check (secondary screening, conference, approach)",
+             "school": "School check (screening sheet, SSW hearing, decision)"},
+    "stage": {"secondary": "Secondary screening", "conference": "Three-department conference",
+              "approach": "Approach decision", "contact_attempt": "Visit or call", "contact": "Contact (needs or not)",
+              "support_act": "Support (advice, information)", "outcome": "Outcome of support", "follow_up": "Follow-up",
+              "screening_sheet": "Screening sheet", "ssw_hearing": "SSW hearing (hearing sheet)",
+              "school_decision": "Support decision", "void": "Record voided"},
+    "department": {"childcare_support": "Childcare Support Division",
+                   "community_health_welfare": "Community Health and Welfare Division", "health": "Health Division"},
+    "secondary_decision": {"pass": "In scope (to the conference)", "exclude": "Out of scope"},
+    "secondary_reason": {"in_support": "Already in support", "enrolled": "Enrolled (nursery etc.)", "other": "Other"},
+    "conference_decision": {"approach": "Approach", "no_approach": "Do not approach"},
+    "conference_reason": {"in_support_elsewhere": "Connected to other support or watch",
+                          "low_need": "Low need for support at present", "other": "Other"},
+    "assessment_level": {"concern_high": "Serious concern", "concern_some": "Some concern", "no_concern": "No concern",
+                         "unknown": "Not enough information"},
+    "approach_decision": {"start": "Start the approach", "not_needed": "Approach not needed"},
+    "approach_reason": {"moved_out": "Moved out", "enrolled_since": "Enrolled since (nursery etc.)", "other": "Other"},
+    "contact_method": {"home_visit": "Home visit", "phone": "Phone", "other": "Other"},
+    "attempt_result": {"contacted": "Contacted", "absent": "Not at home", "no_answer": "No answer",
+                       "refused": "Visit or call refused", "other": "Other"},
+    "needs": {"yes": "Needs found", "no": "No needs"},
+    "support_kind": {"advice": "Advice", "information": "Information"},
+    "advice": {"enrolment": "On enrolment", "developmental": "On developmental support", "other": "Other"},
+    "information": {"consultation_desk": "Consultation desks", "enrolment_procedure": "Enrolment procedure",
+                    "developmental_procedure": "Developmental support procedure",
+                    "services": "Programmes and services", "other": "Other"},
+    "outcome": {"enrolled": "Led to enrolment (procedure)", "yotaikyo": "Registered with and supported by the yotaikyo",
+                "consultation_referral": "Referred to a public consultation service",
+                "other_programme": "Led to another programme"},
+    "school_decision": {"yotaikyo_case_meeting": "Yotaikyo case meeting plans the support", "school_watch": "Watch at school",
+                        "other_support": "Other support (counselling etc.)", "no_support": "No support needed"},
+    "school_reason": {"low_risk": "Judged low risk", "already_supported": "Already in support", "other": "Other"},
+}
+
+
+def code_label(domain: str, code: str, lang: str = "ja") -> str:
+    """The label of one code in one language; an unknown code is shown as it is stored."""
+    labels = CODE_DOMAINS.get(domain, {}) if lang == "ja" else LABELS_EN.get(domain, {})
+    return labels.get(code, code)

@@ -1,8 +1,10 @@
 """Every piece of UI text, in Japanese first and English second.
 
-Staff work in Japanese; the English toggle exists for evaluators and developers. Keeping all
-strings in one dict (instead of literals in pages) means a page cannot show a half-translated
-screen, and the test suite can check that every key has both languages.
+Staff work in Japanese; the English toggle exists for evaluators and developers. Every string
+lives in ``ui/messages/`` — one module per screen, plus ``common.py`` — merged here into one dict
+(instead of literals in pages), so a page cannot show a half-translated screen and the test suite
+can check that every key has both languages. Workflow codes are labelled from
+``casework.vocabulary`` through :func:`label`.
 
 The current language lives in Streamlit's session state under ``SESSION_KEY`` so each user's
 choice is their own; outside a Streamlit run (tests, CLI, reports) Japanese is used.
@@ -18,87 +20,7 @@ DEFAULT_LANG = "ja"
 SESSION_KEY = "lang"
 LANG_NAMES = {"ja": "日本語", "en": "English"}
 
-MESSAGES: dict[str, dict[str, str]] = {
-    # ---------- app frame
-    "app.title": {"ja": "こどもデータ連携ダッシュボード", "en": "Child data linkage dashboard"},
-    "app.language": {"ja": "表示言語 / Language", "en": "Language / 表示言語"},
-    "app.entrypoint_only": {
-        "ja": "この画面は単独では開けません。`streamlit run app.py` で起動してください。",
-        "en": "This screen cannot be opened on its own. Start the dashboard with `streamlit run app.py`.",
-    },
-    # ---------- page titles (navigation)
-    # ---------- home page
-    "home.lead": {
-        "ja": "いま読み込まれているデータの概要です。取込のたびに更新されます。",
-        "en": "An overview of the data currently loaded. It updates with every build.",
-    },
-    "home.metric.children": {"ja": "こどもの数（0〜15歳）", "en": "Children (aged 0–15)"},
-    "home.metric.as_of": {"ja": "基準日", "en": "As of"},
-    "home.metric.built_at": {"ja": "データ構築日時", "en": "Built at"},
-    "home.metric.sources": {"ja": "取込できた資料", "en": "Sources loaded"},
-    "home.metric.quarantined": {"ja": "隔離された行", "en": "Rows quarantined"},
-    "home.wards.title": {"ja": "区別のこどもの数", "en": "Children per ward"},
-    "home.wards.x": {"ja": "区", "en": "Ward"},
-    "home.wards.y": {"ja": "人数", "en": "Children"},
-    "home.wards.empty": {"ja": "こどものデータがありません。", "en": "No children in this build."},
-    "home.quarantine.title": {"ja": "隔離件数（ルール別）", "en": "Quarantined values by rule"},
-    "home.quarantine.caption": {
-        "ja": "検証ルールに反した値の件数です。隔離された値は分析から除かれ、元の値のまま保存されています。",
-        "en": "Values that broke a validation rule. They are excluded from analysis and kept as they were.",
-    },
-    "home.quarantine.x": {"ja": "件数", "en": "Count"},
-    "home.quarantine.y": {"ja": "ルール", "en": "Rule"},
-    "home.quarantine.none": {"ja": "隔離された値はありません。", "en": "Nothing was quarantined."},
-    "home.sources.title": {"ja": "資料別の取込件数", "en": "Rows loaded per source"},
-    "home.sources.caption": {
-        "ja": "入力行数 ＝ 取込行数 ＋ 隔離行数。どの行も失われていないことを確かめられます。",
-        "en": "Rows in = rows staged + rows quarantined, so no row is lost without a trace.",
-    },
-    "home.build.caption": {
-        "ja": "ビルド {build_id}（所要 {duration} 秒、kodomo-dash {version}）",
-        "en": "Build {build_id} ({duration} s, kodomo-dash {version})",
-    },
-    # ---------- source table columns
-    "col.label_ja": {"ja": "資料", "en": "Source"},
-    "col.file_name": {"ja": "ファイル", "en": "File"},
-    "col.encoding": {"ja": "文字コード", "en": "Encoding"},
-    "col.rows_in": {"ja": "入力行数", "en": "Rows in"},
-    "col.rows_staged": {"ja": "取込行数", "en": "Rows staged"},
-    "col.rows_quarantined": {"ja": "隔離行数", "en": "Rows quarantined"},
-    "col.values_nullified": {"ja": "除外した値", "en": "Values nullified"},
-    "col.status": {"ja": "状態", "en": "Status"},
-    "col.message": {"ja": "メッセージ", "en": "Message"},
-    # ---------- load status (meta.load_manifest.status)
-    "status.ok": {"ja": "正常", "en": "OK"},
-    "status.partial": {"ja": "一部隔離", "en": "Partly quarantined"},
-    "status.missing": {"ja": "ファイルなし", "en": "File missing"},
-    "status.unreadable": {"ja": "読込不可", "en": "Unreadable"},
-    "status.header_mismatch": {"ja": "列見出し不一致", "en": "Header mismatch"},
-    # ---------- quarantine rules (meta.quarantine.rule)
-    "rule.required_missing": {"ja": "必須項目の欠落", "en": "Required value missing"},
-    "rule.invalid_type": {"ja": "型の誤り", "en": "Wrong type"},
-    "rule.invalid_date": {"ja": "日付の誤り", "en": "Invalid date"},
-    "rule.unknown_code": {"ja": "未定義のコード", "en": "Unknown code"},
-    "rule.out_of_range": {"ja": "範囲外の値", "en": "Out of range"},
-    "rule.pattern_mismatch": {"ja": "書式の誤り", "en": "Pattern mismatch"},
-    "rule.malformed_line": {"ja": "壊れた行", "en": "Malformed line"},
-    "rule.mixed_encoding": {"ja": "別の文字コードの行（文字化け）", "en": "Line in another encoding (mojibake)"},
-    "rule.undecodable_line": {"ja": "読めない文字を含む行", "en": "Line that cannot be decoded"},
-    "rule.header_mismatch": {"ja": "列見出しの不一致", "en": "Header mismatch"},
-    "rule.duplicate_key": {"ja": "キーの重複", "en": "Duplicate key"},
-    # ---------- no build yet
-    "nobuild.title": {"ja": "まだデータが読み込まれていません", "en": "No data has been loaded yet"},
-    "nobuild.body": {
-        "ja": "ダッシュボードを使うには、先にデータベースを作成してください。"
-        "合成データで試す場合は `kodomo demo`、市の抽出データ（CSV）を読み込む場合は "
-        "`kodomo build --source フォルダ` を実行します。作成が終われば、この画面を再読み込みすると表示されます。",
-        "en": "Build the database first. To try it with synthetic data run `kodomo demo`; to load the "
-        "city's extracts (CSV) run `kodomo build --source FOLDER`. Reload this page when the build is done.",
-    },
-    "nobuild.demo": {"ja": "# 合成データで試す", "en": "# try it with synthetic data"},
-    "nobuild.build": {"ja": "# 抽出データを読み込む", "en": "# load the city's extracts"},
-    "nobuild.folder": {"ja": "フォルダ", "en": "FOLDER"},
-}
+MESSAGES: dict[str, dict[str, str]] = {}
 
 
 def _merge_area_messages() -> None:
@@ -106,7 +28,7 @@ def _merge_area_messages() -> None:
 
     for key, value in collect().items():
         if key in MESSAGES:
-            raise KeyError(f"UI text key {key!r} is defined twice (i18n and kodomo_dash.ui.messages)")
+            raise KeyError(f"UI text key {key!r} is defined twice (kodomo_dash.ui.messages)")
         MESSAGES[key] = value
 
 
@@ -140,9 +62,17 @@ def t(key: str, lang: str | None = None, /, **fmt: Any) -> str:
 
 
 def label(prefix: str, code: str | None, lang: str | None = None) -> str:
-    """Display label for a code (a rule, a status); unknown codes pass through unchanged."""
+    """Display label for a code in the viewer's language; unknown codes pass through unchanged.
+
+    ``prefix`` is a workflow code domain of ``casework.vocabulary`` (``department``, ``stage``, ...),
+    whose labels live there once, or a message prefix (``rule``, ``status``).
+    """
     if code is None:
         return ""
+    from kodomo_dash.casework import vocabulary
+
+    if prefix in vocabulary.CODE_DOMAINS:
+        return vocabulary.code_label(prefix, str(code), lang or current_lang())
     key = f"{prefix}.{code}"
     return t(key, lang) if key in MESSAGES else str(code)
 

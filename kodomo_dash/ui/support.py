@@ -14,13 +14,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from kodomo_dash.casework import vocabulary
 from kodomo_dash.casework.store import CaseworkError
 from kodomo_dash.security.matrix import AccessDenied, can
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.services import support as s
 from kodomo_dash.services.workflow import OutOfScope, ward_name
-from kodomo_dash.ui.i18n import t
+from kodomo_dash.ui.i18n import label, t
+from kodomo_dash.ui.widgets import code_select
 
 _MSG = "_kd_support_msg"  # per form key: {"ok": text} or {"error": text, "fields": {...}}
 
@@ -76,7 +76,7 @@ def queue_table(frame: pd.DataFrame, key: str) -> None:
     st.caption(t("sr.waiting", n=len(frame)))
     shown = frame.assign(card=[f"/child_card?rid={r}" for r in frame["resident_id"]],
                          ward=[ward_name(w) if w else "" for w in frame["ward_code"]],
-                         stage=[vocabulary.STAGES.get(c, c) if c else "" for c in frame["current_stage"]])  # fmt: skip
+                         stage=[label("stage", c) if c else "" for c in frame["current_stage"]])  # fmt: skip
     st.dataframe(
         shown[["card", "resident_id", "ward", "school_code", "rank", "selection_reason", "stage", "assigned_staff"]],
         hide_index=True, width="stretch", key=f"sr_{key}_table",
@@ -93,14 +93,22 @@ def queue_table(frame: pd.DataFrame, key: str) -> None:
     )  # fmt: skip
 
 
-def _choice(label: str, options: Mapping[str, str], key: str, disabled: bool) -> str | None:
-    return st.selectbox(label, list(options), index=None, format_func=options.__getitem__, key=key,
-                        placeholder=t("sr.unset"), disabled=disabled)  # fmt: skip
+# Each step's decision and reason code domains (casework.vocabulary).
+STEP_DOMAINS: dict[str, tuple[str, str]] = {
+    "secondary": ("secondary_decision", "secondary_reason"),
+    "conference": ("conference_decision", "conference_reason"),
+    "approach": ("approach_decision", "approach_reason"),
+    "school_decision": ("school_decision", "school_reason"),
+}
+
+
+def _choice(text: str, domain: str, key: str, disabled: bool) -> str | None:
+    return code_select(text, domain, key, index=None, placeholder=t("sr.unset"), disabled=disabled)
 
 
 def step_form(stage: str, list_id: str, waiting: pd.DataFrame, principal: Principal, can_save: bool, *,
-              decisions: Mapping[str, str], reasons: Mapping[str, str], extra: Mapping[str, Any] | None = None,
-              assignee: bool = False, department: bool = False, how: bool = False) -> None:  # fmt: skip
+              extra: Mapping[str, Any] | None = None, assignee: bool = False, department: bool = False,
+              how: bool = False) -> None:  # fmt: skip
     """One step for one or many children: the outcome of the last save, the children waiting (each
     with its card link), then who, when, the decision, the reason, a note and one button."""
     key = f"sr_{stage}"
@@ -115,15 +123,16 @@ def step_form(stage: str, list_id: str, waiting: pd.DataFrame, principal: Princi
         _under(fields, "children")
         st.date_input(t("sr.date"), value=None, key=f"{key}_date", format="YYYY/MM/DD", min_value=date(2000, 1, 1))
         _under(fields, "event_date")
+        decisions, reasons = STEP_DOMAINS[stage]
         _choice(t("sr.decision"), decisions, f"{key}_decision", False)
         _under(fields, "decision")
         if assignee:
             st.text_input(t("sr.assignee"), key=f"{key}_assignee")
             _under(fields, "assignee")
         if department:
-            _choice(t("sr.assigned_department"), vocabulary.DEPARTMENTS, f"{key}_department", False)
+            _choice(t("sr.assigned_department"), "department", f"{key}_department", False)
         if how:
-            _choice(t("sr.how"), vocabulary.CONTACT_METHODS, f"{key}_how", False)
+            _choice(t("sr.how"), "contact_method", f"{key}_how", False)
             _under(fields, "how")
         _choice(t("sr.reason"), reasons, f"{key}_reason", False)
         _under(fields, "reason")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -134,3 +135,19 @@ def bar_chart(
         fig.update_xaxes(**category_axis)
         fig.update_yaxes(**value_axis)
     return fig
+
+
+def code_select(label: str, domain: str, key: str, **kwargs: Any) -> str | None:
+    """A selectbox of one workflow code domain (casework.vocabulary), labelled in the viewer's language."""
+    from kodomo_dash.casework.vocabulary import CODE_DOMAINS
+
+    return st.selectbox(label, list(CODE_DOMAINS[domain]), format_func=lambda c: i18n.label(domain, c), key=key,
+                        **kwargs)  # fmt: skip
+
+
+def code_multiselect(label: str, domain: str, key: str, **kwargs: Any) -> list[str]:
+    """A multiselect of one workflow code domain, labelled in the viewer's language (none chosen at first)."""
+    from kodomo_dash.casework.vocabulary import CODE_DOMAINS
+
+    return st.multiselect(label, list(CODE_DOMAINS[domain]), format_func=lambda c: i18n.label(domain, c), key=key,
+                          select_all=False, **kwargs)  # fmt: skip

@@ -1,8 +1,9 @@
-"""UI text per area (one module each), merged into kodomo_dash.ui.i18n.MESSAGES at import.
+"""UI text, one module per screen (named as the screen's file) plus ``common``, merged into
+kodomo_dash.ui.i18n.MESSAGES at import.
 
-Each module defines ``MESSAGES: dict[str, dict[str, str]]`` with "ja" and "en" for every key.
-Splitting by area lets the screens of different capabilities be written side by side; a key
-defined twice is an error, so two areas cannot silently overwrite each other's text.
+Each module defines ``MESSAGES: dict[str, dict[str, str]]`` with "ja" and "en" for every key. A
+screen's words are found next to nothing else; a key defined twice is an error, so two modules
+cannot silently overwrite each other's text.
 """
 
 from __future__ import annotations

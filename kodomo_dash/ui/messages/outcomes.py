@@ -1,4 +1,4 @@
-"""UI text of the evaluation pages: outcome indicators (oc.) and presentation mode (pres.)."""
+"""UI text of the outcomes screen (screens/outcomes.py; keys oc.)."""
 
 MESSAGES = {
     "oc.title": {"ja": "成果指標", "en": "Outcome indicators"},
@@ -21,13 +21,4 @@ MESSAGES = {
     "oc.plan.planned": {"ja": "訪問計画（件）", "en": "Planned visits"},
     "oc.plan.save": {"ja": "保存", "en": "Save"},
     "oc.plan.saved": {"ja": "{ward}の訪問計画を{n}件として保存しました。", "en": "Saved: {n} visits planned for {ward}."},
-    "pres.title": {"ja": "成果報告会", "en": "Year-end presentation"},
-    "pres.prev": {"ja": "前へ", "en": "Previous"},
-    "pres.next": {"ja": "次へ", "en": "Next"},
-    "pres.position": {"ja": "{i} / {n}", "en": "{i} / {n}"},
-    "pres.make": {"ja": "{fmt} を作成", "en": "Make {fmt}"},
-    "pres.download": {"ja": "{fmt} をダウンロード", "en": "Download {fmt}"},
-    "pres.made": {"ja": "{fmt} を作成しました（操作履歴に記録済み）。", "en": "{fmt} made (recorded in the audit log)."},
-    "pres.notes": {"ja": "発表者メモ", "en": "Presenter notes"},
-    "pres.no_export": {"ja": "この役割ではダウンロードできません。", "en": "Your role may not download the deck."},
 }

@@ -1,4 +1,4 @@
-"""UI text of the support-record screen (sr.): each step after the list is accepted, and corrections."""
+"""UI text of the support record screen (screens/support_record.py; keys sr.)."""
 
 MESSAGES = {
     "sr.title": {"ja": "支援の記録", "en": "Support records"},
@@ -80,7 +80,5 @@ MESSAGES = {
     "sr.back.done": {"ja": "様式を差し戻しました（版 {version}、下書きに戻りました）。",
                      "en": "Sent back (version {version}, now a draft)."},
     "sr.back.none": {"ja": "提出済みの様式はありません。", "en": "No submitted form."},
-    "ccard.support.history": {"ja": "支援の記録（取り消した記録も理由とともに残ります）",
-                              "en": "Support records (cancelled ones stay, with the reason)"},
     "sr.read_only": {"ja": "この画面では閲覧だけができます。", "en": "You can only view on this screen."},
 }

@@ -1,9 +1,6 @@
-"""UI text of the administration screens added after the first auth pages: audit log details,
-privacy checklist items and user administration. (Base keys alog.*, privacy.*, uadmin.* are in auth.py.)
-"""
+"""UI text of the audit log screen (screens/audit_log.py; keys alog.)."""
 
 MESSAGES = {
-    # ---------- audit log page
     "alog.action.login": {"ja": "ログイン", "en": "Login"},
     "alog.action.login_failed": {"ja": "ログイン失敗", "en": "Login failed"},
     "alog.action.logout": {"ja": "ログアウト", "en": "Logout"},
@@ -56,49 +53,29 @@ MESSAGES = {
     },
     "alog.export": {"ja": "CSVを作成", "en": "Make CSV"},
     "alog.download": {"ja": "CSVをダウンロード", "en": "Download CSV"},
-    # ---------- privacy checklist
-    "privacy.read_only": {
-        "ja": "過去の年度の点検結果です（閲覧のみ。記録は変更できません）。",
-        "en": "A past year's check: read only (the record cannot be changed).",
+    "alog.lead": {
+        "ja": "ログイン、検索、こどもカードの閲覧、保存、出力、設定変更、権限による拒否の記録です。"
+        "ハッシュの連鎖で改ざん・削除を検出します。",
+        "en": "Logins, searches, child-card views, saves, exports, setting changes and refusals, hash-chained.",
     },
-    "privacy.no_right": {"ja": "閲覧のみの権限です。", "en": "You may view but not save."},
-    "privacy.not_recorded": {"ja": "未記録", "en": "Not recorded"},
-    "privacy.recorded": {
-        "ja": "実施日 {done_on}　担当者 {person}（{saved_by} が {saved_at} に保存）",
-        "en": "Checked {done_on} by {person} (saved by {saved_by} at {saved_at})",
+    "alog.verify.ok": {"ja": "改ざんは検出されませんでした（{n}件を検証）。", "en": "Chain intact ({n} rows checked)."},
+    "alog.verify.resumed": {
+        "ja": "改ざんは検出されませんでした（前回の検証で問題のなかった No.{after} 以降の{n}件を検証）。",
+        "en": "Chain intact ({n} rows added after No.{after}, which an earlier check found intact).",
     },
-    "privacy.item": {"ja": "項目{n}", "en": "Item {n}"},
-    # ---------- user admin
-    "uadmin.pick": {"ja": "操作するユーザー", "en": "User to act on"},
-    "uadmin.deactivate": {"ja": "無効化して権限を取り消す", "en": "Deactivate and revoke"},
-    "uadmin.end_sessions": {"ja": "ログイン中のセッションを終了", "en": "End their sessions"},
-    "uadmin.sessions_ended": {
-        "ja": "{user} のセッションを終了しました（次の操作でログアウトします）。",
-        "en": "Ended the sessions of {user} (they are signed out on their next click).",
+    "alog.verify.full": {"ja": "全件を検証し直す", "en": "Check every row again"},
+    "alog.verify.full.help": {
+        "ja": "古い行の書き換えは全件の検証で見つかります（行数に比例して時間がかかります）。",
+        "en": "An edit to an old row is found by a full check (time grows with the number of rows).",
     },
-    "uadmin.unlock": {"ja": "ロックを解除", "en": "Unlock"},
-    "uadmin.unlocked": {"ja": "{user} のロックを解除しました。", "en": "Unlocked {user}."},
-    "uadmin.reactivate": {"ja": "再び有効にする", "en": "Reactivate"},
-    "uadmin.reactivated": {"ja": "{user} を再び有効にしました。", "en": "Reactivated {user}."},
-    "uadmin.status": {
-        "ja": "状態：{active}　ロック：{locked}（失敗 {failures} 回）　セッション世代：{epoch}",
-        "en": "Status: {active}   Locked: {locked} ({failures} failures)   Session epoch: {epoch}",
-    },
-    "uadmin.inactive": {"ja": "無効", "en": "Inactive"},
-    "uadmin.yes": {"ja": "あり", "en": "yes"},
-    "uadmin.no": {"ja": "なし", "en": "no"},
-    "uadmin.audited": {
-        "ja": "すべての操作は操作履歴に記録されます。ユーザーの追加・パスワード変更はユーザー設定ファイルで行います。",
-        "en": "Every action is audited. Add users and change passwords through the users file.",
-    },
-    "uadmin.col.username": {"ja": "ユーザー名", "en": "Username"},
-    "uadmin.col.display_name": {"ja": "表示名", "en": "Display name"},
-    "uadmin.col.role": {"ja": "役割", "en": "Role"},
-    "uadmin.col.ward_codes": {"ja": "担当区", "en": "Wards"},
-    "uadmin.col.school_codes": {"ja": "担当校", "en": "Schools"},
-    "uadmin.col.active": {"ja": "有効", "en": "Active"},
-    "uadmin.col.locked": {"ja": "ロック中", "en": "Locked"},
-    "uadmin.col.failures": {"ja": "連続失敗", "en": "Failures"},
-    "uadmin.col.locked_until": {"ja": "ロック解除予定（UTC）", "en": "Locked until (UTC)"},
-    "uadmin.col.epoch": {"ja": "セッション世代", "en": "Session epoch"},
+    "alog.verify.bad": {"ja": "改ざん・削除を検出しました：", "en": "Tampering or deletion detected:"},
+    "alog.user": {"ja": "ユーザー", "en": "User"},
+    "alog.child": {"ja": "宛名番号", "en": "Resident ID"},
+    "alog.action": {"ja": "操作", "en": "Action"},
+    "alog.action.any": {"ja": "すべて", "en": "All"},
+    "alog.since": {"ja": "開始日", "en": "From"},
+    "alog.until": {"ja": "終了日", "en": "To"},
+    "alog.filter": {"ja": "絞り込む", "en": "Filter"},
+    "alog.rows": {"ja": "{n}件", "en": "{n} rows"},
+    "alog.head": {"ja": "最新の連鎖ハッシュ（外部記録用）", "en": "Chain head (keep a copy elsewhere)"},
 }

@@ -1,0 +1,48 @@
+"""UI text of the admin users screen (screens/admin_users.py; keys uadmin.)."""
+
+MESSAGES = {
+    "uadmin.pick": {"ja": "操作するユーザー", "en": "User to act on"},
+    "uadmin.deactivate": {"ja": "無効化して権限を取り消す", "en": "Deactivate and revoke"},
+    "uadmin.end_sessions": {"ja": "ログイン中のセッションを終了", "en": "End their sessions"},
+    "uadmin.sessions_ended": {
+        "ja": "{user} のセッションを終了しました（次の操作でログアウトします）。",
+        "en": "Ended the sessions of {user} (they are signed out on their next click).",
+    },
+    "uadmin.unlock": {"ja": "ロックを解除", "en": "Unlock"},
+    "uadmin.unlocked": {"ja": "{user} のロックを解除しました。", "en": "Unlocked {user}."},
+    "uadmin.reactivate": {"ja": "再び有効にする", "en": "Reactivate"},
+    "uadmin.reactivated": {"ja": "{user} を再び有効にしました。", "en": "Reactivated {user}."},
+    "uadmin.status": {
+        "ja": "状態：{active}　ロック：{locked}（失敗 {failures} 回）　セッション世代：{epoch}",
+        "en": "Status: {active}   Locked: {locked} ({failures} failures)   Session epoch: {epoch}",
+    },
+    "uadmin.inactive": {"ja": "無効", "en": "Inactive"},
+    "uadmin.yes": {"ja": "あり", "en": "yes"},
+    "uadmin.no": {"ja": "なし", "en": "no"},
+    "uadmin.audited": {
+        "ja": "すべての操作は操作履歴に記録されます。ユーザーの追加・パスワード変更はユーザー設定ファイルで行います。",
+        "en": "Every action is audited. Add users and change passwords through the users file.",
+    },
+    "uadmin.col.username": {"ja": "ユーザー名", "en": "Username"},
+    "uadmin.col.display_name": {"ja": "表示名", "en": "Display name"},
+    "uadmin.col.role": {"ja": "役割", "en": "Role"},
+    "uadmin.col.ward_codes": {"ja": "担当区", "en": "Wards"},
+    "uadmin.col.school_codes": {"ja": "担当校", "en": "Schools"},
+    "uadmin.col.active": {"ja": "有効", "en": "Active"},
+    "uadmin.col.locked": {"ja": "ロック中", "en": "Locked"},
+    "uadmin.col.failures": {"ja": "連続失敗", "en": "Failures"},
+    "uadmin.col.locked_until": {"ja": "ロック解除予定（UTC）", "en": "Locked until (UTC)"},
+    "uadmin.col.epoch": {"ja": "セッション世代", "en": "Session epoch"},
+    "uadmin.lead": {
+        "ja": "利用者の一覧です。権限の取り消しは即時に反映されます（次の操作で画面が閉じます）。",
+        "en": "The users. A revoke takes effect on the user's next click.",
+    },
+    "uadmin.revoke": {"ja": "権限を取り消す", "en": "Revoke"},
+    "uadmin.revoked": {"ja": "{user} の権限を取り消しました。", "en": "Revoked {user}."},
+    "uadmin.active": {"ja": "有効", "en": "Active"},
+    "uadmin.role": {"ja": "役割", "en": "Role"},
+    "uadmin.scope": {"ja": "範囲", "en": "Scope"},
+    "uadmin.display_name": {"ja": "表示名", "en": "Display name"},
+    "uadmin.username": {"ja": "ユーザー名", "en": "Username"},
+    "uadmin.self": {"ja": "自分自身の権限は取り消せません。", "en": "You cannot revoke yourself."},
+}

@@ -1,0 +1,30 @@
+"""UI text of the form renderer (form.), shared by the four form screens: teachers' and SSW sheets,
+conference sheet, home-visit record."""
+
+MESSAGES = {
+    "form.pick": {"ja": "記入する様式（こども）", "en": "Form (child)"},
+    "form.none": {"ja": "担当の様式はありません。", "en": "No forms for you."},
+    "form.mine_only": {"ja": "自分の担当だけ表示", "en": "Only mine"},
+    "form.new": {"ja": "新しく記入する", "en": "Start a new form"},
+    "form.new.child": {"ja": "対象のこども", "en": "Child"},
+    "form.new.button": {"ja": "新規作成", "en": "Create"},
+    "form.new.none": {"ja": "新しく記入できる対象はいません。", "en": "No child to start a form for."},
+    "form.status": {"ja": "状態：{status}（版 {version}、最終更新 {updated_by}）", "en": "Status: {status} (version {version}, by {updated_by})"},
+    "form.save_draft": {"ja": "下書き保存", "en": "Save draft"},
+    "form.submit": {"ja": "提出", "en": "Submit"},
+    "form.saved": {"ja": "保存しました。", "en": "Saved."},
+    "form.read_only": {"ja": "この様式は閲覧のみです（保存する権限がありません）。", "en": "Read only: you may not save this form."},
+    "form.submitted_note": {
+        "ja": "提出済みの様式です。変更が必要な場合は、管理者が「支援の記録」画面の「記録の履歴・訂正」で差し戻します。",
+        "en": "Submitted. A manager can send it back for changes on Support records, History and corrections.",
+    },
+    "form.errors": {"ja": "入力内容を確認してください（{n}件）。", "en": "Please check your input ({n})."},
+    "form.stale": {"ja": "他の人が先に保存しました", "en": "Someone else saved first"},
+    "form.reload": {"ja": "最新の内容を読み込む", "en": "Load the latest version"},
+    "form.print": {"ja": "印刷用の表示", "en": "Print view"},
+    "form.print.download": {"ja": "印刷用ファイル（HTML）をダウンロード", "en": "Download printable HTML"},
+    "form.unset": {"ja": "（未選択）", "en": "(not chosen)"},
+    "form.yes": {"ja": "はい", "en": "Yes"},
+    "form.child": {"ja": "宛名番号 {resident_id}（{place}）", "en": "Resident {resident_id} ({place})"},
+    "form.save_ms": {"ja": "保存にかかった時間：{ms} ミリ秒", "en": "Saved in {ms} ms"},
+}

@@ -77,7 +77,6 @@ def test_screens_import_only_services_and_ui(path: Path) -> None:
     assert _our_layers(path) <= {"services", "ui"}, f"{path.name}: {sorted(_our_layers(path))}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: the CLI's work moves into services in the next step")
 @pytest.mark.parametrize("path", [p for p in _by_layer("cli") if p.name != "__init__.py"], ids=lambda p: p.name)
 def test_the_cli_calls_services_and_its_own_drivers(path: Path) -> None:
     # `kodomo synth`, `kodomo demo` and `kodomo bench` are the demo's and the bench's own commands.

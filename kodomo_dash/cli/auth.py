@@ -1,6 +1,6 @@
 """`kodomo audit …`, `kodomo users demo` and `kodomo keys …`: the security chores of a city's operator.
 
-* ``audit verify [--anchor SEQ:HASH]`` walks the casework audit chain (``auth.audit.verify``). It
+* ``audit verify [--anchor SEQ:HASH]`` walks the casework audit chain (``security.audit.verify``). It
   prints the head (``seq:hash``) on success, so a cron job can append it to the syslog and feed it
   back as ``--anchor`` later; on a break it prints the first bad row and every problem to stderr
   and exits 1, so a cron job or monitoring check notices.
@@ -9,54 +9,23 @@
   leaves a checkpoint plus a chained ``retention`` row, so the remaining chain still verifies.
 * ``audit retention --days N`` stores the retention period (audited as a setting change).
 * ``users demo [--force]`` writes one demo user per role and prints how to log in
-  (``auth.users.create_demo_users`` / ``demo_login_text``); it never overwrites a real users file.
+  (``security.users.create_demo_users`` / ``demo_login_text``); it never overwrites a real users file.
 * ``keys generate`` prints a fresh random key (for secrets.toml or the environment).
 * ``keys rotate --db casework|analytics`` re-encrypts one database file
-  (``auth.encryption.rotate_key``). Keys are read from environment variables only — never from
+  (``infra.encryption.rotate_key``). Keys are read from environment variables only — never from
   the command line, where they would land in the shell history and ``ps`` — and never printed.
 
-Nothing here prints personal data: audit rows are summarised by sequence number and problem,
+The work is ``services.operator``'s; this module parses arguments, prints and chooses the exit
+code. Nothing here prints personal data: audit rows are summarised by sequence number and problem,
 never by content.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import sys
 
-DEFAULT_NEW_KEY_ENV = "KODOMO_NEW_KEY"
-DEFAULT_OLD_KEY_ENV = "KODOMO_OLD_KEY"
-
-
-def cli_actor() -> str:
-    """Who is acting in the audit log when the shell, not a signed-in user, does something."""
-    try:
-        who = getpass.getuser()
-    except Exception:  # no login name (container without /etc/passwd entry)
-        who = "unknown"
-    return f"cli:{who}"[:64]
-
-
-def principal_for(username: str):
-    """The principal of `--as USER` as the app would build it (role, scope, session epoch).
-
-    Every command that acts for a person (extracts, list acceptance) names them this way, and the
-    authorisation matrix then decides as it would in the app. LookupError: unknown or inactive.
-    """
-    from kodomo_dash.security import sessions
-    from kodomo_dash.security.users import UserFileError, load_users
-    from kodomo_dash.services.workflow import casework
-
-    try:
-        user = load_users().get(username)
-    except UserFileError as e:
-        raise LookupError(f"利用者ファイルを読めません: {e}") from None
-    if user is None or not user.active:
-        raise LookupError(f"利用者 {username!r} は存在しないか無効です。")
-    with casework() as con:
-        return user.principal(sessions.get_epoch(con, username))
+# Services are imported inside each command: `kodomo --help` builds every parser and stays fast.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -86,9 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rot = ksub.add_parser("rotate", help="re-encrypt a database file under a new key (stop the app first)")
     rot.add_argument("--db", choices=("casework", "analytics"), required=True)
     rot.add_argument("--old-key-env", default=None,
-                     help=f"variable holding the current key (default {DEFAULT_OLD_KEY_ENV}, else the "
+                     help="variable holding the current key (default KODOMO_OLD_KEY, else the "
                           "database's usual variable, e.g. KODOMO_CASEWORK_KEY)")
-    rot.add_argument("--new-key-env", default=DEFAULT_NEW_KEY_ENV, help="variable holding the new key")
+    rot.add_argument("--new-key-env", default=None, help="variable holding the new key (default KODOMO_NEW_KEY)")
     rot.add_argument("--from-plaintext", action="store_true", help="the file is not encrypted yet")
     rot.add_argument("--keep-backup", action="store_true", help="keep <file>.old (readable with the old key)")
     rot.set_defaults(func=cmd_keys_rotate)
@@ -97,39 +66,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # --------------------------------------------------------------------------- audit
 
 
-def _casework_or_explain(read_only: bool):
-    """casework_connection(), or None with a message when there is no casework file yet."""
-    from kodomo_dash.infra.db import casework_connection, casework_path
-
-    if not casework_path().exists():
-        print(f"casework が見つかりません: {casework_path()} / no casework database yet", file=sys.stderr)
-        return None
-    return casework_connection(read_only=read_only)
-
-
-def _has_audit_tables(con) -> bool:
-    return bool(con.execute(
-        "select count(*) from duckdb_tables() where table_name in ('audit_log', 'audit_head')").fetchone()[0] == 2)
+def _fail(message: str, code: int = 2) -> int:
+    print(message, file=sys.stderr)
+    return code
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from kodomo_dash.security import audit
+    from kodomo_dash.services import operator
+    from kodomo_dash.services.errors import Unavailable
 
     anchor = None
     if args.anchor:
         try:
-            anchor = audit.parse_anchor(args.anchor)
+            anchor = operator.parse_anchor(args.anchor)
         except ValueError as e:
-            print(str(e), file=sys.stderr)
-            return 2
-    ctx = _casework_or_explain(read_only=True)
-    if ctx is None:
-        return 2
-    with ctx as con:
-        if not _has_audit_tables(con):
-            print("audit trail not created yet (no audit_log table) / 操作ログはまだありません", file=sys.stderr)
-            return 2
-        result = audit.verify(con, anchor=anchor)
+            return _fail(str(e))
+    try:
+        result = operator.verify_audit_chain(anchor)
+    except Unavailable as e:
+        return _fail(str(e))
     if result.ok:
         head = f"{result.head_seq}:{result.head_hash}" if result.head_seq is not None else "empty"
         print(f"audit chain OK: {result.checked} rows verified; head {head}")
@@ -144,84 +99,57 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_prune(args: argparse.Namespace) -> int:
-    from kodomo_dash.infra.migrate import migrate
-    from kodomo_dash.security import audit
+    from kodomo_dash.services import operator
+    from kodomo_dash.services.errors import AuditTampered, Unavailable
 
     if args.days is not None and args.days < 1:
-        print("--days must be at least 1", file=sys.stderr)
-        return 2
-    ctx = _casework_or_explain(read_only=False)
-    if ctx is None:
-        return 2
-    with ctx as con:
-        migrate(con)
-        days = args.days if args.days is not None else audit.load_config(con).retention_days
-        try:
-            result = audit.prune(con, cli_actor(), retention_days=days)
-        except audit.AuditTampered as e:
-            print("操作ログが検証できないため削除しません（証拠を残します）/ refusing to prune a broken chain:",
-                  file=sys.stderr)
-            print(str(e), file=sys.stderr)
-            return 1
-        check = audit.verify(con)
+        return _fail("--days must be at least 1")
+    try:
+        result = operator.prune_audit(args.days, operator.cli_actor())
+    except Unavailable as e:
+        return _fail(str(e))
+    except AuditTampered as e:
+        print("操作ログが検証できないため削除しません（証拠を残します）/ refusing to prune a broken chain:",
+              file=sys.stderr)
+        return _fail(str(e), 1)
     if result.pruned:
-        print(f"pruned {result.pruned} rows older than {days} days (through seq {result.through_seq})")
+        print(f"pruned {result.pruned} rows older than {result.days} days (through seq {result.through_seq})")
     else:
-        print(f"nothing older than {days} days")
-    print("audit chain OK after prune" if check.ok else "audit chain BROKEN after prune")
-    return 0 if check.ok else 1
+        print(f"nothing older than {result.days} days")
+    print("audit chain OK after prune" if result.chain_ok else "audit chain BROKEN after prune")
+    return 0 if result.chain_ok else 1
 
 
 def cmd_audit_retention(args: argparse.Namespace) -> int:
-    from kodomo_dash.infra.migrate import migrate
-    from kodomo_dash.security import audit
+    from kodomo_dash.services import operator
+    from kodomo_dash.services.errors import Unavailable
 
-    ctx = _casework_or_explain(read_only=args.days is None)
-    if ctx is None:
-        return 2
-    with ctx as con:
+    try:
         if args.days is None:
-            print(f"retention: {audit.load_config(con).retention_days} days")
+            print(f"retention: {operator.retention_days()} days")
             return 0
-        if args.days < 1:
-            print("--days must be at least 1", file=sys.stderr)
-            return 2
-        migrate(con)
-        set_retention_days(con, args.days, cli_actor())
+        operator.require_casework()
+    except Unavailable as e:
+        return _fail(str(e))
+    if args.days < 1:
+        return _fail("--days must be at least 1")
+    operator.set_retention_days(args.days, operator.cli_actor())
     print(f"retention set to {args.days} days")
     return 0
-
-
-def set_retention_days(con, days: int, actor) -> None:
-    """Store audit.retention_days and audit the change (the admin page and the CLI share this)."""
-    from kodomo_dash.security import audit
-
-    key = audit.SETTING_KEYS["retention_days"]
-    who = actor.username if hasattr(actor, "username") else str(actor)
-    from kodomo_dash.infra.transaction import transaction
-
-    with transaction(con):  # the setting and its audit row commit together
-        con.execute(
-            "insert into app_setting (key, value, updated_by, updated_at) values (?, ?, ?, current_timestamp) "
-            "on conflict (key) do update set value = excluded.value, updated_by = excluded.updated_by, "
-            "updated_at = excluded.updated_at",
-            [key, str(int(days)), who],
-        )
-        audit.record(con, actor, "setting_change", target=key, detail={"setting": key, "value": int(days)})
 
 
 # --------------------------------------------------------------------------- users
 
 
 def cmd_users_demo(args: argparse.Namespace) -> int:
-    from kodomo_dash.security.users import UserFileError, create_demo_users, demo_login_text
+    from kodomo_dash.services import operator
+    from kodomo_dash.services.errors import UserFileError
 
     try:
-        creds = create_demo_users(force=args.force)
+        text = operator.create_demo_users(force=args.force)
     except UserFileError as e:
-        print(str(e), file=sys.stderr)
-        return 2
-    print(demo_login_text(creds))
+        return _fail(str(e))
+    print(text)
     return 0
 
 
@@ -229,59 +157,25 @@ def cmd_users_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_generate(args: argparse.Namespace) -> int:
-    from kodomo_dash.infra.encryption import generate_key
+    from kodomo_dash.services import operator
 
-    print(generate_key())
+    print(operator.generate_key())
     return 0
 
 
-def _old_key(args: argparse.Namespace) -> str | None:
-    from kodomo_dash.infra import encryption
-
-    if args.from_plaintext:
-        return None
-    if args.old_key_env:
-        value = os.environ.get(args.old_key_env)
-        if not value:
-            raise encryption.KeyMissing(f"環境変数 {args.old_key_env} が空です / {args.old_key_env} is not set")
-        return value
-    if os.environ.get(DEFAULT_OLD_KEY_ENV):
-        return os.environ[DEFAULT_OLD_KEY_ENV]
-    return encryption.load_key(args.db, secrets=None)
-
-
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
-    from kodomo_dash.infra import encryption
-    from kodomo_dash.infra.db import analytics_path, casework_path
+    from kodomo_dash.services import operator
+    from kodomo_dash.services.errors import EncryptionError, KeyRotationFailed, Unavailable
 
-    path = casework_path() if args.db == "casework" else analytics_path()
-    if not path.exists():
-        print(f"{path} が見つかりません / not found", file=sys.stderr)
-        return 2
-    new_key = os.environ.get(args.new_key_env or "")
-    if not new_key:
-        print(f"新しいキーを環境変数 {args.new_key_env} に設定してください（`kodomo keys generate` で作成）"
-              f" / set the new key in ${args.new_key_env}", file=sys.stderr)
-        return 2
-    old_key = None
     try:
-        old_key = _old_key(args)
-        if old_key is not None and old_key == new_key:
-            print("新旧のキーが同じです / the new key equals the old key", file=sys.stderr)
-            return 2
-        result = encryption.rotate_key(path, old_key, new_key, keep_backup=args.keep_backup)
-    except encryption.EncryptionError as e:
-        print(str(e), file=sys.stderr)
-        return 2
-    except Exception as e:  # a wrong old key surfaces as a duckdb error; never echo a key
-        message = str(e)
-        for key in (old_key, new_key):
-            if key:
-                message = message.replace(key, "***")
-        print(f"キーの切替に失敗しました（元のファイルはそのままです）/ rotation failed: {message}", file=sys.stderr)
-        return 1
+        result = operator.rotate_key(args.db, new_key_env=args.new_key_env, old_key_env=args.old_key_env,
+                                     from_plaintext=args.from_plaintext, keep_backup=args.keep_backup)  # fmt: skip
+    except (Unavailable, EncryptionError) as e:
+        return _fail(str(e))
+    except KeyRotationFailed as e:
+        return _fail(str(e), 1)
     rows = sum(result.tables.values())
-    print(f"{path}: re-encrypted under the new key ({len(result.tables)} tables, {rows:,} rows)")
+    print(f"{result.path}: re-encrypted under the new key ({len(result.tables)} tables, {rows:,} rows)")
     if result.backup is not None:
         print(f"backup (old key) kept at {result.backup}: delete it once checked")
     print("次に: 新しいキーを secrets/環境変数に設定し、古いキーを削除してください。"

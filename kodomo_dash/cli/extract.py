@@ -1,11 +1,12 @@
 """`kodomo extract …`: pseudonymised extracts for analysts, taken and deleted from the command line.
 
-The rules live in ``auth.pseudonymise`` (keyed-hash pseudonyms per project, birth date cut to year
-and month, no names or addresses, k >= 5 on the quasi-identifiers, formula-safe cells, one key
-file per project, a record of who took it and when it must be deleted). This module only picks
-the rows from the analytical build and names the person taking the extract: ``--as`` is a user of
-the users file, and the authorisation matrix decides whether that role may take one — the same
-check the library applies for any caller. Only counts and file paths are printed, never a row.
+The rules live in ``security.pseudonymise`` (keyed-hash pseudonyms per project, birth date cut to
+year and month, no names or addresses, k >= 5 on the quasi-identifiers, formula-safe cells, one key
+file per project, a record of who took it and when it must be deleted); ``services.extracts`` picks
+the rows from the analytical build. This module names the person taking the extract: ``--as`` is a
+user of the users file (``services.operator.principal_for``), and the authorisation matrix decides
+whether that role may take one — the same check the library applies for any caller. Only counts
+and file paths are printed, never a row.
 
 * ``extract create --as USER --project P --purpose TEXT --delete-by YYYY-MM-DD [--columns a,b]``
 * ``extract list`` — every extract with who took it, when, and when it must be deleted
@@ -20,16 +21,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from kodomo_dash.cli.auth import principal_for
-
-# Per-child features an evaluator needs to study the screening, none identifying (the library
-# refuses identity and tax columns whatever is asked for).
-DEFAULT_COLUMNS = (
-    "ward_code", "sex", "class_age", "foreign_national", "single_parent", "public_assistance",
-    "child_rearing_allowance", "enrolled_any", "missed_checkup_3y", "nurse_visits", "consultation_count",
-    "past_support_case",
-)  # fmt: skip
-SOURCE_TABLE = ("features", "child_features")
+# Services are imported inside each command: `kodomo --help` builds every parser and stays fast.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("--project", required=True, help="project name: a-z, 0-9, _ or -, up to 40 characters")
     c.add_argument("--purpose", required=True, help="what the extract is for (purpose limitation)")
     c.add_argument("--delete-by", required=True, help="date by which it must be deleted (YYYY-MM-DD)")
-    c.add_argument("--columns", default=",".join(DEFAULT_COLUMNS), help="comma-separated feature columns")
+    c.add_argument("--columns", default=None,
+                   help="comma-separated feature columns (default: the evaluator's set, services.extracts)")
     c.add_argument("--out", default=None, help="folder for the project's files (default: warehouse/extracts)")
     c.set_defaults(func=cmd_create)
     ls = esub.add_parser("list", help="every extract, who took it and when it must be deleted")
@@ -57,49 +50,21 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _rows(columns: list[str]) -> list[dict]:
-    """Rows of the per-child features with only known columns (names checked against the table)."""
-    from kodomo_dash.infra.db import analytics_cursor
-
-    cur = analytics_cursor()
-    try:
-        known = {
-            r[0]
-            for r in cur.execute(
-                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-                list(SOURCE_TABLE),
-            ).fetchall()
-        }
-        unknown = [c for c in columns if c not in known]
-        if unknown:
-            raise ValueError(f"列がありません (unknown columns): {', '.join(unknown)}")
-        wanted = ["resident_id", "birth_date", *columns]
-        select = ", ".join(f'"{c}"' for c in wanted)
-        frame = cur.execute(f'select {select} from "{SOURCE_TABLE[0]}"."{SOURCE_TABLE[1]}"').df()  # noqa: S608
-    finally:
-        cur.close()
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-
 def cmd_create(args: argparse.Namespace) -> int:
-    from kodomo_dash.infra.db import WarehouseMissing, warehouse_dir
-    from kodomo_dash.security import pseudonymise as ps
-    from kodomo_dash.security.matrix import AccessDenied
-    from kodomo_dash.services.workflow import casework
+    from kodomo_dash.services import extracts
+    from kodomo_dash.services.errors import AccessDenied, WarehouseMissing
+    from kodomo_dash.services.operator import principal_for
 
     try:
         delete_by = date.fromisoformat(args.delete_by)
     except ValueError:
         return _fail("--delete-by は YYYY-MM-DD の形式で指定してください。")
-    columns = [c.strip() for c in args.columns.split(",") if c.strip()]
-    out = Path(args.out) if args.out else warehouse_dir() / "extracts"
+    columns = (extracts.DEFAULT_COLUMNS if args.columns is None
+               else tuple(c.strip() for c in args.columns.split(",") if c.strip()))  # fmt: skip
     try:
         principal = principal_for(args.username)
-        spec = ps.ExtractSpec(project=args.project, purpose=args.purpose, columns=tuple(columns))
-        spec.check()
-        rows = _rows(columns)
-        with casework() as con:
-            rec = ps.create_extract(con, principal, rows, spec, out, delete_by)
+        rec = extracts.create_extract(principal, project=args.project, purpose=args.purpose, delete_by=delete_by,
+                                      columns=columns, out=Path(args.out) if args.out else None)  # fmt: skip
     except AccessDenied:
         return _fail(f"利用者 {args.username} の役割には仮名化データを抽出する権限がありません。")
     except WarehouseMissing:
@@ -113,13 +78,9 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from kodomo_dash.services.workflow import casework
+    from kodomo_dash.services import extracts
 
-    with casework() as con:
-        rows = con.execute(
-            "select extract_id, taken_by, taken_at, delete_by, row_count, k_achieved, deleted_at"
-            " from pseudo_extract order by taken_at"
-        ).fetchall()
+    rows = extracts.extract_log()
     if not rows:
         print("仮名化データの抽出記録はありません。")
     for eid, by, at, due, n, k, deleted in rows:
@@ -129,22 +90,18 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    from kodomo_dash.security import pseudonymise as ps
-    from kodomo_dash.security.matrix import AccessDenied, require
-    from kodomo_dash.services.workflow import casework
+    from kodomo_dash.services import extracts
+    from kodomo_dash.services.errors import AccessDenied
+    from kodomo_dash.services.operator import principal_for
 
     if bool(args.extract_id) == bool(args.due):
         return _fail("削除する抽出のIDか --due のどちらか一方を指定してください。")
     try:
         principal = principal_for(args.username)
-        require(principal, "pseudonymised_extract", "export")
-        with casework() as con:
-            ids = [args.extract_id] if args.extract_id else [r[0] for r in ps.extracts_due(con, date.today())]
-            for eid in ids:
-                ps.delete_extract(con, principal, eid)
+        n = extracts.delete_extracts(principal, args.extract_id, due=args.due)
     except AccessDenied:
         return _fail(f"利用者 {args.username} の役割には仮名化データを扱う権限がありません。")
     except (LookupError, ValueError) as e:
         return _fail(f"削除できません: {e}")
-    print(f"{len(ids)} 件の抽出を削除しました。")
+    print(f"{n} 件の抽出を削除しました。")
     return 0

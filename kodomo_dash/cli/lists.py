@@ -1,6 +1,6 @@
 """`kodomo list …`: accept a screening run into the year's workflow, and see the lists, from the shell.
 
-The same service the screening page's 確定 button calls (``queries.support.accept_run``): ``--as`` is
+The same service the screening page's 確定 button calls (``services.support.accept_run``): ``--as`` is
 a user of the users file, the authorisation matrix decides whether that role may accept, and the
 run's acceptance, the list and its audit row commit together. Messages are Japanese and name what
 to fix; no child's row is printed.
@@ -15,7 +15,7 @@ import argparse
 import sys
 from datetime import date
 
-from kodomo_dash.cli.auth import principal_for
+# Services are imported inside each command: `kodomo --help` builds every parser and stays fast.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,11 +39,9 @@ def _fail(message: str) -> int:
 
 
 def cmd_accept(args: argparse.Namespace) -> int:
-    from kodomo_dash.casework.store import CaseworkError
-    from kodomo_dash.config.cities import programmes_for_run
-    from kodomo_dash.security.matrix import AccessDenied
     from kodomo_dash.services import support
-    from kodomo_dash.services.workflow import casework
+    from kodomo_dash.services.errors import AccessDenied, CaseworkError, NotFoundError
+    from kodomo_dash.services.operator import principal_for
 
     try:
         principal = principal_for(args.username)
@@ -57,34 +55,28 @@ def cmd_accept(args: argparse.Namespace) -> int:
         return _fail(f"--fy「{args.fy}」は年度ではありません（例: 2025）。")
     programme = args.programme
     if programme is None:
-        with casework() as con:
-            row = con.execute("select method, cohort from screening_run where run_id = ?", [args.run_id]).fetchone()
-        if row is None:
+        try:
+            found = support.run_programmes(args.run_id)
+        except NotFoundError:
             return _fail(f"スクリーニングの実行 {args.run_id} が見つかりません（kodomo list show で確定済みのリストを確認できます）。")
-        found = [p for p in programmes_for_run(row[0], row[1]) if p.cohort == row[1]] or programmes_for_run(*row)
         if len(found) != 1:
-            names = "、".join(p.key for p in found) or "なし"
+            names = "、".join(found) or "なし"
             return _fail(f"実行 {args.run_id} に合うプログラムを1つに決められません（候補: {names}）。--programme で指定してください。")
-        programme = found[0].key
+        programme = found[0]
     try:
         list_id = support.accept_run(principal, args.run_id, fy=args.fy, programme=programme, accepted_on=on)
     except AccessDenied as e:
         return _fail(str(e))
     except CaseworkError as e:
         return _fail(e.message_ja)
-    with casework() as con:
-        n = con.execute("select list_size from wf_list where list_id = ?", [list_id]).fetchone()[0]
-    print(f"対象者リスト {list_id} を確定しました（{args.fy}年度、{programme}、{n}人）。")
+    print(f"対象者リスト {list_id} を確定しました（{args.fy}年度、{programme}、{support.list_size(list_id)}人）。")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from kodomo_dash.services.workflow import casework
+    from kodomo_dash.services import support
 
-    with casework() as con:
-        rows = con.execute(
-            "select list_id, fy, programme, path, list_size, accepted_on, accepted_by from wf_list order by fy, accepted_at"
-        ).fetchall()
+    rows = support.list_register()
     if not rows:
         print("確定済みの対象者リストはありません。")
         return 0

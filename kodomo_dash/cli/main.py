@@ -1,7 +1,9 @@
 """The `kodomo` command: every batch step a city runs, one subcommand each.
 
 Subcommands import their module lazily so `kodomo --help` stays fast and a broken
-optional part cannot stop the others.
+optional part cannot stop the others. The work is the services' (``kodomo_dash.services``); this
+package parses arguments, prints and sets the exit code. `synth`, `demo`, `bench` and `link-eval`
+are the demo's and the bench's own commands and call them directly.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ import os
 import sys
 from pathlib import Path
 
-from kodomo_dash.infra.encryption import KeyMissing
-
 
 def _cmd_synth(args: argparse.Namespace) -> int:
     from kodomo_dash.demo.synth.city import generate
@@ -25,36 +25,17 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from kodomo_dash.warehouse.ingest.build import build_warehouse
-
     accept = set(args.accept_drop or ())
     if accept and not (args.reason or "").strip():
         print("--accept-drop には --reason（減少を受け入れる理由）が必要です / --accept-drop needs --reason.",
               file=sys.stderr)  # fmt: skip
         return 2
-    import getpass
+    from kodomo_dash.services import build
 
-    report = build_warehouse(Path(args.source), as_of=args.as_of, accept_drop=accept,
-                             accepted_by=f"cli:{getpass.getuser()}" if accept else None,
-                             accept_reason=args.reason if accept else None)  # fmt: skip
-    if report.swapped and report.accepted:
-        _audit_accepted_drops(report, args.reason)
+    # Each accepted drop of a build that is swapped in is audited as the shell account.
+    report = build.build(Path(args.source), as_of=args.as_of, accept_drop=accept, reason=args.reason)
     print(report.summary())
     return 0 if report.ok else 2
-
-
-def _audit_accepted_drops(report, reason: str) -> None:
-    """Each drop a person accepted on purpose is an audit row (who, which source, before → after)."""
-    import getpass
-
-    from kodomo_dash.security import audit
-    from kodomo_dash.services.workflow import casework
-
-    with casework() as con:
-        for r in report.accepted:
-            audit.record(con, f"cli:{getpass.getuser()}", "setting_change", target=f"build_accept_drop:{r.name}",
-                         detail={"setting": "build_accept_drop", "source": r.name, "before": r.before,
-                                 "after": r.after, "reason": reason[:80]})  # fmt: skip
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -71,9 +52,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_contracts_docs(args: argparse.Namespace) -> int:
-    from kodomo_dash.warehouse.contracts.docs import write_docs
+    from kodomo_dash.services.build import write_contract_docs
 
-    paths = write_docs(Path(args.out))
+    paths = write_contract_docs(Path(args.out))
     print(f"{len(paths)} files written to {args.out}")
     return 0
 
@@ -81,10 +62,9 @@ def _cmd_contracts_docs(args: argparse.Namespace) -> int:
 def _cmd_link_eval(args: argparse.Namespace) -> int:
     import json
 
-    from kodomo_dash.demo.linkage_evaluation import evaluate
-    from kodomo_dash.infra.db import analytics_cursor
+    from kodomo_dash.demo.linkage_evaluation import evaluate_current_build
 
-    m = evaluate(analytics_cursor(), Path(args.truth))
+    m = evaluate_current_build(Path(args.truth))
     print(json.dumps({k: v for k, v in m.items() if k.startswith("link_") or k == "review_pupils"}, indent=2))
     return 0
 
@@ -153,18 +133,20 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
-    except KeyMissing as e:
-        # No database key and plaintext not allowed: say where the key goes, not a traceback.
-        print(str(e), file=sys.stderr)
-        return 2
     except Exception as e:  # noqa: BLE001 - the last line of defence: a message, not a traceback
+        from kodomo_dash.services.errors import KeyMissing
+
+        if isinstance(e, KeyMissing):
+            # No database key and plaintext not allowed: say where the key goes, not a traceback.
+            print(str(e), file=sys.stderr)
+            return 2
         if os.environ.get("KODOMO_DEBUG"):
             raise
         return _explain(e)
 
 
 def _explain(e: Exception) -> int:
-    from kodomo_dash.infra.transaction import SaveRefused
+    from kodomo_dash.services.errors import SaveRefused
 
     if isinstance(e, SaveRefused):
         print(f"エラー / error: {e.message_ja}", file=sys.stderr)

@@ -8,12 +8,13 @@ automatic step alone is right (precision) and leaves few linkable records behind
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "evaluate_current_build"]
 
 _AUTO = ("map", "exact", "probabilistic")
 
@@ -121,3 +122,11 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_csv_path: str | Path) -> dict
         "by_noise": by_noise,
         "wrong_examples": wrong_examples,
     }
+
+
+def evaluate_current_build(truth_csv_path: str | Path) -> dict[str, Any]:
+    """:func:`evaluate` on the build being served (``kodomo link-eval``), on a cursor of its own."""
+    from kodomo_dash.infra.db import analytics_cursor
+
+    with closing(analytics_cursor()) as cur:
+        return evaluate(cur, truth_csv_path)

@@ -4,15 +4,21 @@ Everything here is an aggregate over casework, adapted to the published shape by
 ``reports.funnel_adapter`` and protected by ``reports.suppression`` (counts 1–9 and the cells
 that would give them away are 「秘匿」; the published top-line totals are exempt by name). No
 function here returns a row about a child, and evaluators see exactly what an export holds.
-Exports go through ``reports.export`` with an audit hook writing ``auth.audit.record``.
+Exports go through ``reports.export`` with an audit hook writing ``security.audit.record``.
+
+The year-end deck has one road: :func:`outcome_inputs` → :func:`deck_for_year` →
+:func:`export_deck`. The presentation page takes it for the signed-in principal (bytes to
+download, :func:`deck_bytes`); ``kodomo report deck`` takes it as the shell account (a file), so
+the deck shown at the meeting and the deck a city files cannot drift apart.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
-from kodomo_dash.casework import visit_plan
+from kodomo_dash.casework import funnel, visit_plan
 from kodomo_dash.config.units import CITY_UNITS, FUKUOKA_WARDS
 from kodomo_dash.infra.transaction import transaction
 from kodomo_dash.reports import evaluation, export
@@ -28,8 +34,9 @@ from kodomo_dash.security.principal import Principal
 from kodomo_dash.services import aggregate_cache
 from kodomo_dash.services.workflow import casework, casework_fingerprint, has_casework
 
-__all__ = ["TOTAL", "OutcomeInputs", "SafeFunnel", "deck_bytes", "deck_for_year", "has_casework", "outcome_inputs",
-           "outcome_tables", "programme_options", "safe_funnel", "save_visit_plan", "visit_plan_wards"]  # fmt: skip
+__all__ = ["DECK_FORMATS", "TOTAL", "OutcomeInputs", "SafeFunnel", "deck_bytes", "deck_for_year", "export_deck",
+           "funnel_report", "has_casework", "outcome_inputs", "outcome_tables", "programme_options",
+           "render_funnel_report", "safe_funnel", "save_visit_plan", "visit_plan_wards"]  # fmt: skip
 
 # The tables of the outcomes page, in the order of the report, then the evaluation helpers
 # (conversion with confidence intervals, contacted vs still pending per ward, last year beside this
@@ -65,9 +72,13 @@ def programme_options() -> dict[str, str]:
     return out
 
 
-def outcome_inputs(principal: Principal, programme: str | None = None) -> OutcomeInputs:
+def outcome_inputs(principal: Principal | str, programme: str | None = None) -> OutcomeInputs:
     """Every year of one programme as protected-report input: its own shape (図表 7-3 for Fukuoka,
     the school path's stages for Izumi and Beppu). Default: the ward path when there is one.
+
+    A programme named but absent from casework gives that programme's shape with no figures (a
+    deck asked for by ``--scenario`` before its lists exist says データなし, not another city's
+    figures). ``principal`` is the signed-in user, or the shell account for the command line.
 
     Counts only (no child), cached across users keyed by the casework fingerprint, so a page
     run does not recount the views when nothing has been recorded since.
@@ -81,7 +92,7 @@ def outcome_inputs(principal: Principal, programme: str | None = None) -> Outcom
 def _outcome_inputs_cached(fingerprint: tuple, programme: str | None) -> OutcomeInputs:
     with casework() as con:
         found = casework_programmes(con)
-        if programme is None or programme not in {f.programme for f in found}:
+        if programme is None:
             ward = [f.programme for f in found if f.path == "ward"]
             programme = ward[0] if ward else (found[0].programme if found else None)
         mine = [f for f in found if f.programme == programme]
@@ -145,39 +156,80 @@ def save_visit_plan(principal: Principal, inputs: OutcomeInputs, fy: object, war
 
 
 def deck_for_year(inputs: OutcomeInputs, fy: int, *, charts: bool = False) -> Deck:
-    """The year-end deck; the chart-less deck the presentation page shows is cached like the tables."""
+    """The year-end deck of the presentation page and ``kodomo report deck`` alike.
+
+    The chart-less deck the presentation page shows is cached like the tables (keyed by the
+    casework state, the programme and the year).
+    """
     if inputs.fingerprint and not charts:
-        return _deck_cached(inputs.fingerprint, fy, inputs)
+        return _deck_cached(inputs.fingerprint, inputs.programme, fy, inputs)
     return _deck(inputs, fy, charts)
 
 
 @aggregate_cache
-def _deck_cached(fingerprint: tuple, fy: int, _inputs: OutcomeInputs) -> Deck:
+def _deck_cached(fingerprint: tuple, programme: str | None, fy: int, _inputs: OutcomeInputs) -> Deck:
     return _deck(_inputs, fy, False)
 
 
 def _deck(inputs: OutcomeInputs, fy: int, charts: bool) -> Deck:
-    return year_end_deck(inputs.data, fy, shape=inputs.shape, policy=PUBLISHED_TOP_LINE,
-                         context=ReportContext(city=inputs.shape.city), charts=charts)  # fmt: skip
+    context = ReportContext(city=inputs.shape.city, as_of=f"{fy}年度")
+    return year_end_deck(inputs.data, fy, shape=inputs.shape, policy=PUBLISHED_TOP_LINE, context=context,
+                         charts=charts)  # fmt: skip
+
+
+DECK_FORMATS = ("pptx", "pdf", "xlsx")  # the slides, or the deck's tables as one Excel workbook
+
+
+def export_deck(deck: Deck, fmt: str, actor: Principal | str, dest: export.Destination, *,
+                page: str | None = None) -> export.ExportRecord:  # fmt: skip
+    """Write the deck as PPTX, PDF or its tables as Excel to a file or stream; audited first.
+
+    The audit row (aggregates only: format, year, tables, suppressed cells, size) is written to
+    casework under ``actor`` — the signed-in principal, or the shell account — before the file is
+    put in place or the bytes handed over; ``page`` names the screen it came from (none for the
+    command line). ValueError for another format.
+    """
+    if fmt not in DECK_FORMATS:
+        raise ValueError(f"形式は {'・'.join(DECK_FORMATS)} のどれかです（{fmt!r}）")
+
+    def hook(record: export.ExportRecord) -> None:
+        kwargs: dict[str, Any] = record.as_audit_kwargs()
+        if page is not None:
+            kwargs["detail"]["page"] = page
+        with casework() as con:
+            auth_audit.record(con, actor, page=page, **kwargs)
+
+    if fmt == "pptx":
+        return export.write_pptx(deck, dest, audit=hook)
+    if fmt == "pdf":
+        return export.write_pdf(deck, dest, audit=hook)
+    return export.write_xlsx(deck.tables(), dest, audit=hook, fy=deck.fy)
 
 
 def deck_bytes(deck: Deck, fmt: str, principal: Principal, page: str) -> bytes:
-    """The deck as PPTX or PDF bytes; the export is audited before the bytes are handed over."""
-
-    def hook(record: export.ExportRecord) -> None:
-        kwargs = record.as_audit_kwargs()
-        kwargs["detail"]["page"] = page
-        with casework() as con:
-            auth_audit.record(con, principal, page=page, **kwargs)
-
-    buf = io.BytesIO()
-    if fmt == "pptx":
-        export.write_pptx(deck, buf, audit=hook)
-    elif fmt == "pdf":
-        export.write_pdf(deck, buf, audit=hook)
-    else:
+    """The deck as PPTX or PDF bytes for a download button; the export is audited before the bytes are handed over."""
+    if fmt not in ("pptx", "pdf"):
         raise ValueError(fmt)
+    buf = io.BytesIO()
+    export_deck(deck, fmt, principal, buf, page=page)
     return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- the published funnel
+
+
+def funnel_report(fy: int, *, programme: str | None = None, ward_code: str = "all") -> dict[str, Any]:
+    """The year's funnel in the published shape (図表 6-1, 6-2, 7-1, 7-3, 6-4), read from the casework views.
+
+    The same counts the funnel page reads; casework is opened read-only, and a city without one
+    gets an empty report. For ``kodomo report funnel``, where the shell account reads aggregates.
+    """
+    return funnel.funnel_report(fy, programme=programme, ward_code=ward_code)
+
+
+def render_funnel_report(report: dict[str, Any], fmt: str = "table") -> str:
+    """The report as JSON (Japanese readable) or a text table in the order of the report's figures."""
+    return funnel.render_funnel_report(report, fmt)
 
 
 # --------------------------------------------------------------------------- the funnel for evaluators

@@ -7,7 +7,8 @@ send a form back) — is one function here, taking the signed-in principal. Each
 :func:`unit_of_work`: the authorisation matrix is checked, the rows are limited to the principal's
 scope, and the save and one audit row per child commit together in one transaction (a refusal on
 any child of a bulk action saves nothing). Screens, the ``kodomo list`` command and the scenario
-simulation call these same functions; none of them writes casework another way.
+simulation call these same functions; none of them writes casework another way. The command's
+own reads (which programme a run belongs to, the register of lists) are here too, so it holds no SQL.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import pandas as pd
 
 from kodomo_dash.casework import form_store, stages, vocabulary
-from kodomo_dash.casework.store import CaseworkError, fmt_date_ja, transaction
+from kodomo_dash.casework.store import CaseworkError, NotFoundError, fmt_date_ja, transaction
+from kodomo_dash.config.cities import programmes_for_run
 from kodomo_dash.security import matrix
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.services.workflow import OutOfScope, audit_callback, casework, scope_of
@@ -103,6 +105,55 @@ def accept_run(principal: Principal, run_id: str, *, fy: int, programme: str,
             w.con, run_id, fy=fy, programme=programme, actor=principal, role=principal.role,
             accepted_on=accepted_on, audit=w.audit,
         )  # fmt: skip
+
+
+def run_programmes(run_id: str) -> list[str]:
+    """Programme keys (config/cities) a screening run can be accepted under, for a 確定 that names none.
+
+    The programmes of the run's method, narrowed to those of its cohort when there are any (a
+    manager may screen a programme's method over another cohort). NotFoundError for an unknown run.
+    """
+    with casework() as con:
+        row = con.execute("select method, cohort from screening_run where run_id = ?", [run_id]).fetchone()
+    if row is None:
+        raise NotFoundError(f"スクリーニングの実行 {run_id} が見つかりません。")
+    method, cohort = row
+    found = [p for p in programmes_for_run(method, cohort) if p.cohort == cohort] or programmes_for_run(method, cohort)
+    return [p.key for p in found]
+
+
+class ListEntry(NamedTuple):
+    """One accepted list as the register shows it (no child rows)."""
+
+    list_id: str
+    fy: int
+    programme: str
+    path: str
+    list_size: int
+    accepted_on: date
+    accepted_by: str
+
+
+def list_register() -> list[ListEntry]:
+    """Every accepted list, by year then acceptance: the shell's overview (`kodomo list show`).
+
+    Sizes and who accepted, never a child; the screens read :func:`lists` with the viewer's rights.
+    """
+    with casework() as con:
+        rows = con.execute(
+            "select list_id, fy, programme, path, list_size, accepted_on, accepted_by from wf_list"
+            " order by fy, accepted_at"
+        ).fetchall()
+    return [ListEntry(*r) for r in rows]
+
+
+def list_size(list_id: str) -> int:
+    """How many children a list holds (what a 確定 reports back); NotFoundError for an unknown list."""
+    with casework() as con:
+        row = con.execute("select list_size from wf_list where list_id = ?", [list_id]).fetchone()
+    if row is None:
+        raise NotFoundError(f"対象者リスト {list_id} が見つかりません。")
+    return int(row[0])
 
 
 def lists(principal: Principal, path: str | None = None) -> pd.DataFrame:

@@ -589,3 +589,19 @@ def test_evaluate_against_truth(tmp_path, linked) -> None:
     assert 0 < m["link_unlinked_rate"] < 1
     assert m["by_noise"]["long_vowel"]["auto_correct"] == 1
     assert m["by_noise"]["graduate_absent"]["linkable"] == 0
+
+
+def test_every_linkage_sql_file_has_its_header_and_is_used() -> None:
+    """``linkage/sql/NN_name.sql`` opens with ``-- NN_name: why``, and a module asks for ``name``."""
+    import re
+    from pathlib import Path
+
+    from kodomo_dash.warehouse.linkage.statements import all_statements
+
+    package = Path(__file__).resolve().parents[1] / "kodomo_dash" / "warehouse" / "linkage"
+    files = sorted((package / "sql").glob("*.sql"))
+    assert files and len(all_statements()) == len(files)
+    code = "".join(p.read_text(encoding="utf-8") for p in package.glob("*.py"))
+    for path in files:
+        assert re.match(rf"-- {re.escape(path.stem)}: \S", path.read_text(encoding="utf-8")), path.name
+        assert f'"{path.stem[3:]}"' in code, f"{path.name} is not used"

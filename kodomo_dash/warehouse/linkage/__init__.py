@@ -10,6 +10,7 @@ from kodomo_dash.warehouse.linkage.decisions import (
     load_decisions,
     record_decision,
 )
+from kodomo_dash.warehouse.linkage.link import LinkResult, link_students
 from kodomo_dash.warehouse.linkage.model import LinkSettings
 from kodomo_dash.warehouse.linkage.normalise import (
     kana_keys,
@@ -18,7 +19,6 @@ from kodomo_dash.warehouse.linkage.normalise import (
     kana_strict,
     register_duckdb_functions,
 )
-from kodomo_dash.warehouse.linkage.passes import LinkResult, link_students
 
 __all__ = [
     "Decision",

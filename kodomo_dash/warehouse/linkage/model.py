@@ -181,7 +181,7 @@ BLOCKING_RULES: tuple[str, ...] = (
     'l."kanji" = r."kanji" AND l."entry_year" = r."entry_year"',
 )
 
-# Columns with a term-frequency table (registry children, see ``passes._tf_tables``).
+# Columns with a term-frequency table (registry children, see ``prepare.tf_tables``).
 TF_COLUMNS: tuple[str, ...] = ("kana_loose", "kanji")
 
 

@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 # Most tests inspect the files they make with a plain duckdb.connect, so the suite runs with
-# plaintext explicitly allowed and no keys; tests/test_encryption_wired.py sets keys itself and
+# plaintext explicitly allowed and no keys; tests/infra/test_encryption_wired.py sets keys itself and
 # proves the same pipeline encrypts. Set before any test module imports kodomo_dash.
 os.environ["KODOMO_ALLOW_PLAINTEXT"] = "1"
 os.environ["KODOMO_SECRETS_FILE"] = os.devnull

@@ -1,8 +1,8 @@
 """Each workflow code, stage and cohort is defined once (issue 13: they had drifted in 3–5 copies).
 
 The test reads every dict and tuple literal of the package: none outside its home may repeat the
-codes with their labels. Page titles are held in tests/test_auth_matrix.py and the calendar in
-tests/test_calendar.py.
+codes with their labels. Page titles are held in tests/security/test_matrix.py and the calendar in
+tests/config/test_calendar.py.
 """
 
 from __future__ import annotations

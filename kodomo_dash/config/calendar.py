@@ -4,7 +4,7 @@ The fiscal year (年度, April–March), the school-year class (born 2 April .. 
 a class), the era label (令和7年度, 令和元年度) and 和暦 dates as city systems export them. Python
 callers use the functions; the build registers the same rules as DuckDB macros
 (:func:`register_sql_functions`), written here beside them and held equal by
-``tests/test_calendar.py``, so no SQL file spells a cut or an era year of its own.
+``tests/config/test_calendar.py``, so no SQL file spells a cut or an era year of its own.
 """
 
 from __future__ import annotations

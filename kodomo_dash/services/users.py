@@ -6,7 +6,7 @@ here (unlock). An administrator cannot revoke or deactivate their own account fr
 the last administrator cannot lock everyone out by a slip of the mouse.
 
 A revoke bumps the user's session epoch; app.py re-reads the epoch on every rerun, so the user's
-next click ends their session (tests/test_pages_admin.py proves it).
+next click ends their session (tests/pages/test_admin.py proves it).
 """
 
 from __future__ import annotations

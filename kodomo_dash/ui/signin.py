@@ -18,7 +18,7 @@ what this module does about each:
 How it hooks in: the widget calls `authenticator.authentication_controller.login(...)`
 for both the form and the cookie; we replace that bound method on the instance with a
 guard that runs our checks and then calls the original. The pinned version (0.4.2) is
-covered by tests/test_auth_login.py, which drives the real widget under AppTest.
+covered by tests/ui/test_signin.py, which drives the real widget under AppTest.
 
 Use from app.py, first thing on every rerun:
 

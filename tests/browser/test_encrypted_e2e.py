@@ -18,7 +18,7 @@ from tests.browser.harness import (
     sign_in,
     wait_for_app,
 )
-from tests.test_encryption import needles
+from tests.infra.test_encryption import needles
 
 pytestmark = pytest.mark.browser
 KEY = encryption.generate_key()

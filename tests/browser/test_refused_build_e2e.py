@@ -7,7 +7,7 @@ already signed in before the build, then finds on データ品質 the refusal na
 and on its tab 最近の取込 the attempt marked 中止（前回のまま）; ホーム still counts the children of
 the previous build. The browser-free version of the same story is
 ``test_the_data_quality_page_shows_a_refused_build_while_the_city_in_use_stays`` in
-tests/test_build_gate.py.
+tests/warehouse/test_build_gate.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 -- 40_cohorts: who is screened (cohorts) and who is taken off before a list (exclusions).
 -- Reproduces the 母集団 of 図表 6-1 / 7-3 (3歳から6歳の未就園児, 1,327 in FY2025), Izumi's model-school
 -- children and Beppu's all children. The pandas twins live in kodomo_dash/screening/cohorts.py and
--- tests/test_screening_cohorts.py checks the two agree. The as-of date comes from meta.build_info.
+-- tests/screening/test_cohorts.py checks the two agree. The as-of date comes from meta.build_info.
 create schema if not exists cohorts;
 
 -- Fukuoka: preschoolers aged 3–6 in no nursery of any kind (licensed and unlicensed count as

@@ -135,3 +135,12 @@ def test_the_readme_layout_table_matches_the_tree() -> None:
     packages = {f"kodomo_dash/{p.name}" for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
     assert packages <= named, sorted(packages - named)
     assert [n for n in named if n != "warehouse" and not (REPO / n).exists()] == []
+
+
+def test_tests_mirror_the_package() -> None:
+    tests = REPO / "tests"
+    folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()} | {"pages", "browser", "scenarios"}
+    whole = {"test_architecture.py", "test_defined_once.py", "test_packaged_install.py"}  # about the whole tree
+    misplaced = [str(f.relative_to(tests)) for f in tests.rglob("test_*.py")
+                 if not (f.parent == tests and f.name in whole) and f.relative_to(tests).parts[0] not in folders]
+    assert misplaced == []

@@ -24,6 +24,7 @@ with ui.script_run():  # one casework instance for the whole run (see infra/case
     principal, logout = gate.sign_in()
     gate.user_badge(principal)
     gate.logout_button(logout)
+    gate.idle_warning()
 
     specs = ALL_PAGES
     allowed = {s.key for s in gate.allowed_pages(specs, principal)}

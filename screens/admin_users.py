@@ -12,6 +12,7 @@ import streamlit as st
 from kodomo_dash.services.access import can
 from kodomo_dash.services.errors import UserFileError
 from kodomo_dash.ui.i18n import t
+from kodomo_dash.ui.signin import K_SESSION
 from kodomo_dash.services import users as q
 
 RESULT_KEY = "ua_result"
@@ -66,6 +67,14 @@ def _act(action: str, username: str) -> None:
         st.session_state[RESULT_KEY] = (False, str(e))
 
 
+def _end_session(short_id: str) -> None:
+    try:
+        who = q.end_session(principal, short_id)
+        st.session_state[RESULT_KEY] = (True, t("uadmin.sessions.ended", session=short_id, user=who))
+    except q.UserActionRefused as e:
+        st.session_state[RESULT_KEY] = (False, str(e))
+
+
 is_self = user == principal.username
 with st.container(horizontal=True, key="ua_actions"):
     if row["active"]:
@@ -80,3 +89,18 @@ with st.container(horizontal=True, key="ua_actions"):
               disabled=not (row["locked"] or row["failures"]), on_click=_act, args=("unlock", user))
 if is_self:
     st.caption(t("uadmin.self"))
+
+st.subheader(t("uadmin.sessions.title"))
+open_now = q.open_sessions(principal)
+if open_now.empty:
+    st.caption(t("uadmin.sessions.none"))
+else:
+    st.dataframe(open_now, hide_index=True, width="stretch", key="ua_sessions",
+                 column_config={c: st.column_config.Column(t(f"uadmin.sessions.col.{c}")) for c in open_now.columns})
+    own = getattr(st.session_state.get(K_SESSION), "short_id", None)
+    choices = [s for s in open_now["short_id"] if s != own]
+    if choices:
+        chosen = st.selectbox(t("uadmin.sessions.pick"), choices, key="ua_session_pick",
+                              format_func=lambda s: f"{s}（{open_now.set_index('short_id').loc[s, 'username']}）")
+        st.button(t("uadmin.sessions.end"), key="ua_session_end", icon=":material/logout:",
+                  on_click=_end_session, args=(chosen,))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from kodomo_dash.testing.apptest import (
     APP,
-    COOKIE_KEY,
     DEFAULT_SCHOOLS,
     DEFAULT_WARDS,
     app_as,
@@ -17,4 +16,4 @@ from kodomo_dash.testing.apptest import (
     users_file,
 )
 
-__all__ = ["APP", "COOKIE_KEY", "DEFAULT_SCHOOLS", "DEFAULT_WARDS", "app_as", "new_app", "principal_for", "users_file"]
+__all__ = ["APP", "DEFAULT_SCHOOLS", "DEFAULT_WARDS", "app_as", "new_app", "principal_for", "users_file"]

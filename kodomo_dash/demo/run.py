@@ -84,12 +84,11 @@ def demo_scope(fy: int, method: str) -> dict[str, tuple[str, ...]]:
 
 
 def _ensure_secrets() -> None:
-    """The app refuses to start without a cookie key and database keys; the demo makes local ones once.
+    """The app refuses to start without its database keys; the demo makes local ones once.
 
     They go to the repository's .streamlit/secrets.toml (0600). A casework file left in plaintext
     by an older demo is encrypted in place; the analytical file is rebuilt under the key anyway.
     """
-    import secrets
 
     from kodomo_dash.infra.db import casework_path, database_key, plaintext_allowed, secrets_file
     from kodomo_dash.infra.encryption import KeyMissing, generate_key, is_encrypted, rotate_key
@@ -98,8 +97,6 @@ def _ensure_secrets() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     added = []
-    if "[auth]" not in text:
-        added.append(f'[auth]\ncookie_key = "{secrets.token_urlsafe(48)}"\n')
     key = None
     if not plaintext_allowed():
         try:
@@ -113,7 +110,7 @@ def _ensure_secrets() -> None:
     if added:
         path.write_text(text + ("\n" if text and not text.endswith("\n") else "") + "\n".join(added), encoding="utf-8")
         path.chmod(0o600)
-        print(f"[demo] {path} にキーを書き込みました (cookie / database keys)", file=sys.stderr)
+        print(f"[demo] {path} にキーを書き込みました (database keys)", file=sys.stderr)
     cw = casework_path()
     if key is not None and cw.exists() and not is_encrypted(cw):
         rotate_key(cw, None, key)

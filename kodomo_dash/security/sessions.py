@@ -1,22 +1,21 @@
-"""Session lifetime: per-user epoch, idle timeout and absolute timeout.
+"""Sessions the server can end: per-user epoch, a row per signed-in session, idle and absolute timeouts.
 
-streamlit-authenticator's re-login cookie is a JWT of (username, expiry) signed with the
-cookie key: it survives a password change and a revoke. Each user therefore has a session
-epoch in casework; a password change or revoke bumps it, and a session or cookie issued
-before the bump is refused. Timeouts follow ASVS 5 V7.3 for sensitive data: idle at most
-30 minutes, absolute at most 12 hours from the password being typed (a cookie re-login
-does not restart the absolute clock).
-
-The session record itself lives in st.session_state (one per browser tab, never in a
-cache shared across users); the functions here are pure so they can be tested with an
-injected clock.
+A signed-in browser tab holds a random session id in Streamlit's server-side session state (never
+in a cookie or anywhere a page script can read it); casework keeps one ``auth_session`` row per
+id (its SHA-256, not the id). Every rerun checks the row: ended (sign-out, an administrator, a
+password change or deactivation), idle past the policy, older than the absolute limit, or from
+before the user's session epoch moved — any of these signs the tab out (decision 060). Timeouts
+follow ASVS 5 V7.3 for sensitive data: idle at most 30 minutes, absolute at most 12 hours from the
+password being typed. A reload of the page starts a new Streamlit session, so it asks again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import threading
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import duckdb
 
@@ -25,8 +24,13 @@ from kodomo_dash.security.totp import utcnow
 
 MAX_IDLE = timedelta(minutes=30)
 MAX_ABSOLUTE = timedelta(hours=12)
+# last_seen_at is written at most this often: a click is not a write, the idle clock stays exact
+# to the minute.
+TOUCH_EVERY = timedelta(seconds=60)
+WARN_BEFORE = timedelta(minutes=5)  # the page warns this long before the idle timeout
 
 _lock = threading.Lock()
+EPOCH_REASONS = frozenset({"password_change", "revoke"})  # bump_epoch's reasons (users.py)
 
 
 @dataclass(frozen=True)
@@ -36,24 +40,44 @@ class SessionPolicy:
 
     def __post_init__(self) -> None:
         if not (timedelta(0) < self.idle <= MAX_IDLE) or not (timedelta(0) < self.absolute <= MAX_ABSOLUTE):
-            raise ValueError("idle must be in (0, 30 min] and absolute in (0, 12 h]")
+            raise ValueError("セッションの設定（sessions.yaml）: 無操作のタイムアウトは30分以内、ログインからの上限は"
+                             "12時間以内にしてください。/ idle must be in (0, 30 min] and absolute in (0, 12 h]")
+
+
+def configured_policy() -> SessionPolicy:
+    """The city's timeouts (config/sessions.yaml, overlaid by the city's copy); ValueError if too long."""
+    from kodomo_dash.config.settings import city_settings
+
+    raw = city_settings("sessions")
+    return SessionPolicy(idle=timedelta(minutes=float(raw.get("idle_minutes", 30))),
+                         absolute=timedelta(hours=float(raw.get("absolute_hours", 12))))  # fmt: skip
 
 
 @dataclass(frozen=True)
 class SessionInfo:
-    """What a signed-in tab remembers. authenticated_at is when the password was typed."""
+    """What a signed-in tab remembers (server side). authenticated_at is when the password was typed."""
 
     username: str
     epoch: int
     authenticated_at: datetime
     last_seen: datetime
-    method: str = "password"  # or "cookie"
+    method: str = "password"
+    token: str = ""  # the random id; casework stores only its hash
+
+    @property
+    def session_id(self) -> str:
+        return session_hash(self.token)
+
+    @property
+    def short_id(self) -> str:
+        """The id as the audit trail and the user page show it (enough to tell sessions apart)."""
+        return self.session_id[:12]
 
 
 @dataclass(frozen=True)
 class SessionCheck:
     ok: bool
-    reason: str = ""  # idle | absolute | epoch | inactive
+    reason: str = ""  # idle | absolute | epoch | inactive | ended | unknown
 
     def message_ja(self) -> str:
         return {
@@ -61,7 +85,13 @@ class SessionCheck:
             "absolute": "ログインから長時間が経過したため、ログアウトしました。もう一度ログインしてください。",
             "epoch": "パスワードの変更または権限の取り消しがあったため、ログアウトしました。",
             "inactive": "このアカウントは現在利用できません。管理者に連絡してください。",
+            "ended": "このセッションは終了しています（管理者による終了、または別の画面でのログアウト）。もう一度ログインしてください。",
+            "unknown": "セッションが確認できないため、ログアウトしました。もう一度ログインしてください。",
         }.get(self.reason, "")
+
+
+def session_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 # --------------------------------------------------------------------------- epochs
@@ -80,10 +110,10 @@ def epoch_changed_at(con: duckdb.DuckDBPyConnection, username: str) -> datetime 
 def bump_epoch(
     con: duckdb.DuckDBPyConnection, username: str, reason: str, now: datetime | None = None
 ) -> int:
-    """Invalidate every session and re-login cookie of `username`; returns the new epoch."""
+    """Invalidate every session of `username` (their rows end with the reason); returns the new epoch."""
     now = now or utcnow()
     with _lock, transaction(con):
-        return int(
+        epoch = int(
             con.execute(
                 "insert into auth_session_epoch (username, epoch, changed_at, reason) values (?, 1, ?, ?) "
                 "on conflict (username) do update set epoch = auth_session_epoch.epoch + 1, "
@@ -91,20 +121,34 @@ def bump_epoch(
                 [username, now, reason],
             ).fetchone()[0]
         )
+        con.execute(
+            "update auth_session set ended_at = ?, end_reason = ?, ended_by = 'system'"
+            " where username = ? and ended_at is null",
+            [now, reason, username],
+        )
+        return epoch
 
 
-# --------------------------------------------------------------------------- checks
+# --------------------------------------------------------------------------- session rows
 
 
 def start(
+    con: duckdb.DuckDBPyConnection,
     username: str,
     epoch: int,
     now: datetime | None = None,
     authenticated_at: datetime | None = None,
     method: str = "password",
 ) -> SessionInfo:
+    """Open a session for a user who just passed every step of sign-in; its row is written first."""
     now = now or utcnow()
-    return SessionInfo(username, epoch, authenticated_at or now, now, method)
+    info = SessionInfo(username, epoch, authenticated_at or now, now, method, secrets.token_urlsafe(32))
+    con.execute(
+        "insert into auth_session (session_id, username, method, started_at, authenticated_at, last_seen_at)"
+        " values (?, ?, ?, ?, ?, ?)",
+        [info.session_id, username, method, now, info.authenticated_at, now],
+    )
+    return info
 
 
 def check(
@@ -113,12 +157,20 @@ def check(
     now: datetime | None = None,
     policy: SessionPolicy = SessionPolicy(),
     active: bool = True,
+    ended: str | None = None,
 ) -> SessionCheck:
-    """Is this session still valid? Checked on every rerun before anything is shown."""
+    """Is this session still valid? Checked on every rerun before anything is shown.
+
+    ``ended`` is the row's end reason (``"unknown"`` when there is no row at all); a row ended by a
+    password change or a revoke reads as the epoch moving, which is what happened.
+    """
     now = now or utcnow()
     if not active:
         return SessionCheck(False, "inactive")
-    if info.epoch != current_epoch:
+    if info.epoch != current_epoch or ended in EPOCH_REASONS:
+        return SessionCheck(False, "epoch")
+    if ended is not None:
+        return SessionCheck(False, "unknown" if ended == "unknown" else "ended")
         return SessionCheck(False, "epoch")
     if now - info.authenticated_at > policy.absolute:
         return SessionCheck(False, "absolute")
@@ -127,23 +179,60 @@ def check(
     return SessionCheck(True)
 
 
-def touch(info: SessionInfo, now: datetime | None = None) -> SessionInfo:
-    return replace(info, last_seen=now or utcnow())
-
-
-def cookie_issued_at(exp_date: float, expiry_days: float) -> datetime:
-    """When a streamlit-authenticator cookie was issued: its expiry minus its lifetime."""
-    return datetime.fromtimestamp(exp_date, UTC).replace(tzinfo=None) - timedelta(days=expiry_days)
-
-
-def cookie_acceptable(
-    issued_at: datetime,
-    changed_at: datetime | None,
+def validate(
+    con: duckdb.DuckDBPyConnection,
+    info: SessionInfo,
     now: datetime | None = None,
     policy: SessionPolicy = SessionPolicy(),
-) -> bool:
-    """A re-login cookie counts only if issued after the last epoch bump and within the absolute limit."""
+    active: bool = True,
+) -> tuple[SessionCheck, int]:
+    """Check a session against its row and the user's epoch in one read; returns (check, epoch)."""
+    known, reason, epoch = con.execute(
+        "select (select count(*) from auth_session where session_id = ?),"
+        " (select coalesce(end_reason, 'ended') from auth_session where session_id = ? and ended_at is not null),"
+        " coalesce((select epoch from auth_session_epoch where username = ?), 0)",
+        [info.session_id, info.session_id, info.username],
+    ).fetchone()
+    state = "unknown" if not known else reason
+    return check(info, int(epoch), now, policy, active=active, ended=state), int(epoch)
+
+
+def touch(con: duckdb.DuckDBPyConnection, info: SessionInfo, now: datetime | None = None) -> SessionInfo:
+    """Note activity (written to the row at most once a minute)."""
     now = now or utcnow()
-    if changed_at is not None and issued_at <= changed_at:
-        return False
-    return -timedelta(minutes=1) <= now - issued_at <= policy.absolute
+    if now - info.last_seen >= TOUCH_EVERY:
+        con.execute("update auth_session set last_seen_at = ? where session_id = ? and ended_at is null",
+                    [now, info.session_id])  # fmt: skip
+    return replace(info, last_seen=now) if now - info.last_seen >= TOUCH_EVERY else info
+
+
+def idle_left(info: SessionInfo, now: datetime | None = None, policy: SessionPolicy = SessionPolicy()) -> timedelta:
+    return policy.idle - ((now or utcnow()) - info.last_seen)
+
+
+def end(
+    con: duckdb.DuckDBPyConnection, session_id: str, reason: str, by: str, now: datetime | None = None
+) -> bool:
+    """End one session by its stored id; False when it had already ended or never existed."""
+    row = con.execute(
+        "update auth_session set ended_at = ?, end_reason = ?, ended_by = ?"
+        " where session_id = ? and ended_at is null returning username",
+        [now or utcnow(), reason, by, session_id],
+    ).fetchone()
+    return row is not None
+
+
+def open_sessions(
+    con: duckdb.DuckDBPyConnection,
+    username: str | None = None,
+    now: datetime | None = None,
+    policy: SessionPolicy = SessionPolicy(),
+):
+    """Sessions still alive (not ended, not past a timeout), newest first, as a DataFrame."""
+    now = now or utcnow()
+    return con.execute(
+        "select left(session_id, 12) as short_id, session_id, username, method, started_at, last_seen_at"
+        " from auth_session where ended_at is null and last_seen_at > ? and authenticated_at > ?"
+        " and (?::varchar is null or username = ?) order by started_at desc",
+        [now - policy.idle - TOUCH_EVERY, now - policy.absolute, username, username],
+    ).df()

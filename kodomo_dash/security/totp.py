@@ -1,8 +1,8 @@
 """Second factor: 6-digit TOTP (RFC 6238, 30-second step) with single use.
 
-Why not streamlit-authenticator's own two-factor feature: it e-mails 4-digit codes
-through a remote service, which a closed municipal network cannot reach and which is
-weaker. Any authenticator app (or the demo helper) produces these codes offline.
+Why TOTP and not e-mailed codes (as streamlit-authenticator, used before decision 060, offers):
+those are 4-digit codes sent through a remote service, which a closed municipal network cannot
+reach and which is weaker. Any authenticator app (or the demo helper) produces these codes offline.
 
 Single use: the last accepted time step per user is kept in casework
 (auth_totp_used); a code is accepted only for a step strictly later than that, with a

@@ -1,15 +1,13 @@
 """User accounts: a YAML file outside git with bcrypt hashes, TOTP secrets, role and scope.
 
-Why a file: the issue asks for streamlit-authenticator with users in a config file outside
-git. The file (default .streamlit/users.yaml, or $KODOMO_USERS) is the source of truth for
+Why a file: a city's accounts live in a config file outside git. The file (default .streamlit/users.yaml, or $KODOMO_USERS) is the source of truth for
 who exists, their role and scope; session epochs, lockout and TOTP use live in casework.
 It is re-read whenever it changes on disk, so an edited role or a deactivated account
 takes effect on the next rerun; it is never put into st.cache_* (shared across users).
 The tracked .streamlit/users.example.yaml shows the format without real secrets.
 
-We hand streamlit-authenticator a reduced copy of the credentials (name, email, hash,
-roles) — never the path — so it cannot rewrite this file with its own bookkeeping
-(logged_in, failed_login_attempts) and never sees TOTP secrets.
+Only this module reads and writes the file; sign-in (ui/signin.py) checks a password against
+the hash here and never writes the file (decision 060).
 """
 
 from __future__ import annotations
@@ -149,22 +147,6 @@ def save_users(users: dict[str, UserRecord], path: Path | None = None, demo: boo
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
-
-
-def authenticator_credentials(users: dict[str, UserRecord]) -> dict:
-    """The credentials dict for stauth.Authenticate: active users only, no TOTP secrets."""
-    return {
-        "usernames": {
-            u.username: {
-                "name": u.display_name or u.username,
-                "email": u.email,
-                "password": u.password_hash,
-                "roles": [u.role],
-            }
-            for u in users.values()
-            if u.active
-        }
-    }
 
 
 # --------------------------------------------------------------------------- changes

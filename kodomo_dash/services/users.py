@@ -15,6 +15,7 @@ import pandas as pd
 
 from kodomo_dash.config.units import FUKUOKA_WARDS
 from kodomo_dash.infra.db import casework_connection
+from kodomo_dash.infra.transaction import transaction
 from kodomo_dash.security import audit, lockout, matrix, sessions
 from kodomo_dash.security import users as users_mod
 from kodomo_dash.security.principal import Principal
@@ -75,3 +76,27 @@ def unlock_user(principal: Principal, username: str) -> None:
         lockout.unlock(con, username)
         audit.record(con, principal, "setting_change", page="admin_users", target=username,
                      detail={"setting": "unlock"})
+
+
+def open_sessions(principal: Principal) -> pd.DataFrame:
+    """Every session still signed in: short id, user, how, started, last seen (never the full id)."""
+    matrix.require(principal, "admin_users", "view")
+    with casework_connection() as con:
+        return sessions.open_sessions(con).drop(columns=["session_id"])
+
+
+def end_session(principal: Principal, short_id: str) -> str:
+    """End one session now (the user's next click shows the sign-in form); returns whose it was.
+
+    The row's end and its audit row commit together.
+    """
+    matrix.require(principal, "admin_users", "save")
+    with casework_connection() as con, transaction(con):
+        row = con.execute("select session_id, username from auth_session where left(session_id, 12) = ?"
+                          " and ended_at is null", [short_id]).fetchone()  # fmt: skip
+        if row is None:
+            raise UserActionRefused(f"セッション {short_id} は既に終了しています。")
+        sessions.end(con, row[0], "admin", by=principal.username)
+        audit.record(con, principal, "logout", page="admin_users", target=row[1],
+                     detail={"reason": "admin", "session": short_id})  # fmt: skip
+    return row[1]

@@ -4,16 +4,17 @@ Why this is in the library and not in tests/: the page tests and ``kodomo bench`
 every page) must go through the same gate in the same way, so there is one copy. Nothing here
 is reachable from the running app: it is only imported by tests and by the bench.
 
-The principal goes where app.py's login flow puts it (kodomo_dash.ui.current), for a user
-that exists in a throw-away users file (demo users, one per role, username = role, written
-with cheap bcrypt rounds), so page runs go through the same gate as production: app.py
-re-reads that user from the file and the session epoch on every run and drops the principal
-if the user is gone, inactive or revoked. ``TEST_PRINCIPAL_FLAG`` marks the principal as
-planted deliberately (server-side session state only; a browser cannot set it).
+Signing in skips only the typing: a real session row is opened in the casework of the current
+warehouse with the same ``security.sessions.start`` the code step calls after password and TOTP,
+and its id is put where the code step puts it. The gate then validates it like any other session
+(row not ended, user active, epoch, timeouts) and builds the principal from the users file: there
+is no test-only path in the gate (decision 060). The user exists in a throw-away users file (demo
+users, one per role, username = role, written with cheap bcrypt rounds).
 
 KODOMO_USERS is set in this process (AppTest runs the script in-process) to the users file;
 each distinct (role, wards, schools) set gets its own file, made once per process in a
-temporary folder removed at exit.
+temporary folder removed at exit. Set KODOMO_WAREHOUSE before calling ``app_as``: the session
+row lives in that warehouse's casework.
 """
 
 from __future__ import annotations
@@ -27,14 +28,16 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from kodomo_dash.infra.db import REPO_ROOT
+from kodomo_dash.infra.db import REPO_ROOT, casework_connection
+from kodomo_dash.infra.encryption import KeyMissing
+from kodomo_dash.infra.migrate import ensure_casework
+from kodomo_dash.security import sessions
 from kodomo_dash.security import users as users_mod
 from kodomo_dash.security.principal import Principal
-from kodomo_dash.ui.current import PRINCIPAL_KEY
-from kodomo_dash.ui.gate import TEST_PRINCIPAL_FLAG
+from kodomo_dash.security.sessions import SessionInfo
+from kodomo_dash.ui.signin import K_SESSION
 
 APP = str(REPO_ROOT / "app.py")
-COOKIE_KEY = "kodomo-test-cookie-key-4b7f0c2e9a1d46e8b3f5"
 DEFAULT_WARDS = ("40131",)
 DEFAULT_SCHOOLS = ("401001", "401002")
 
@@ -75,18 +78,30 @@ def principal_for(role: str, ward_codes=(), school_codes=()) -> Principal:
 
 
 def new_app(timeout: float = 60) -> AppTest:
-    """An AppTest of app.py with a cookie key in its secrets (not signed in)."""
-    at = AppTest.from_file(APP, default_timeout=timeout)
-    at.secrets["auth"] = {"cookie_key": COOKIE_KEY}
-    return at
+    """An AppTest of app.py (not signed in)."""
+    return AppTest.from_file(APP, default_timeout=timeout)
+
+
+def open_session(username: str) -> SessionInfo | None:
+    """A real session of `username` in the current casework, as the code step opens one.
+
+    None when casework cannot be opened (no database key): the gate refuses before sign-in then.
+    """
+    try:
+        ensure_casework()
+        with casework_connection() as con:
+            return sessions.start(con, username, sessions.get_epoch(con, username), method="test")
+    except KeyMissing:
+        return None
 
 
 def app_as(role: str, ward_codes=(), school_codes=(), page: str | None = None, timeout: float = 60) -> AppTest:
     """An AppTest of app.py signed in as `role`; `page` (e.g. "funnel") is switched to first."""
     os.environ["KODOMO_USERS"] = str(users_file(ward_codes, school_codes))
     at = new_app(timeout)
-    at.session_state[PRINCIPAL_KEY] = principal_for(role, ward_codes, school_codes)
-    at.session_state[TEST_PRINCIPAL_FLAG] = True
+    info = open_session(role)
+    if info is not None:
+        at.session_state[K_SESSION] = info
     if page is not None:
         at.switch_page(f"screens/{page}.py")
     return at

@@ -27,6 +27,7 @@ from kodomo_dash.casework.store import CaseworkError
 from kodomo_dash.security.matrix import can
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.services import workflow as q
+from kodomo_dash.ui import kept_input
 from kodomo_dash.ui.i18n import t
 
 _STATE = "_kd_form_state"  # per form_id: version the widgets were loaded from, submit token, messages
@@ -145,7 +146,8 @@ def render_form(defn: FormDefinition, rec: FormRecord, *, can_save: bool, princi
         if defn.description_ja:
             st.caption(defn.description_ja)
         for f in defn.fields:
-            field_widget(f, rec.data.get(f.name), keys[f.name], read_only)
+            value = kept_input.take(principal.username, keys[f.name], rec.data.get(f.name))
+            field_widget(f, value, keys[f.name], read_only)
             if f.name in errors:
                 st.error(errors[f.name])
         args = (defn, rec.form_id, loaded, principal, page)

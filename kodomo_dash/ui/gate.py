@@ -1,17 +1,15 @@
-"""The gate app.py runs first on every rerun: cookie key, sign-in, re-validation, page list.
+"""The gate app.py runs first on every rerun: database keys, sign-in, re-validation, page list.
 
 What it guarantees, in order, before any page runs:
 
-1. The re-login cookie key comes from secrets; without a usable one the app shows a Japanese
-   message and stops (a default key would let anyone forge a cookie).
+1. Both database keys are there; without them the app says where to put them and stops.
 2. Casework is migrated (sign-in state and the audit trail live there) and refusals are
    audited (matrix.set_denial_recorder).
-3. The signed-in principal is rebuilt from the users file and the session epoch on every
-   rerun: a deleted or deactivated user, a bumped epoch (password change, revoke) or a
-   changed role/scope takes effect on the user's next click. A principal in session state
-   without a LoginFlow session is accepted only when a test put it there deliberately
-   (``TEST_PRINCIPAL_FLAG``, server-side session state, which no browser can set) and is
-   re-validated the same way.
+3. The signed-in principal is rebuilt on every rerun from the users file, the session's row in
+   casework and the user's session epoch (ui/signin.py, security/sessions.py): sign-out, an
+   administrator ending the session, a password change, deactivation, a changed role or scope
+   and the idle and absolute timeouts take effect on the next click. There is no other way in:
+   a test signs in by opening a real session row (kodomo_dash.testing), as the code step does.
 4. ``allowed_pages`` filters the screens by the authorisation matrix; every other screen
    that exists is registered hidden as a refusal stub, so a URL typed by hand shows a
    refusal (audited) instead of silently landing on the home page, and never runs the
@@ -32,19 +30,15 @@ from kodomo_dash.infra.db import casework_connection, casework_path, database_ke
 from kodomo_dash.infra.encryption import KeyMissing
 from kodomo_dash.security import audit, matrix, sessions
 from kodomo_dash.security.principal import Principal
-from kodomo_dash.security.users import UserFileError, create_demo_users, demo_login_text, load_users
+from kodomo_dash.security.users import UserFileError, create_demo_users, demo_login_text
 from kodomo_dash.ui.current import principal as current_principal
 from kodomo_dash.ui.current import set_principal
 from kodomo_dash.ui.signin import (
     K_MESSAGE,
-    K_SESSION,
     AuthConfig,
-    CookieKeyMissing,
     LoginFlow,
-    load_cookie_key,
 )
 
-TEST_PRINCIPAL_FLAG = "_kodomo_test_principal"
 FLOW_KEY = "_kodomo_login_flow"
 AFTER_SIGN_IN = "_kodomo_after_sign_in"
 HOME_PAGE = "home"
@@ -66,15 +60,6 @@ def ensure_casework_once() -> None:
             _migrated.add(path)
 
 
-def cookie_key_or_stop() -> str:
-    try:
-        return load_cookie_key(st.secrets)
-    except CookieKeyMissing as e:
-        st.error(str(e), icon=":material/key_off:")
-        st.stop()
-        raise  # pragma: no cover - st.stop raises
-
-
 def database_keys_or_stop() -> None:
     """Both files are encrypted at rest; without their keys the app shows where to put them and stops."""
     try:
@@ -85,22 +70,6 @@ def database_keys_or_stop() -> None:
         st.stop()
 
 
-def _revalidate(p: Principal, users_path: Path | None = None) -> Principal | None:
-    """The same principal rebuilt from the users file now, or None if it no longer holds."""
-    try:
-        users = load_users(users_path)
-    except UserFileError:
-        return None
-    user = users.get(p.username)
-    if user is None or not user.active:
-        return None
-    with casework_connection() as con:
-        epoch = sessions.get_epoch(con, p.username)
-    if epoch != p.session_epoch:
-        return None
-    return user.principal(epoch)
-
-
 def _migrated_casework():
     from kodomo_dash.services.workflow import casework
 
@@ -109,25 +78,15 @@ def _migrated_casework():
 
 def sign_in(users_path: Path | None = None) -> tuple[Principal, Callable[[], None]]:
     """Run the sign-in step due for this session; return (principal, logout) or stop the run."""
-    cookie_key = cookie_key_or_stop()
     database_keys_or_stop()
     ensure_casework_once()
     # The casework of the current warehouse, migrated once per file: a refusal is audited wherever
     # the process is pointed now (the CLI and other callers of the library share the recorder).
     matrix.set_denial_recorder(audit.denial_recorder(_migrated_casework))
-    ss = st.session_state
-    planted = current_principal()
-    if planted is not None and K_SESSION not in ss:
-        p = _revalidate(planted, users_path) if ss.get(TEST_PRINCIPAL_FLAG) else None
-        if p is not None:
-            set_principal(p)
-            return p, _test_logout
-        set_principal(None)
-        ss.pop(TEST_PRINCIPAL_FLAG, None)
     try:
-        flow = LoginFlow(AuthConfig(cookie_key=cookie_key, users_path=users_path), casework_connection)
+        flow = LoginFlow(AuthConfig(users_path=users_path), casework_connection)
         p = flow.principal()
-    except UserFileError as e:
+    except (UserFileError, ValueError) as e:  # a broken users file, or session timeouts set too long
         st.error(str(e))
         st.stop()
     set_principal(p)
@@ -190,9 +149,31 @@ def go_to_destination(pages: dict[str, st.Page], current: st.Page) -> None:
     st.switch_page(page, query_params=query)
 
 
-def _test_logout() -> None:
-    st.session_state.pop(TEST_PRINCIPAL_FLAG, None)
-    set_principal(None)
+def idle_warning() -> None:
+    """Warn in the sidebar before the idle timeout ends the session (checked each minute).
+
+    The check runs as a fragment, which is not activity: only what the person does keeps the
+    session alive. It never signs anyone out itself, so a form being typed stays in the browser
+    until the next click, whose values are kept across the sign-in (ui/kept_input.py).
+    """
+    from datetime import timedelta
+
+    from kodomo_dash.security.totp import utcnow
+    from kodomo_dash.ui.i18n import t
+    from kodomo_dash.ui.signin import K_SESSION
+
+    @st.fragment(run_every=timedelta(seconds=60))
+    def warn() -> None:
+        info = st.session_state.get(K_SESSION)
+        if info is None:
+            return
+        left = sessions.idle_left(info, utcnow(), sessions.configured_policy())
+        if left <= sessions.WARN_BEFORE:
+            st.warning(t("auth.idle_warning", minutes=max(0, int(left.total_seconds() // 60))),
+                       icon=":material/timer:")  # fmt: skip
+
+    with st.sidebar:
+        warn()
 
 
 def logout_button(logout: Callable[[], None]) -> None:

@@ -329,6 +329,27 @@ def test_ending_sessions_signs_the_user_out_but_keeps_the_account(private_users)
     assert row["active"] and row["epoch"] == 1
 
 
+def test_the_admin_sees_open_sessions_and_ends_one_of_them(private_users):
+    manager = private_users("manager").run()
+    school = private_users("school").run()
+    assert manager.title and school.title
+    admin = private_users("admin", "admin_users").run()
+    sessions = _table(admin, "short_id")
+    assert {"manager", "school", "admin"} <= set(sessions["username"])
+    assert "session_id" not in sessions.columns  # the full id is never shown
+    target = manager.session_state["kd_auth_session"].short_id
+    admin.selectbox(key="ua_session_pick").set_value(target).run()
+    admin.button(key="ua_session_end").click().run()
+    assert not admin.exception, [e.value for e in admin.exception]
+    assert any(target in s.value for s in admin.success)
+    manager.run()
+    assert not manager.title and [t.label for t in manager.text_input][:1] == ["ユーザー名"]
+    school.run()
+    assert school.title  # only the chosen session ended
+    ended = _rows("select target, detail from audit_log where action = 'logout' and username = 'admin'")
+    assert ended and ended[-1][0] == "manager" and target in ended[-1][1]
+
+
 def test_unlock_a_locked_account(private_users):
     from kodomo_dash.security import lockout
 

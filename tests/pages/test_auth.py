@@ -13,7 +13,7 @@ import pytest
 from kodomo_dash.infra.db import casework_connection
 from kodomo_dash.security import audit, sessions
 from kodomo_dash.security import users as users_mod
-from tests.signin import app_as, new_app, users_file
+from tests.signin import app_as, new_app, principal_for, users_file
 
 REPO = Path(__file__).resolve().parents[2]
 NASTY = [
@@ -40,17 +40,6 @@ def _audit_actions(username: str) -> list[str]:
     with casework_connection() as con:
         return [r[0] for r in con.execute("select action from audit_log where username = ? order by seq",
                                           [username]).fetchall()]
-
-
-def test_app_refuses_to_start_without_cookie_key(built_warehouse):
-    from streamlit.testing.v1 import AppTest
-
-    from tests.signin import APP
-
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    assert not at.exception
-    assert any("cookie_key" in e.value for e in at.error)
-    assert not at.title
 
 
 def test_without_principal_the_login_form_is_shown(built_warehouse, monkeypatch):
@@ -105,16 +94,37 @@ def test_a_role_change_narrows_the_menu_at_once(built_warehouse, tmp_path, monke
     assert any("権限がありません" in e.value for e in at.error)
 
 
-def test_a_planted_principal_without_the_test_flag_is_refused(built_warehouse):
-    """Only LoginFlow's session (or a test, deliberately) may hold a principal: no shortcut."""
-    from kodomo_dash.ui.gate import TEST_PRINCIPAL_FLAG
+def test_a_planted_principal_without_a_session_row_is_refused(built_warehouse):
+    """Only a session the server opened holds a principal: no shortcut, not even for tests."""
+    from kodomo_dash.ui.current import PRINCIPAL_KEY
+    from kodomo_dash.ui.signin import K_SESSION
 
     at = app_as("manager")
-    del at.session_state[TEST_PRINCIPAL_FLAG]
+    del at.session_state[K_SESSION]
+    at.session_state[PRINCIPAL_KEY] = principal_for("manager")
     at.run()
     assert not at.exception
     assert not at.title
     assert [t.label for t in at.text_input][:1] == ["ユーザー名"]
+
+
+def test_a_session_ended_on_the_server_is_refused_at_the_next_click(built_warehouse):
+    """Sign-out elsewhere, or an administrator: the row ends and the tab is signed out, audited."""
+    from kodomo_dash.security import sessions
+    from kodomo_dash.ui.signin import K_SESSION
+
+    at = app_as("manager").run()
+    assert not at.exception and at.title
+    info = at.session_state[K_SESSION]
+    with casework_connection() as con:
+        assert sessions.end(con, info.session_id, "admin", by="admin")
+    at.run()
+    assert not at.title
+    assert [t.label for t in at.text_input][:1] == ["ユーザー名"]
+    with casework_connection() as con:
+        refused = con.execute("select detail from audit_log where username = 'manager' and action = 'login_failed'"
+                              " order by seq desc limit 1").fetchone()[0]  # fmt: skip
+    assert "stale_session" in refused and info.short_id in refused
 
 
 def _search(at, **fields):

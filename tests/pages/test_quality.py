@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import time
 from pathlib import Path
 
@@ -10,8 +9,6 @@ import duckdb
 import pytest
 
 from tests.signin import app_as
-
-COOKIE_KEY = secrets.token_urlsafe(32)
 
 
 @pytest.fixture
@@ -26,19 +23,8 @@ def demo_users(tmp_path_factory, monkeypatch):
 
 
 def signed_in(role: str, page: str, timeout: float = 90):
-    """tests.signin.app_as plus what app.py's gate needs today (cookie key, test-principal flag).
-
-    Harmless if app_as already does the same.
-    """
-    at = app_as(role, page=page, timeout=timeout)
-    at.secrets["auth"] = {"cookie_key": COOKIE_KEY}
-    try:
-        from kodomo_dash.ui.gate import TEST_PRINCIPAL_FLAG
-
-        at.session_state[TEST_PRINCIPAL_FLAG] = True
-    except ImportError:  # the gate before sign-in was wired
-        pass
-    return at
+    """tests.signin.app_as with a longer timeout (the quality page reads a whole build)."""
+    return app_as(role, page=page, timeout=timeout)
 
 
 def db_rows(warehouse: Path, sql: str) -> list[tuple]:

@@ -154,38 +154,58 @@ def test_custom_policy(con):
 # ------------------------------------------------------------------ sessions
 
 
-def test_epoch_bump_ends_sessions(con):
+def test_epoch_bump_ends_sessions_and_their_rows(con):
     assert sessions.get_epoch(con, "u") == 0
-    info = sessions.start("u", 0, T0)
-    assert sessions.check(info, sessions.get_epoch(con, "u"), T0).ok
+    info = sessions.start(con, "u", 0, T0)
+    assert sessions.validate(con, info, T0)[0].ok
     assert sessions.bump_epoch(con, "u", "password_change", T0 + timedelta(minutes=1)) == 1
-    chk = sessions.check(info, sessions.get_epoch(con, "u"), T0 + timedelta(minutes=1))
-    assert not chk.ok and chk.reason == "epoch" and "パスワード" in chk.message_ja()
+    chk, epoch = sessions.validate(con, info, T0 + timedelta(minutes=1))
+    assert epoch == 1 and not chk.ok and chk.reason == "epoch" and "パスワード" in chk.message_ja()
+    assert con.execute("select end_reason from auth_session").fetchall() == [("password_change",)]
     assert sessions.bump_epoch(con, "u", "revoke") == 2
     assert sessions.epoch_changed_at(con, "u") is not None
 
 
 def test_idle_timeout_thirty_minutes(con):
-    info = sessions.start("u", 0, T0)
-    info = sessions.touch(info, T0 + timedelta(minutes=25))
+    info = sessions.start(con, "u", 0, T0)
+    info = sessions.touch(con, info, T0 + timedelta(minutes=25))
     assert sessions.check(info, 0, T0 + timedelta(minutes=54)).ok
     chk = sessions.check(info, 0, T0 + timedelta(minutes=55, seconds=1))
     assert chk.reason == "idle" and "操作がなかった" in chk.message_ja()
 
 
-def test_absolute_timeout_twelve_hours_even_when_active():
-    info = sessions.start("u", 0, T0)
+def test_a_click_writes_last_seen_at_most_once_a_minute(con):
+    info = sessions.start(con, "u", 0, T0)
+    same = sessions.touch(con, info, T0 + timedelta(seconds=30))
+    assert same is info
+    later = sessions.touch(con, info, T0 + timedelta(seconds=61))
+    assert later.last_seen == T0 + timedelta(seconds=61)
+    assert con.execute("select last_seen_at from auth_session").fetchone()[0] == T0 + timedelta(seconds=61)
+
+
+def test_absolute_timeout_twelve_hours_even_when_active(con):
+    info = sessions.start(con, "u", 0, T0)
     t = T0
     while t < T0 + timedelta(hours=12):
         assert sessions.check(info, 0, t).ok
         t += timedelta(minutes=20)
-        info = sessions.touch(info, t)
+        info = sessions.touch(con, info, t)
     chk = sessions.check(info, 0, T0 + timedelta(hours=12, minutes=1))
     assert chk.reason == "absolute"
 
 
-def test_inactive_user_is_out():
-    assert sessions.check(sessions.start("u", 0, T0), 0, T0, active=False).reason == "inactive"
+def test_inactive_user_is_out(con):
+    assert sessions.check(sessions.start(con, "u", 0, T0), 0, T0, active=False).reason == "inactive"
+
+
+def test_an_ended_or_unknown_session_is_refused_and_only_its_hash_is_stored(con):
+    info = sessions.start(con, "u", 0, T0)
+    assert info.token not in str(con.execute("select * from auth_session").fetchall())
+    assert sessions.end(con, info.session_id, "user", by="u", now=T0 + timedelta(minutes=1))
+    assert not sessions.end(con, info.session_id, "user", by="u")  # once
+    assert sessions.validate(con, info, T0 + timedelta(minutes=2))[0].reason == "ended"
+    forged = sessions.SessionInfo("u", 0, T0, T0, "password", "not-a-session-the-server-opened")
+    assert sessions.validate(con, forged, T0)[0].reason == "unknown"
 
 
 def test_policy_limits_cannot_be_loosened():
@@ -196,12 +216,3 @@ def test_policy_limits_cannot_be_loosened():
     sessions.SessionPolicy(idle=timedelta(minutes=10), absolute=timedelta(hours=8))
 
 
-def test_cookie_issued_before_epoch_bump_or_too_old_is_refused():
-    expiry_days = 0.5
-    issued = T0
-    exp = (issued + timedelta(days=expiry_days)).replace(tzinfo=UTC).timestamp()
-    assert sessions.cookie_issued_at(exp, expiry_days) == issued
-    assert sessions.cookie_acceptable(issued, None, T0 + timedelta(hours=1))
-    assert sessions.cookie_acceptable(issued, T0 - timedelta(days=1), T0 + timedelta(hours=1))
-    assert not sessions.cookie_acceptable(issued, T0 + timedelta(minutes=5), T0 + timedelta(hours=1))
-    assert not sessions.cookie_acceptable(issued, None, T0 + timedelta(hours=12, minutes=1))

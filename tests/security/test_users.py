@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import stat
 from datetime import datetime
@@ -14,7 +13,6 @@ import yaml
 from kodomo_dash.infra.migrate import migrate
 from kodomo_dash.security import audit, passwords, sessions, totp, users
 from kodomo_dash.security.principal import ROLES
-from kodomo_dash.ui import signin as login
 
 FAST = 4
 REPO = users.REPO_ROOT
@@ -66,16 +64,6 @@ def test_demo_never_overwrites_a_real_user_file(demo, tmp_path):
     real.write_text(yaml.safe_dump(raw))
     with pytest.raises(users.UserFileError):
         users.create_demo_users(real, rounds=FAST)
-
-
-def test_authenticator_credentials_hide_secrets_and_inactive_users(demo):
-    path, _ = demo
-    u = dict(users.load_users(path))
-    u["manager"] = dataclasses.replace(u["manager"], active=False)
-    creds = users.authenticator_credentials(u)
-    assert "manager" not in creds["usernames"]
-    for v in creds["usernames"].values():
-        assert set(v) == {"name", "email", "password", "roles"}
 
 
 def test_file_is_reread_when_it_changes(demo):
@@ -157,14 +145,3 @@ def test_example_file_parses_and_holds_no_usable_secret():
     assert "example" in text.lower()
 
 
-def test_cookie_key_from_secrets():
-    key = "k" * 8 + "Zq3-vT9_mN2pL7xR4wY6bC1dF5gH8jK0"
-    assert login.load_cookie_key({"auth": {"cookie_key": key}}) == key
-    for bad in (
-        {},
-        {"auth": {}},
-        {"auth": {"cookie_key": "short"}},
-        {"auth": {"cookie_key": "change-me-change-me-change-me-change-me"}},
-    ):
-        with pytest.raises(login.CookieKeyMissing, match="cookie_key"):
-            login.load_cookie_key(bad)

@@ -1,31 +1,26 @@
-"""The real streamlit-authenticator 0.4.2 login widget under AppTest, with our gaps closed.
+"""The sign-in flow under AppTest: password -> TOTP -> a session the server can end.
 
-Drives: password -> TOTP -> signed in; TOTP replay; lockout on the form, expiry after 30
-minutes; idle timeout; password change (epoch) ending a session; over-long passwords; and the
-re-login cookie path (lockout and epoch honoured, TOTP still required). Time is injected through
-KD_FAKE_NOW, the cookie through KD_FAKE_COOKIE (the widget's own get_cookie is replaced).
+Drives: TOTP replay; lockout on the form, expiry after 30 minutes; idle and absolute timeouts;
+password change (epoch) ending a session; sign-out ending the session row; a session ended on
+the server refused at the next click; over-long passwords; and input typed into a form kept across
+an expiry for the same person only. Time is injected through KD_FAKE_NOW.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import duckdb
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
-from streamlit_authenticator.controllers.cookie_controller import CookieController
 
 from kodomo_dash.infra.migrate import migrate
 from kodomo_dash.security import audit, sessions, totp, users
 
 T0 = datetime(2026, 4, 1, 9, 0, 0)
-COOKIE_KEY = "test-cookie-key-0123456789-abcdefghijklmnop"
 
 
-def _app(users_path: str, db_path: str, cookie_key: str) -> None:
+def _app(users_path: str, db_path: str) -> None:
     import os
     from contextlib import contextmanager
     from datetime import datetime as _dt
@@ -47,7 +42,7 @@ def _app(users_path: str, db_path: str, cookie_key: str) -> None:
     def now():
         return _dt.fromisoformat(os.environ["KD_FAKE_NOW"])
 
-    flow = LoginFlow(AuthConfig(cookie_key=cookie_key, users_path=Path(users_path), login_sleep=0), conn, now)
+    flow = LoginFlow(AuthConfig(users_path=Path(users_path)), conn, now)
     p = flow.principal()
     if p is None:
         st.stop()
@@ -64,17 +59,6 @@ def env(tmp_path, monkeypatch):
     migrate(c)
     c.close()
     monkeypatch.setenv("KD_FAKE_NOW", T0.isoformat())
-    monkeypatch.delenv("KD_FAKE_COOKIE", raising=False)
-    real_get_cookie = CookieController.get_cookie
-
-    def get_cookie(self):
-        """The browser's cookie, from KD_FAKE_COOKIE; like the real one, none after a logout."""
-        fake = os.environ.get("KD_FAKE_COOKIE")
-        if not fake:
-            return real_get_cookie(self)
-        return None if st.session_state.get("logout") else json.loads(fake)
-
-    monkeypatch.setattr(CookieController, "get_cookie", get_cookie)
     return {"users": upath, "db": db, "creds": creds, "mp": monkeypatch}
 
 
@@ -83,7 +67,7 @@ def set_now(env, t: datetime) -> None:
 
 
 def app(env) -> AppTest:
-    at = AppTest.from_function(_app, args=(str(env["users"]), str(env["db"]), COOKIE_KEY), default_timeout=30)
+    at = AppTest.from_function(_app, args=(str(env["users"]), str(env["db"])), default_timeout=30)
     return run(at)
 
 
@@ -215,7 +199,7 @@ def test_idle_timeout_logs_out(env):
     set_now(env, T0 + timedelta(minutes=51))
     at = run(at)
     assert not signed_in(at) and "操作がなかった" in texts(at)
-    assert audit_rows(env, action="logout")[-1]["detail"] == '{"reason":"idle"}'
+    assert audit_rows(env, action="logout")[-1]["detail"].startswith('{"reason":"idle","session":')
 
 
 def test_password_change_elsewhere_ends_the_session_at_once(env):
@@ -238,45 +222,60 @@ def test_revoked_role_change_applies_on_next_rerun(env):
     assert "SIGNED_IN ward_staff ward_staff 40132" in texts(run(at))
 
 
-def _cookie(env, username: str, issued: datetime) -> None:
-    exp = (issued + timedelta(days=0.5)).replace(tzinfo=UTC).timestamp()
-    env["mp"].setenv("KD_FAKE_COOKIE", json.dumps({"username": username, "exp_date": exp}))
+def session_rows(env) -> list[tuple]:
+    c = duckdb.connect(str(env["db"]))
+    try:
+        return c.execute("select username, method, ended_at is not null, end_reason from auth_session"
+                         " order by started_at").fetchall()  # fmt: skip
+    finally:
+        c.close()
 
 
-def test_cookie_relogin_still_needs_totp(env):
-    c = env["creds"]["yotaikyo"]
-    _cookie(env, "yotaikyo", T0 - timedelta(hours=1))
-    at = app(env)
-    assert not signed_in(at) and "確認コード（6桁）" in [t.label for t in at.text_input]
-    at = submit_code(at, totp.current_code(c.totp_secret, T0))
-    assert signed_in(at)
-    assert audit_rows(env, action="login")[-1]["detail"] == '{"method":"cookie"}'
-    # The absolute limit counts from the cookie's issue, not from the re-login.
-    set_now(env, T0 + timedelta(hours=11, minutes=1))
+def test_signing_in_opens_a_session_row_and_signing_out_ends_it(env):
+    at = login(env)
+    assert session_rows(env) == [("ward_staff", "password", False, None)]
+    info = at.session_state["kd_auth_session"]
+    assert info.short_id in audit_rows(env, action="login")[-1]["detail"]
+    at = click(at, "ログアウト")
+    assert not signed_in(at)
+    assert session_rows(env) == [("ward_staff", "password", True, "user")]
+
+
+def test_a_session_ended_on_the_server_is_refused_and_audited(env):
+    at = login(env)
+    info = at.session_state["kd_auth_session"]
+    c = duckdb.connect(str(env["db"]))
+    assert sessions.end(c, info.session_id, "admin", by="admin")
+    c.close()
+    at = run(at)
+    assert not signed_in(at) and "終了しています" in texts(at)
+    assert "stale_session" in audit_rows(env, action="login_failed")[-1]["detail"]
+    # the held id is worthless now: putting it back does not sign anyone in
+    at.session_state["kd_auth_session"] = info
     assert not signed_in(run(at))
 
 
-def test_cookie_from_before_a_password_change_is_refused(env):
+def test_the_absolute_timeout_ends_a_busy_session(env):
+    at = login(env)
+    for minutes in range(20, 12 * 60, 20):
+        set_now(env, T0 + timedelta(minutes=minutes))
+        assert signed_in(run(at)), minutes
+    set_now(env, T0 + timedelta(hours=12, minutes=1))
+    at = run(at)
+    assert not signed_in(at) and "長時間" in texts(at)
+    assert session_rows(env)[-1][2:] == (True, "absolute")
+
+
+def test_an_open_session_is_listed_until_it_ends(env):
+    at = login(env)
     c = duckdb.connect(str(env["db"]))
-    sessions.bump_epoch(c, "yotaikyo", "password_change", T0 - timedelta(minutes=30))
-    c.close()
-    _cookie(env, "yotaikyo", T0 - timedelta(hours=1))
-    at = app(env)
-    assert "確認コード（6桁）" not in [t.label for t in at.text_input]
-    assert "ユーザー名" in [t.label for t in at.text_input]
-    assert (
-        audit_rows(env, action="login_failed")[-1]["detail"] == '{"method":"cookie","reason":"stale_cookie"}'
-    )
-
-
-def test_cookie_does_not_skip_the_lockout(env):
-    at = app(env)
-    for i in range(6):
-        at = submit_password(at, "yotaikyo", f"wrong-password-{i:03d}")
-    _cookie(env, "yotaikyo", T0 - timedelta(minutes=10))
-    at = app(env)
-    assert "確認コード（6桁）" not in [t.label for t in at.text_input]
-    assert audit_rows(env, action="login_failed")[-1]["detail"] == '{"method":"cookie","reason":"locked"}'
+    try:
+        listed = sessions.open_sessions(c, now=T0 + timedelta(minutes=1))
+        assert list(listed["username"]) == ["ward_staff"]
+        assert list(listed["short_id"]) == [at.session_state["kd_auth_session"].short_id]
+        assert sessions.open_sessions(c, now=T0 + timedelta(minutes=40)).empty  # idle past the policy
+    finally:
+        c.close()
 
 
 def _page(role: str, page: str) -> None:
@@ -303,3 +302,71 @@ def test_page_opened_without_the_right_refuses(role, page, shown):
     assert any(m.value == "PAGE CONTENT" for m in at.markdown) is shown
     if not shown:
         assert "権限がありません" in at.error[0].value
+
+
+def _app_with_note(users_path: str, db_path: str) -> None:
+    import os
+    from contextlib import contextmanager
+    from datetime import datetime as _dt
+    from pathlib import Path
+
+    import duckdb as _duckdb
+    import streamlit as st
+
+    from kodomo_dash.ui import kept_input
+    from kodomo_dash.ui.signin import AuthConfig, LoginFlow
+
+    @contextmanager
+    def conn():
+        c = _duckdb.connect(db_path)
+        try:
+            yield c
+        finally:
+            c.close()
+
+    flow = LoginFlow(AuthConfig(users_path=Path(users_path)), conn, lambda: _dt.fromisoformat(os.environ["KD_FAKE_NOW"]))
+    p = flow.principal()
+    if p is None:
+        st.stop()
+    st.markdown(f"SIGNED_IN {p.username}")
+    st.text_area("訪問メモ", value=kept_input.take(p.username, "kdf_visit_1_note", ""), key="kdf_visit_1_note")
+
+
+def _note_app(env) -> AppTest:
+    return run(AppTest.from_function(_app_with_note, args=(str(env["users"]), str(env["db"])), default_timeout=30))
+
+
+def _sign_in(at: AppTest, env, username: str, when: datetime) -> AppTest:
+    set_now(env, when)
+    c = env["creds"][username]
+    at = submit_password(at, c.username, c.password)
+    return submit_code(at, totp.current_code(c.totp_secret, when))
+
+
+def test_what_was_typed_when_the_session_expired_comes_back_for_the_same_person_only(env):
+    at = _sign_in(_note_app(env), env, "ward_staff", T0)
+    assert signed_in(at)
+    at.text_area(key="kdf_visit_1_note").input("母親と面談。次回は10月。")
+    set_now(env, T0 + timedelta(minutes=31))  # the click that sends the note finds the session expired
+    at = run(at)
+    assert not signed_in(at) and "再度ログイン" in texts(at)
+    at = _sign_in(at, env, "ward_staff", T0 + timedelta(minutes=32))
+    assert signed_in(at) and at.text_area(key="kdf_visit_1_note").value == "母親と面談。次回は10月。"
+
+    other = _sign_in(_note_app(env), env, "ward_staff", T0 + timedelta(minutes=40))
+    other.text_area(key="kdf_visit_1_note").input("別の下書き")
+    set_now(env, T0 + timedelta(minutes=71))
+    other = run(other)
+    other = _sign_in(other, env, "manager", T0 + timedelta(minutes=72))
+    assert signed_in(other) and other.text_area(key="kdf_visit_1_note").value == ""  # not someone else's
+
+
+def test_a_city_may_shorten_the_timeouts_but_not_lengthen_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("KODOMO_CITIES", str(tmp_path))
+    assert sessions.configured_policy() == sessions.SessionPolicy()
+    (tmp_path / "sessions.yaml").write_text("idle_minutes: 15\n", encoding="utf-8")
+    assert sessions.configured_policy().idle == timedelta(minutes=15)
+    assert sessions.configured_policy().absolute == timedelta(hours=12)
+    (tmp_path / "sessions.yaml").write_text("idle_minutes: 90\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="30分以内"):
+        sessions.configured_policy()

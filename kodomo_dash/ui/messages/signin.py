@@ -12,4 +12,8 @@ MESSAGES = {
     "auth.role.school": {"ja": "学校", "en": "School"},
     "auth.role.ssw": {"ja": "スクールソーシャルワーカー", "en": "School social worker"},
     "auth.role.evaluator": {"ja": "評価担当", "en": "Evaluator"},
+    "auth.idle_warning": {
+        "ja": "操作がないまま約{minutes}分たつと、自動的にログアウトします。入力中の内容は保存してください。",
+        "en": "Without activity you will be signed out in about {minutes} min. Save what you are typing.",
+    },
 }

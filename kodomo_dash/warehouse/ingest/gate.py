@@ -11,14 +11,13 @@ are refused when missing or header-only even on a first build.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import yaml
 
-DEFAULTS_PATH = Path(__file__).resolve().parents[2] / "config" / "build_gate.yaml"
+from kodomo_dash.config.settings import city_settings
+
 CHILDREN = "core.child"  # the --accept-drop name of the children count
 LINKAGE = "linkage"  # the --accept-drop name of the link rate
 
@@ -33,10 +32,7 @@ class GateConfig:
 
 def load_config() -> GateConfig:
     """Thresholds from the shipped file, then the city's own (KODOMO_CITIES/build_gate.yaml)."""
-    raw: dict = yaml.safe_load(DEFAULTS_PATH.read_text(encoding="utf-8")) or {}
-    city = os.environ.get("KODOMO_CITIES")
-    if city and (Path(city) / "build_gate.yaml").exists():
-        raw |= yaml.safe_load((Path(city) / "build_gate.yaml").read_text(encoding="utf-8")) or {}
+    raw = city_settings("build_gate")
     return GateConfig(
         max_source_drop=float(raw.get("max_source_drop", 0.20)),
         max_child_drop=float(raw.get("max_child_drop", 0.10)),

@@ -79,14 +79,14 @@ is_self = user == principal.username
 with st.container(horizontal=True, key="ua_actions"):
     if row["active"]:
         st.button(t("uadmin.deactivate"), key="ua_deactivate", type="primary", icon=":material/person_off:",
-                  disabled=is_self, on_click=_act, args=("deactivate", user))
+                  disabled=is_self, on_click=ui.guarded(_act), args=("deactivate", user))
     else:
         st.button(t("uadmin.reactivate"), key="ua_reactivate", icon=":material/person_check:",
-                  on_click=_act, args=("reactivate", user))
+                  on_click=ui.guarded(_act), args=("reactivate", user))
     st.button(t("uadmin.end_sessions"), key="ua_end_sessions", icon=":material/logout:", disabled=is_self,
-              on_click=_act, args=("end_sessions", user))
+              on_click=ui.guarded(_act), args=("end_sessions", user))
     st.button(t("uadmin.unlock"), key="ua_unlock", icon=":material/lock_open:",
-              disabled=not (row["locked"] or row["failures"]), on_click=_act, args=("unlock", user))
+              disabled=not (row["locked"] or row["failures"]), on_click=ui.guarded(_act), args=("unlock", user))
 if is_self:
     st.caption(t("uadmin.self"))
 
@@ -103,4 +103,4 @@ else:
         chosen = st.selectbox(t("uadmin.sessions.pick"), choices, key="ua_session_pick",
                               format_func=lambda s: f"{s}（{open_now.set_index('short_id').loc[s, 'username']}）")
         st.button(t("uadmin.sessions.end"), key="ua_session_end", icon=":material/logout:",
-                  on_click=_end_session, args=(chosen,))
+                  on_click=ui.guarded(_end_session), args=(chosen,))

@@ -100,7 +100,7 @@ if can(principal, "audit_log", "export"):
     def _make_csv() -> None:
         st.session_state[CSV_KEY] = qa.audit_csv(principal, rows)
 
-    st.button(t("alog.export"), key="alog_make_csv", icon=":material/download:", on_click=_make_csv)
+    st.button(t("alog.export"), key="alog_make_csv", icon=":material/download:", on_click=ui.guarded(_make_csv))
     if CSV_KEY in st.session_state:
         st.download_button(t("alog.download"), st.session_state[CSV_KEY], file_name="audit_log.csv",
                            mime="text/csv", key="alog_download", on_click="ignore")

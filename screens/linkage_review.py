@@ -113,4 +113,4 @@ for student_no in shown:
                             + (t("lk.later_mark") if c["decision"] == "later" else ""))
                 for decision, kind in (("link", "primary"), ("not_same", "secondary"), ("later", "tertiary")):
                     st.button(t(f"lk.btn.{decision}"), key=f"lk_{decision}_{c['review_id']}", type=kind,
-                              disabled=not may_save, on_click=_decide, args=(student_no, rid, decision, prob))
+                              disabled=not may_save, on_click=ui.guarded(_decide), args=(student_no, rid, decision, prob))

@@ -61,7 +61,7 @@ if can(principal, "outcomes", "save") and inputs.path == "ward":
         with st.form("oc_plan_form"):
             st.selectbox(t("oc.plan.ward"), list(wards), format_func=lambda u: wards[u], key="oc_plan_ward")
             st.number_input(t("oc.plan.planned"), min_value=0, max_value=100_000, step=1, key="oc_plan_n")
-            st.form_submit_button(t("oc.plan.save"), on_click=_save_plan)
+            st.form_submit_button(t("oc.plan.save"), on_click=ui.guarded(_save_plan))
         kind, text = st.session_state.pop("oc_plan_msg", (None, None))
         if kind == "ok":
             st.success(text)

@@ -69,7 +69,7 @@ with st.container(horizontal=True, key="pres_exports"):
                       ("pdf", "application/pdf")):  # fmt: skip
         data = st.session_state.get(f"pres_file_{fmt}")
         if data is None:
-            st.button(t("pres.make", fmt=fmt.upper()), key=f"pres_make_{fmt}", on_click=_make, args=(fmt,))
+            st.button(t("pres.make", fmt=fmt.upper()), key=f"pres_make_{fmt}", on_click=ui.guarded(_make), args=(fmt,))
         else:
             st.download_button(t("pres.download", fmt=fmt.upper()), data=data, mime=mime, key=f"pres_dl_{fmt}",
                                file_name=f"seika_houkoku_{fy}.{fmt}", on_click="ignore", type="primary")  # fmt: skip

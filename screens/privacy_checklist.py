@@ -69,7 +69,7 @@ for n, text in enumerate(items, start=1):
                               help=f"{MAX_PERSON}文字まで")
                 st.text_area(t("privacy.evidence"), value=answer.evidence if answer else "", key=f"{prefix}_evidence",
                              help=f"{MAX_EVIDENCE}文字まで", height=100)
-                st.form_submit_button(t("privacy.save"), on_click=_save, args=(n,))
+                st.form_submit_button(t("privacy.save"), on_click=ui.guarded(_save), args=(n,))
         if n in results:
             ok, message = results[n]
             (st.success if ok else st.error)(message)

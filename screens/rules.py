@@ -96,7 +96,7 @@ if candidate is not None and candidate.checksum() != rule_set.checksum():
             saved = q.save_rule_set(principal, candidate, version.rule_set_id, note or None)
             st.session_state[SAVED_KEY] = t("rules.saved", version=saved.version)
 
-        st.button(t("rules.save"), type="primary", key="rules_save", on_click=_save)
+        st.button(t("rules.save"), type="primary", key="rules_save", on_click=ui.guarded(_save))
 elif candidate is not None:
     st.caption(t("rules.unchanged"))
 

@@ -163,7 +163,7 @@ if may_save and info["status"] == "draft" and principal.role in ("manager", "adm
                      key="sc_accept_programme", placeholder=t("sc.accept.no_programme"))  # fmt: skip
         st.number_input(t("sc.accept.fy"), min_value=2000, max_value=2100, step=1, value=q.fiscal_year(),
                         key="sc_accept_fy")  # fmt: skip
-        st.button(t("sc.accept"), type="primary", key="sc_accept", icon=":material/task_alt:", on_click=_accept,
+        st.button(t("sc.accept"), type="primary", key="sc_accept", icon=":material/task_alt:", on_click=ui.guarded(_accept),
                   args=(chosen,))
 
 listed = q.saved_list(principal, chosen)

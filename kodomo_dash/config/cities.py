@@ -81,6 +81,10 @@ def cities() -> tuple[City, ...]:
     return _cities(CITIES_DIR, os.environ.get("KODOMO_CITIES") or None)
 
 
+# The city's own setting files (build gate, sessions) sit beside its city files; they are not cities.
+SETTING_FILES = frozenset(p.name for p in Path(__file__).resolve().parent.glob("*.yaml"))
+
+
 @cache
 def _cities(shipped: Path, extra: str | None) -> tuple[City, ...]:
     by_key = {c.key: c for c in (_parse(p) for p in sorted(shipped.glob("*.yaml")))}
@@ -88,7 +92,7 @@ def _cities(shipped: Path, extra: str | None) -> tuple[City, ...]:
         folder = Path(extra)
         if not folder.is_dir():
             raise CityConfigError(f"KODOMO_CITIES のフォルダ {folder} がありません。")
-        by_key |= {c.key: c for c in (_parse(p) for p in sorted(folder.glob("*.yaml")))}
+        by_key |= {c.key: c for c in (_parse(p) for p in sorted(folder.glob("*.yaml")) if p.name not in SETTING_FILES)}
     found = tuple(by_key.values())
     keys = [p.key for c in found for p in c.programmes]
     dupes = {k for k in keys if keys.count(k) > 1}

@@ -197,13 +197,17 @@ def validate(
     return check(info, int(epoch), now, policy, active=active, ended=state), int(epoch)
 
 
-def touch(con: duckdb.DuckDBPyConnection, info: SessionInfo, now: datetime | None = None) -> SessionInfo:
-    """Note activity (written to the row at most once a minute)."""
+def touch(
+    con: duckdb.DuckDBPyConnection, info: SessionInfo, now: datetime | None = None,
+    policy: SessionPolicy = SessionPolicy(),
+) -> SessionInfo:
+    """Note activity: written to the row at most once a minute (or a tenth of a shorter idle limit)."""
     now = now or utcnow()
-    if now - info.last_seen >= TOUCH_EVERY:
-        con.execute("update auth_session set last_seen_at = ? where session_id = ? and ended_at is null",
-                    [now, info.session_id])  # fmt: skip
-    return replace(info, last_seen=now) if now - info.last_seen >= TOUCH_EVERY else info
+    if now - info.last_seen < min(TOUCH_EVERY, policy.idle / 10):
+        return info
+    con.execute("update auth_session set last_seen_at = ? where session_id = ? and ended_at is null",
+                [now, info.session_id])  # fmt: skip
+    return replace(info, last_seen=now)
 
 
 def idle_left(info: SessionInfo, now: datetime | None = None, policy: SessionPolicy = SessionPolicy()) -> timedelta:

@@ -29,6 +29,7 @@ from kodomo_dash.security.principal import Principal
 from kodomo_dash.services import workflow as q
 from kodomo_dash.ui import kept_input
 from kodomo_dash.ui.i18n import t
+from kodomo_dash.ui.signin import guarded
 
 _STATE = "_kd_form_state"  # per form_id: version the widgets were loaded from, submit token, messages
 
@@ -153,9 +154,9 @@ def render_form(defn: FormDefinition, rec: FormRecord, *, can_save: bool, princi
         args = (defn, rec.form_id, loaded, principal, page)
         with st.container(horizontal=True):
             st.form_submit_button(t("form.save_draft"), disabled=read_only, key=f"kdf_{rec.form_id}_draft",
-                                  on_click=_on_save, args=(*args, False, keys))  # fmt: skip
+                                  on_click=guarded(_on_save), args=(*args, False, keys))  # fmt: skip
             st.form_submit_button(t("form.submit"), type="primary", disabled=read_only,
-                                  key=f"kdf_{rec.form_id}_submit", on_click=_on_save, args=(*args, True, keys))  # fmt: skip
+                                  key=f"kdf_{rec.form_id}_submit", on_click=guarded(_on_save), args=(*args, True, keys))  # fmt: skip
 
 
 def print_view(defn: FormDefinition, rec: FormRecord) -> None:
@@ -215,7 +216,7 @@ def _new_form(form_type: str, principal: Principal, page: str) -> None:
                             format_func=lambda k: f"{k.split('|')[1]}（{q.ward_name(wards[k])}）")  # fmt: skip
         token_key = f"kdf_{form_type}_new_token"
         st.session_state.setdefault(token_key, uuid.uuid4().hex)
-        st.button(t("form.new.button"), key=f"kdf_{form_type}_new_btn", on_click=_on_new,
+        st.button(t("form.new.button"), key=f"kdf_{form_type}_new_btn", on_click=guarded(_on_new),
                   args=(form_type, principal, page, pick, token_key))  # fmt: skip
 
 

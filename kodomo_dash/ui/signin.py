@@ -25,12 +25,14 @@ Use from the gate, first thing on every rerun:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import bcrypt
 import duckdb
@@ -85,7 +87,7 @@ class LoginFlow:
                 check, epoch = sessions.validate(con, info, now, self.config.session,
                                                  active=bool(user and user.active))  # fmt: skip
                 if check.ok:
-                    ss[K_SESSION] = sessions.touch(con, info, now)
+                    ss[K_SESSION] = sessions.touch(con, info, now, self.config.session)
                     return user.principal(epoch)
             if check.reason in ("idle", "absolute") and kept_input.keep(info.username):
                 ss[K_MESSAGE] = check.message_ja() + " 入力中の内容は、同じ利用者が再度ログインすると表示されます。"
@@ -218,6 +220,36 @@ class LoginFlow:
         for k in (K_SESSION, K_PENDING):
             ss.pop(k, None)
         kept_input.forget_forms()
+
+
+def session_alive(connection: Connection | None = None) -> bool:
+    """Is this tab's session still valid on the server right now (without counting as activity)?"""
+    info: sessions.SessionInfo | None = st.session_state.get(K_SESSION)
+    if info is None:
+        return False
+    if connection is None:
+        from kodomo_dash.infra.db import casework_connection as connection
+    with connection() as con:
+        check, _epoch = sessions.validate(con, info, totp.utcnow(), sessions.configured_policy())
+    return check.ok
+
+
+def guarded(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """A widget callback that runs only while the session is alive.
+
+    Streamlit runs a button's callback before the script, so before the gate: without this a click
+    in a tab whose session had ended (sign-out elsewhere, an administrator, a timeout) would still
+    save with the principal the last run captured. When the session has ended the click does
+    nothing here, and the gate signs the tab out in the run that follows.
+    """
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if not session_alive():
+            return None
+        return callback(*args, **kwargs)
+
+    return run
 
 
 @cache

@@ -20,6 +20,7 @@ from kodomo_dash.security.principal import Principal
 from kodomo_dash.services import support as s
 from kodomo_dash.services.workflow import OutOfScope, ward_name
 from kodomo_dash.ui.i18n import label, t
+from kodomo_dash.ui.signin import guarded
 from kodomo_dash.ui.widgets import code_select
 
 _MSG = "_kd_support_msg"  # per form key: {"ok": text} or {"error": text, "fields": {...}}
@@ -139,7 +140,7 @@ def step_form(stage: str, list_id: str, waiting: pd.DataFrame, principal: Princi
         st.text_area(t("sr.note"), key=f"{key}_note")
         _under(fields, "note")
         _under(fields, "_all")
-        st.form_submit_button(t("sr.save"), type="primary", key=f"{key}_save", on_click=_on_step,
+        st.form_submit_button(t("sr.save"), type="primary", key=f"{key}_save", on_click=guarded(_on_step),
                               args=(stage, key, list_id, principal, versions, dict(extra or {})))  # fmt: skip
 
 
@@ -177,7 +178,7 @@ def sheets_tab(list_id: str, principal: Principal, can_save: bool) -> None:
         st.text_area(t("sr.sheets.assignees"), key=f"{key}_assignees", placeholder="272191001=teacher_a")
         _under(fields, "assignees")
         st.date_input(t("sr.sheets.due"), value=None, key=f"{key}_due", format="YYYY/MM/DD")
-        st.form_submit_button(t("sr.sheets.request"), type="primary", key=f"{key}_save", on_click=_on_sheets,
+        st.form_submit_button(t("sr.sheets.request"), type="primary", key=f"{key}_save", on_click=guarded(_on_sheets),
                               args=(key, list_id, principal))  # fmt: skip
 
 
@@ -235,7 +236,7 @@ def _void_form(history: pd.DataFrame, principal: Principal) -> None:
         st.selectbox(t("sr.void.event"), list(options), format_func=options.__getitem__, key=f"{key}_event")
         st.text_input(t("sr.void.note"), key=f"{key}_note")
         _under(fields, "note")
-        st.form_submit_button(t("sr.void.button"), key=f"{key}_save", on_click=_on_void, args=(key, principal))
+        st.form_submit_button(t("sr.void.button"), key=f"{key}_save", on_click=guarded(_on_void), args=(key, principal))
 
 
 def _on_void(key: str, principal: Principal) -> None:
@@ -259,7 +260,7 @@ def _send_back_form(list_id: str, rid: str, principal: Principal) -> None:
         st.selectbox(t("sr.back.form"), list(options), format_func=options.__getitem__, key=f"{key}_form_id")
         st.text_input(t("sr.back.note"), key=f"{key}_note")
         _under(fields, "note")
-        st.form_submit_button(t("sr.back.button"), key=f"{key}_save", on_click=_on_back,
+        st.form_submit_button(t("sr.back.button"), key=f"{key}_save", on_click=guarded(_on_back),
                               args=(key, principal, versions))  # fmt: skip
 
 

@@ -17,6 +17,7 @@ import streamlit as st
 from kodomo_dash.infra import casework_pin
 from kodomo_dash.ui import i18n
 from kodomo_dash.ui.i18n import t
+from kodomo_dash.ui.signin import guarded as guarded  # screens wrap their write callbacks
 
 _LANG_WIDGET_KEY = "_lang_toggle"
 _ENTRYPOINT_RUNNING: ContextVar[bool] = ContextVar("kodomo_entrypoint_running", default=False)

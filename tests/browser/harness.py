@@ -62,14 +62,12 @@ class StreamlitServer:
 
 
 def auth_env(folder: Path) -> tuple[dict[str, str], dict]:
-    """A throw-away demo users file and a secrets file with a cookie key, as server env vars."""
-    import secrets
-
+    """A throw-away demo users file and an empty secrets file (plaintext databases), as server env vars."""
     from kodomo_dash.security.users import create_demo_users
 
     creds = {c.username: c for c in create_demo_users(folder / "users.yaml", rounds=4)}
     secrets_file = folder / "secrets.toml"
-    secrets_file.write_text(f'[auth]\ncookie_key = "{secrets.token_urlsafe(32)}"\n', encoding="utf-8")
+    secrets_file.write_text("# nothing: sign-in keeps no key (decision 060)\n", encoding="utf-8")
     env = {"KODOMO_USERS": str(folder / "users.yaml"), "STREAMLIT_SECRETS_FILES": str(secrets_file)}
     return env, creds
 

@@ -2,7 +2,7 @@
 
 Same set-up as the other sign-in browser tests: a private warehouse folder (its own casework with a
 small school list and sheets requested from the demo teacher), a throw-away demo users file and a
-secrets file with a cookie key.
+secrets file.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """名寄せ確認 in a real browser: sign in as the demo manager (password + TOTP), link one pair.
 
 The server reads a private copy of the fixture city (the decision is written to its casework),
-a throw-away demo users file and a secrets file with a cookie key, so nothing here touches the
+a throw-away demo users file and an empty secrets file, so nothing here touches the
 shared fixture or the developer's own settings.
 """
 

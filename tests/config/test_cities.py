@@ -51,6 +51,14 @@ def test_a_broken_city_file_is_refused_naming_the_file(tmp_path, monkeypatch):
     assert "bad.yaml" in str(err.value)
 
 
+def test_a_citys_setting_files_beside_its_city_files_are_not_read_as_cities(tmp_path, monkeypatch):
+    (tmp_path / "build_gate.yaml").write_text("max_source_drop: 0.3\n", encoding="utf-8")
+    (tmp_path / "sessions.yaml").write_text("idle_minutes: 15\n", encoding="utf-8")
+    monkeypatch.setenv("KODOMO_CITIES", str(tmp_path))
+    shipped = {c.key for c in cities._cities(cities.CITIES_DIR, None)}
+    assert {c.key for c in cities.cities()} == shipped
+
+
 def test_a_fourth_city_on_the_similarity_model_is_reported_under_its_own_name(tmp_path, monkeypatch):
     folder = tmp_path / "cities"
     folder.mkdir()

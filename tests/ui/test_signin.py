@@ -370,3 +370,59 @@ def test_a_city_may_shorten_the_timeouts_but_not_lengthen_them(tmp_path, monkeyp
     (tmp_path / "sessions.yaml").write_text("idle_minutes: 90\n", encoding="utf-8")
     with pytest.raises(ValueError, match="30分以内"):
         sessions.configured_policy()
+
+
+def _app_with_save(users_path: str, db_path: str) -> None:
+    import os
+    from contextlib import contextmanager
+    from datetime import datetime as _dt
+    from pathlib import Path
+
+    import duckdb as _duckdb
+    import streamlit as st
+
+    from kodomo_dash.ui.signin import AuthConfig, LoginFlow, guarded
+
+    @contextmanager
+    def conn():
+        c = _duckdb.connect(db_path)
+        try:
+            yield c
+        finally:
+            c.close()
+
+    flow = LoginFlow(AuthConfig(users_path=Path(users_path)), conn, lambda: _dt.fromisoformat(os.environ["KD_FAKE_NOW"]))
+    p = flow.principal()
+    if p is None:
+        st.stop()
+    st.markdown(f"SIGNED_IN {p.username}")
+
+    def save() -> None:
+        with conn() as c:
+            c.execute("create table if not exists saved (who varchar)")
+            c.execute("insert into saved values (?)", [p.username])
+
+    st.button("保存", on_click=guarded(save))
+
+
+def test_a_click_in_a_tab_whose_session_ended_saves_nothing(env, monkeypatch):
+    """Streamlit runs a callback before the gate: the guard stops a save with a dead session."""
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(env["db"].parent))  # guarded() reads this casework
+    monkeypatch.setenv("KD_FAKE_NOW", datetime.utcnow().replace(microsecond=0).isoformat())
+    now = datetime.fromisoformat(__import__("os").environ["KD_FAKE_NOW"])
+    at = run(AppTest.from_function(_app_with_save, args=(str(env["users"]), str(env["db"])), default_timeout=30))
+    at = _sign_in(at, env, "ward_staff", now)
+    at = click(at, "保存")
+    c = duckdb.connect(str(env["db"]))
+    try:
+        assert c.execute("select count(*) from saved").fetchone()[0] == 1
+        assert sessions.end(c, at.session_state["kd_auth_session"].session_id, "admin", by="admin")
+    finally:
+        c.close()
+    at = click(at, "保存")
+    assert not signed_in(at)
+    c = duckdb.connect(str(env["db"]))
+    try:
+        assert c.execute("select count(*) from saved").fetchone()[0] == 1  # the second click did nothing
+    finally:
+        c.close()

@@ -162,13 +162,41 @@ def set_retention_days(days: int, actor: Principal | str | None = None) -> None:
 # --------------------------------------------------------------------------- users
 
 
+def built_city_scope() -> dict[str, tuple[str, ...]]:
+    """The ward and the two schools with most children in the built city, for the scoped demo accounts.
+
+    So ward staff, the teacher and the SSW of ``kodomo users demo`` see children of the city that is
+    built, not codes that exist only in Fukuoka's demo. Empty when no warehouse is built yet (the
+    accounts' defaults apply then).
+    """
+    from contextlib import closing
+
+    from kodomo_dash.infra.db import WarehouseMissing, analytics_cursor
+
+    top = ("select {col} from features.child_features where {col} is not null"
+           " group by 1 order by count(*) desc, 1 limit {n}")  # fmt: skip
+    try:
+        with closing(analytics_cursor()) as cur:
+            wards = [r[0] for r in cur.execute(top.format(col="ward_code", n=1)).fetchall()]  # noqa: S608 - fixed
+            schools = [r[0] for r in cur.execute(top.format(col="school_code", n=2)).fetchall()]  # noqa: S608
+    except (WarehouseMissing, duckdb.CatalogException):
+        return {}
+    scope: dict[str, tuple[str, ...]] = {}
+    if wards:
+        scope["ward_codes"] = tuple(wards)
+    if schools:
+        scope["school_codes"] = tuple(schools)
+    return scope
+
+
 def create_demo_users(force: bool = False) -> str:
     """Write one demo user per role to the users file and return how to log in as each.
 
-    UserFileError (its message says why) for a users file not written by the demo, unless ``force``:
-    running the demo never overwrites a city's real accounts.
+    The ward and school accounts are scoped to the built city (``built_city_scope``). UserFileError
+    (its message says why) for a users file not written by the demo, unless ``force``: running the
+    demo never overwrites a city's real accounts.
     """
-    return users_mod.demo_login_text(users_mod.create_demo_users(force=force))
+    return users_mod.demo_login_text(users_mod.create_demo_users(force=force, **built_city_scope()))
 
 
 # --------------------------------------------------------------------------- keys

@@ -373,3 +373,30 @@ def test_the_published_funnel_without_casework_is_empty(no_casework):
     assert report["paths"] == {}
     assert "まだありません" in outcomes.render_funnel_report(report, "table")
     assert not (no_casework / "casework.duckdb").exists()
+
+
+def test_demo_users_see_children_of_the_built_city(built_warehouse, tmp_path, monkeypatch):
+    """kodomo users demo scopes ward, school and SSW accounts to units that have children here."""
+    from kodomo_dash.security import users as users_mod
+
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(built_warehouse))
+    monkeypatch.setenv("KODOMO_USERS", str(tmp_path / "users.yaml"))
+    text = operator.create_demo_users()
+    assert "ward_staff" in text
+    accounts = users_mod.load_users(tmp_path / "users.yaml")
+    con = duckdb.connect(str(built_warehouse / "kodomo.duckdb"), read_only=True)
+    try:
+        def children(col: str, codes) -> int:
+            return con.execute(f"select count(*) from features.child_features where {col} in (select unnest(?))",  # noqa: S608
+                               [list(codes)]).fetchone()[0]  # fmt: skip
+
+        assert children("ward_code", accounts["ward_staff"].ward_codes) > 0
+        assert children("school_code", accounts["school"].school_codes) > 0
+        assert children("school_code", accounts["ssw"].school_codes) > children("school_code", accounts["school"].school_codes)
+    finally:
+        con.close()
+
+
+def test_without_a_built_city_the_demo_accounts_keep_their_defaults(tmp_path, monkeypatch):
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(tmp_path))
+    assert operator.built_city_scope() == {}

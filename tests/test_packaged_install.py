@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _kodomo(target: Path, cwd: Path, *args: str, env: dict[str, str]) -> str:
-    proc = subprocess.run([sys.executable, "-m", "kodomo_dash.cli.main", *args], cwd=cwd, env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "kodomo_dash.cli.commands", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=600)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout

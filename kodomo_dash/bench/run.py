@@ -22,7 +22,7 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Step:
     name: str
-    argv: list[str]  # arguments to `python -m kodomo_dash.cli.main`, or ["-m", module, ...]
+    argv: list[str]  # arguments to `python -m kodomo_dash.cli.commands`, or ["-m", module, ...]
 
 
 def bench_steps(scale: float, seed: int, work: Path) -> list[Step]:
@@ -45,7 +45,7 @@ def bench_steps(scale: float, seed: int, work: Path) -> list[Step]:
 
 def run_step(step: Step, env: dict[str, str]) -> dict:
     t0 = time.perf_counter()
-    argv = step.argv if step.argv[0] == "-m" else ["-m", "kodomo_dash.cli.main", *step.argv]
+    argv = step.argv if step.argv[0] == "-m" else ["-m", "kodomo_dash.cli.commands", *step.argv]
     proc = subprocess.Popen([sys.executable, *argv], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stderr_lines = []

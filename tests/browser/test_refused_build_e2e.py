@@ -106,7 +106,7 @@ def test_a_refused_build_shows_on_data_quality_while_home_keeps_the_children(pag
     _blank_to_header(extracts / "resident_registry.csv")
     env = {**os.environ, "KODOMO_WAREHOUSE": str(warehouse), "PYTHONUNBUFFERED": "1"}
     env.pop("KODOMO_CITIES", None)  # the shipped gate thresholds, whatever city the runner has configured
-    run = subprocess.run([sys.executable, "-m", "kodomo_dash.cli.main", "build", "--source", str(extracts)],
+    run = subprocess.run([sys.executable, "-m", "kodomo_dash.cli.commands", "build", "--source", str(extracts)],
                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
     said = run.stdout + run.stderr
     assert run.returncode == 2, said

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 import yaml
 
-from kodomo_dash.cli.main import main
+from kodomo_dash.cli.commands import main
 from kodomo_dash.infra import encryption
 from kodomo_dash.infra.migrate import migrate
 from kodomo_dash.security import audit

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import duckdb
 import pytest
 
-from kodomo_dash.cli.main import main
+from kodomo_dash.cli.commands import main
 from kodomo_dash.security.pseudonymise import K_MIN, k_anonymity
 from tests.signin import users_file
 

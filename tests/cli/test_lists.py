@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kodomo_dash.cli.main import main
+from kodomo_dash.cli.commands import main
 from tests.casework_people import draft, empty_casework, rows
 from tests.signin import users_file
 

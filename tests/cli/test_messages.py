@@ -25,7 +25,7 @@ def test_a_bad_command_says_why_without_a_traceback(tmp_path, argv, words):
     env |= {"KODOMO_WAREHOUSE": str(tmp_path / "wh"), "KODOMO_ALLOW_PLAINTEXT": "1", "KODOMO_SECRETS_FILE": os.devnull,
             "KODOMO_USERS": str(tmp_path / "users.yaml")}  # fmt: skip
     args = [a.replace("{tmp}", str(tmp_path)) for a in argv]
-    proc = subprocess.run([sys.executable, "-m", "kodomo_dash.cli.main", *args], capture_output=True, text=True, env=env,
+    proc = subprocess.run([sys.executable, "-m", "kodomo_dash.cli.commands", *args], capture_output=True, text=True, env=env,
                           timeout=120)  # fmt: skip
     assert proc.returncode in (1, 2), proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr

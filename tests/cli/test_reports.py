@@ -7,7 +7,7 @@ import json
 import duckdb
 import pytest
 
-from kodomo_dash.cli.main import main
+from kodomo_dash.cli.commands import main
 from tests.conftest import simulated_casework
 from tests.published import FUKUOKA_FY2025_FUNNEL as PUBLISHED
 

@@ -128,7 +128,7 @@ def test_without_a_key_the_product_refuses(tmp_path, monkeypatch):
         database_key("casework")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     run = subprocess.run(
-        [sys.executable, "-m", "kodomo_dash.cli.main", "build", "--source", str(tmp_path)],
+        [sys.executable, "-m", "kodomo_dash.cli.commands", "build", "--source", str(tmp_path)],
         capture_output=True, text=True, env=env, cwd=REPO,
     )
     assert run.returncode == 2, run.stderr

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from kodomo_dash.cli.main import main as kodomo
+from kodomo_dash.cli.commands import main as kodomo
 from tests.published import FUKUOKA_FY2025_FUNNEL as PUBLISHED
 
 pytestmark = pytest.mark.scale

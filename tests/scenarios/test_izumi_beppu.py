@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kodomo_dash.cli.main import main as kodomo
+from kodomo_dash.cli.commands import main as kodomo
 
 pytestmark = pytest.mark.scale
 

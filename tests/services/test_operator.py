@@ -319,7 +319,7 @@ def test_the_command_and_the_presentation_page_build_the_same_deck(fukuoka_casew
     """`kodomo report deck` goes through outcome_inputs → deck_for_year → export_deck, as the page does."""
     from pptx import Presentation
 
-    from kodomo_dash.cli.main import main
+    from kodomo_dash.cli.commands import main
     from tests.signin import principal_for
 
     calls = []

@@ -7,7 +7,7 @@ import hashlib
 import duckdb
 import pytest
 
-from kodomo_dash.cli.main import main as kodomo
+from kodomo_dash.cli.commands import main as kodomo
 from tests.warehouse.test_ingest import REGISTRY_HEADER, write_csv
 
 

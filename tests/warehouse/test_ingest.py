@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kodomo_dash.cli.main import main as kodomo
+from kodomo_dash.cli.commands import main as kodomo
 from kodomo_dash.infra import db
 from kodomo_dash.warehouse.contracts import get
 from kodomo_dash.warehouse.ingest.build import build_warehouse

@@ -67,20 +67,11 @@ def demo_scope(fy: int, method: str) -> dict[str, tuple[str, ...]]:
     Empty when nothing is listed; the account defaults apply then.
     """
     from kodomo_dash.infra.db import casework_connection
+    from kodomo_dash.services.operator import busiest_units
 
-    top = (" from wf_list_member m join wf_list l using (list_id) where l.fy = ? and l.method = ?"
-           " and m.{col} is not null group by 1 order by count(*) desc, 1 limit {n}")
     with casework_connection(read_only=True) as con:
-        wards = [r[0] for r in con.execute("select m.ward_code" + top.format(col="ward_code", n=1),  # noqa: S608
-                                           [fy, method]).fetchall()]
-        schools = [r[0] for r in con.execute("select m.school_code" + top.format(col="school_code", n=2),  # noqa: S608
-                                             [fy, method]).fetchall()]
-    scope: dict[str, tuple[str, ...]] = {}
-    if wards:
-        scope["ward_codes"] = tuple(wards)
-    if schools:
-        scope["school_codes"] = tuple(schools)
-    return scope
+        return busiest_units(con, "wf_list_member m join wf_list l using (list_id) where l.fy = ? and l.method = ?",
+                             [fy, method])  # fmt: skip
 
 
 def _ensure_secrets() -> None:

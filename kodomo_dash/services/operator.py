@@ -162,6 +162,16 @@ def set_retention_days(days: int, actor: Principal | str | None = None) -> None:
 # --------------------------------------------------------------------------- users
 
 
+def busiest_units(con, rows: str, params: list | None = None) -> dict[str, tuple[str, ...]]:
+    """The ward and the two schools with most rows in ``rows`` (a FROM clause written in code), as
+    the scope of the demo's ward-staff, school and SSW accounts; empty parts are left out.
+    """
+    top = "select {col} from " + rows + " and {col} is not null group by 1 order by count(*) desc, 1 limit {n}"  # noqa: S608 - rows and columns are written in code
+    wards = [r[0] for r in con.execute(top.format(col="ward_code", n=1), params or []).fetchall()]
+    schools = [r[0] for r in con.execute(top.format(col="school_code", n=2), params or []).fetchall()]
+    return {k: tuple(v) for k, v in (("ward_codes", wards), ("school_codes", schools)) if v}
+
+
 def built_city_scope() -> dict[str, tuple[str, ...]]:
     """The ward and the two schools with most children in the built city, for the scoped demo accounts.
 
@@ -173,20 +183,11 @@ def built_city_scope() -> dict[str, tuple[str, ...]]:
 
     from kodomo_dash.infra.db import WarehouseMissing, analytics_cursor
 
-    top = ("select {col} from features.child_features where {col} is not null"
-           " group by 1 order by count(*) desc, 1 limit {n}")  # fmt: skip
     try:
         with closing(analytics_cursor()) as cur:
-            wards = [r[0] for r in cur.execute(top.format(col="ward_code", n=1)).fetchall()]  # noqa: S608 - fixed
-            schools = [r[0] for r in cur.execute(top.format(col="school_code", n=2)).fetchall()]  # noqa: S608
+            return busiest_units(cur, "features.child_features where true")
     except (WarehouseMissing, duckdb.CatalogException):
         return {}
-    scope: dict[str, tuple[str, ...]] = {}
-    if wards:
-        scope["ward_codes"] = tuple(wards)
-    if schools:
-        scope["school_codes"] = tuple(schools)
-    return scope
 
 
 def create_demo_users(force: bool = False) -> str:

@@ -1,7 +1,7 @@
 """Every piece of UI text, in Japanese first and English second.
 
 Staff work in Japanese; the English toggle exists for evaluators and developers. Every string
-lives in ``ui/messages/`` — one module per screen, plus ``common.py`` — merged here into one dict
+lives in ``ui/messages/`` — one YAML file per screen, plus ``common.yaml`` — merged here into one dict
 (instead of literals in pages), so a page cannot show a half-translated screen and the test suite
 can check that every key has both languages. Workflow codes are labelled from
 ``casework.vocabulary`` through :func:`label`.

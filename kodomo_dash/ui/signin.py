@@ -110,9 +110,6 @@ class LoginFlow:
                 return None
         return self._totp_step(users, pending, now)
 
-    def session(self) -> sessions.SessionInfo | None:
-        return st.session_state.get(K_SESSION)
-
     def logout(self, reason: str = "user") -> None:
         self._end(st.session_state.get(K_SESSION), reason)
 

@@ -160,14 +160,14 @@ def private_server(built_warehouse: Path, folder: Path) -> Iterator[tuple[Stream
 
 
 def start_streamlit(warehouse: Path, log_path: Path, script: str = "app.py",
-                    extra_env: dict[str, str] | None = None) -> StreamlitServer:
+                    extra_env: dict[str, str] | None = None, address: str | None = "127.0.0.1") -> StreamlitServer:
     """Start ``streamlit run`` for the repo's app reading ``warehouse``; return once healthy.
 
     A free port can be taken by a parallel worker between choosing and binding it, so a server
     that dies complaining about its port is retried on another one.
     """
     for _attempt in range(3):
-        server = _launch(warehouse, log_path, script, extra_env or {})
+        server = _launch(warehouse, log_path, script, extra_env or {}, address)
         if _wait_healthy(server):
             return server
         output = server.output()
@@ -177,14 +177,16 @@ def start_streamlit(warehouse: Path, log_path: Path, script: str = "app.py",
     pytest.fail(f"streamlit did not start (exit code {server.process.returncode}):\n{server.output()}")
 
 
-def _launch(warehouse: Path, log_path: Path, script: str, extra_env: dict[str, str]) -> StreamlitServer:
+def _launch(warehouse: Path, log_path: Path, script: str, extra_env: dict[str, str],
+            address: str | None = "127.0.0.1") -> StreamlitServer:
+    """``address=None`` leaves the listening address to the repository's .streamlit/config.toml."""
     port = free_port()
     env = {**os.environ, **extra_env, "KODOMO_WAREHOUSE": str(warehouse), "PYTHONUNBUFFERED": "1"}
     cmd = [
         sys.executable, "-m", "streamlit", "run", script,
         "--server.headless", "true",
         "--server.port", str(port),
-        "--server.address", "127.0.0.1",
+        *(["--server.address", address] if address else []),
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip

@@ -70,9 +70,9 @@ def _cmd_link_eval(args: argparse.Namespace) -> int:
 
 
 # Capabilities that bring their own subcommands, each as register(subparsers).
-AREA_COMMANDS: tuple[str, ...] = tuple(
-    m for m in ("kodomo_dash.cli.reports", "kodomo_dash.cli.auth", "kodomo_dash.cli.extract", "kodomo_dash.cli.lists")
-    if importlib.util.find_spec(m) is not None
+AREA_COMMANDS: tuple[str, ...] = (
+    "kodomo_dash.cli.reports", "kodomo_dash.cli.auth", "kodomo_dash.cli.extract", "kodomo_dash.cli.lists",
+    "kodomo_dash.cli.backup",
 )
 
 

@@ -8,7 +8,17 @@ params as (
     select as_of, fiscal_year(as_of) as fiscal_year  -- config/calendar.py
     from meta.build_info
 ),
-registry as (select * from stg.resident_registry),
+-- One row per 宛名番号 (decision 062): a number delivered twice keeps its current row (not moved
+-- out, then the latest move-in), as 名寄せ does (linkage/sql/05_resident_all_deduplicated.sql); the
+-- other rows stay in stg and in meta.quarantine as duplicate_key, for the data owner to settle.
+registry as (
+    select *
+    from stg.resident_registry
+    qualify row_number() over (
+        partition by resident_id
+        order by moved_out_date nulls first, moved_in_date desc nulls last, household_id, name_kana, birth_date, name_kanji
+    ) = 1
+),
 wards as (
     select code as ward_code, label_ja as ward_name
     from meta.code_label where source = 'resident_registry' and column_name = 'ward_code'

@@ -5,7 +5,8 @@ bench.record_figures. `link` relinks from the staged tables in a private in-memo
 database (the warehouse file is never written outside a build); `screening` trains and
 scores on the real feature table with the generator's truth; `year` runs the scenario's
 screening and simulated casework and records the funnel the SQL computes from it; `pages`
-then renders every page over that year and times child search (kodomo_dash.bench.pages).
+then renders every page over that year, times child search (kodomo_dash.bench.pages) and
+sign-in with password and code (kodomo_dash.bench.signin).
 """
 
 from __future__ import annotations
@@ -106,8 +107,10 @@ def step_refused(extracts: Path) -> None:
 
 def step_pages(runs: int) -> None:
     from kodomo_dash.bench.pages import bench_pages
+    from kodomo_dash.bench.signin import bench_signin
 
     record_figures(**bench_pages(runs=runs))
+    record_figures(**bench_signin())
 
 
 def main(argv: list[str] | None = None) -> int:

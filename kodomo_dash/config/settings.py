@@ -7,6 +7,7 @@ gate's thresholds and the session timeouts are read this way.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,15 @@ CONFIG_DIR = Path(__file__).resolve().parent
 
 
 def city_settings(name: str) -> dict[str, Any]:
-    raw: dict[str, Any] = yaml.safe_load((CONFIG_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or {}
+    """The shipped settings overlaid by the city's; read on each call (a city may edit its file while
+    the server runs), parsed once per distinct text (the session policy is asked on every click)."""
+    raw = dict(_parse((CONFIG_DIR / f"{name}.yaml").read_text(encoding="utf-8")))
     city = os.environ.get("KODOMO_CITIES")
     if city and (Path(city) / f"{name}.yaml").exists():
-        raw |= yaml.safe_load((Path(city) / f"{name}.yaml").read_text(encoding="utf-8")) or {}
+        raw |= _parse((Path(city) / f"{name}.yaml").read_text(encoding="utf-8"))
     return raw
+
+
+@functools.lru_cache(maxsize=32)
+def _parse(text: str) -> dict[str, Any]:
+    return yaml.safe_load(text) or {}

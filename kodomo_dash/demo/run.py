@@ -51,11 +51,11 @@ def run_demo(scenario: str, scale: float, seed: int) -> int:
         run_year(scenario, truth_dir=Path(str(extracts) + "_truth"), seed=seed)
     from kodomo_dash.casework.funnel import funnel_report, render_funnel_report
     from kodomo_dash.demo.simulate import get_workflow_scenario
-    from kodomo_dash.ui.gate import demo_users
+    from kodomo_dash.services.operator import create_demo_users
 
     wf = get_workflow_scenario(scenario)
     print(render_funnel_report(funnel_report(wf.fy, programme=wf.programme), "table"))
-    print(demo_users(**demo_scope(wf.fy, wf.method)))
+    print(create_demo_users(**demo_scope(wf.fy, wf.method)))
     return 0
 
 

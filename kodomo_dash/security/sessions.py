@@ -30,6 +30,7 @@ TOUCH_EVERY = timedelta(seconds=60)
 WARN_BEFORE = timedelta(minutes=5)  # the page warns this long before the idle timeout
 
 _lock = threading.Lock()
+SHORT_ID = 12  # characters of the stored id shown to people and written to the audit trail
 EPOCH_REASONS = frozenset({"password_change", "revoke"})  # bump_epoch's reasons (users.py)
 
 
@@ -71,7 +72,7 @@ class SessionInfo:
     @property
     def short_id(self) -> str:
         """The id as the audit trail and the user page show it (enough to tell sessions apart)."""
-        return self.session_id[:12]
+        return self.session_id[:SHORT_ID]
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,18 @@ def end(
     return row is not None
 
 
+def end_by_short_id(
+    con: duckdb.DuckDBPyConnection, short_id: str, reason: str, by: str, now: datetime | None = None
+) -> str | None:
+    """End the open session shown as ``short_id``; returns whose it was, or None if none is open."""
+    row = con.execute("select session_id, username from auth_session where left(session_id, ?) = ?"
+                      " and ended_at is null", [SHORT_ID, short_id]).fetchone()  # fmt: skip
+    if row is None:
+        return None
+    end(con, row[0], reason, by, now)
+    return row[1]
+
+
 def open_sessions(
     con: duckdb.DuckDBPyConnection,
     username: str | None = None,
@@ -235,8 +248,8 @@ def open_sessions(
     """Sessions still alive (not ended, not past a timeout), newest first, as a DataFrame."""
     now = now or utcnow()
     return con.execute(
-        "select left(session_id, 12) as short_id, session_id, username, method, started_at, last_seen_at"
+        "select left(session_id, ?) as short_id, session_id, username, method, started_at, last_seen_at"
         " from auth_session where ended_at is null and last_seen_at > ? and authenticated_at > ?"
         " and (?::varchar is null or username = ?) order by started_at desc",
-        [now - policy.idle - TOUCH_EVERY, now - policy.absolute, username, username],
+        [SHORT_ID, now - policy.idle - TOUCH_EVERY, now - policy.absolute, username, username],
     ).df()

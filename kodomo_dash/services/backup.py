@@ -22,8 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from kodomo_dash.infra import encryption
-from kodomo_dash.infra.db import casework_connection, casework_path, database_key
+from kodomo_dash.infra.db import casework_connection, casework_path, connect_file
 from kodomo_dash.infra.migrate import migrate
 from kodomo_dash.security import audit
 from kodomo_dash.services.errors import Unavailable
@@ -41,18 +40,10 @@ class BackupCheck:
     audit_head: str  # "seq:hash" of the newest audit row, to keep beside the file
 
 
-def _open_copy(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to a casework copy, under the casework key when there is one."""
-    key = database_key("casework")
-    if key is None:
-        return duckdb.connect(str(path), read_only=True)
-    return encryption.open_encrypted(path, key, read_only=True)
-
-
 def check_copy(path: Path) -> BackupCheck:
     """Open a casework copy and verify its audit chain; BackupRefused (Japanese) when either fails."""
     try:
-        con = _open_copy(path)
+        con = connect_file(path, "casework", read_only=True)
     except (duckdb.Error, OSError) as e:
         raise BackupRefused(f"{path} はケースワークのバックアップとして開けません（キーが違うか、ファイルが壊れています）: "
                             f"{type(e).__name__}") from None

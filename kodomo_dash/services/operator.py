@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -190,14 +191,15 @@ def built_city_scope() -> dict[str, tuple[str, ...]]:
         return {}
 
 
-def create_demo_users(force: bool = False) -> str:
+def create_demo_users(path: Path | None = None, force: bool = False, **scope: tuple[str, ...]) -> str:
     """Write one demo user per role to the users file and return how to log in as each.
 
-    The ward and school accounts are scoped to the built city (``built_city_scope``). UserFileError
+    The ward and school accounts get ``scope`` (ward_codes / school_codes, e.g. a scenario's own),
+    else the built city's (``built_city_scope``). UserFileError
     (its message says why) for a users file not written by the demo, unless ``force``: running the
     demo never overwrites a city's real accounts.
     """
-    return users_mod.demo_login_text(users_mod.create_demo_users(force=force, **built_city_scope()))
+    return users_mod.demo_login_text(users_mod.create_demo_users(path, force=force, **(scope or built_city_scope())))
 
 
 # --------------------------------------------------------------------------- keys

@@ -92,11 +92,9 @@ def end_session(principal: Principal, short_id: str) -> str:
     """
     matrix.require(principal, "admin_users", "save")
     with casework_connection() as con, transaction(con):
-        row = con.execute("select session_id, username from auth_session where left(session_id, 12) = ?"
-                          " and ended_at is null", [short_id]).fetchone()  # fmt: skip
-        if row is None:
+        who = sessions.end_by_short_id(con, short_id, "admin", by=principal.username)
+        if who is None:
             raise UserActionRefused(f"セッション {short_id} は既に終了しています。")
-        sessions.end(con, row[0], "admin", by=principal.username)
-        audit.record(con, principal, "logout", page="admin_users", target=row[1],
+        audit.record(con, principal, "logout", page="admin_users", target=who,
                      detail={"reason": "admin", "session": short_id})  # fmt: skip
-    return row[1]
+    return who

@@ -31,7 +31,7 @@ from kodomo_dash.ui import kept_input
 from kodomo_dash.ui.i18n import t
 from kodomo_dash.ui.signin import guarded
 
-_STATE = "_kd_form_state"  # per form_id: version the widgets were loaded from, submit token, messages
+_STATE = kept_input.FORM_STATE_KEY  # per form_id: version the widgets were loaded from, submit token, messages
 
 
 def _state(form_id: str) -> dict[str, Any]:

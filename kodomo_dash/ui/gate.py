@@ -30,7 +30,7 @@ from kodomo_dash.infra.db import casework_connection, casework_path, database_ke
 from kodomo_dash.infra.encryption import KeyMissing
 from kodomo_dash.security import audit, matrix, sessions
 from kodomo_dash.security.principal import Principal
-from kodomo_dash.security.users import UserFileError, create_demo_users, demo_login_text
+from kodomo_dash.security.users import UserFileError
 from kodomo_dash.ui.current import principal as current_principal
 from kodomo_dash.ui.current import set_principal
 from kodomo_dash.ui.signin import (
@@ -216,15 +216,3 @@ def refusal_page(key: str) -> Callable[[], None]:
 
     refuse.__name__ = f"refused_{key}"
     return refuse
-
-
-# --------------------------------------------------------------------------- demo
-
-
-def demo_users(path: Path | None = None, force: bool = False, **scope: tuple[str, ...]) -> str:
-    """Create one demo user per role (random passwords, TOTP) and return the text to print.
-
-    For `kodomo demo`: refuses to overwrite a users file that is not a demo file unless force.
-    `scope`: ward_codes / school_codes for the scoped accounts (the scenario's own).
-    """
-    return demo_login_text(create_demo_users(path, force=force, **scope))

@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from kodomo_dash.casework import vocabulary
+
 LANGS: tuple[str, ...] = ("ja", "en")
 DEFAULT_LANG = "ja"
 SESSION_KEY = "lang"
@@ -69,8 +71,6 @@ def label(prefix: str, code: str | None, lang: str | None = None) -> str:
     """
     if code is None:
         return ""
-    from kodomo_dash.casework import vocabulary
-
     if prefix in vocabulary.CODE_DOMAINS:
         return vocabulary.code_label(prefix, str(code), lang or current_lang())
     key = f"{prefix}.{code}"

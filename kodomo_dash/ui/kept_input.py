@@ -16,6 +16,7 @@ from typing import Any
 import streamlit as st
 
 FORM_WIDGET_PREFIX = "kdf_"  # ui/forms.py's widget keys
+FORM_STATE_KEY = "_kd_form_state"  # ui/forms.py's per-form state (versions, tokens, messages)
 _KEPT = "_kd_kept_input"
 _BUTTON_SUFFIXES = ("_draft", "_submit", "_reload", "_print")
 
@@ -37,7 +38,7 @@ def forget_forms() -> None:
     """
     for key in [k for k in st.session_state.keys() if isinstance(k, str) and k.startswith(FORM_WIDGET_PREFIX)]:
         del st.session_state[key]
-    st.session_state.pop("_kd_form_state", None)
+    st.session_state.pop(FORM_STATE_KEY, None)
 
 
 def signed_in(username: str) -> None:

@@ -117,7 +117,7 @@ def test_izumi_demo_accounts_see_izumi_children_not_fukuoka_ones(izumi, tmp_path
     """`kodomo demo --scenario izumi-fy2025` prints accounts scoped to Izumi's own list."""
     from kodomo_dash.demo.run import demo_scope
     from kodomo_dash.security.users import load_users
-    from kodomo_dash.ui.gate import demo_users
+    from kodomo_dash.services.operator import create_demo_users
 
     work, result = izumi
     with pytest.MonkeyPatch.context() as mp:
@@ -128,7 +128,7 @@ def test_izumi_demo_accounts_see_izumi_children_not_fukuoka_ones(izumi, tmp_path
                               " order by count(*) desc, 1 limit 2", [result.list_id]).fetchall()
         con.close()
     assert scope == {"ward_codes": ("27219",), "school_codes": tuple(r[0] for r in busiest)}
-    text = demo_users(tmp_path / "users.yaml", **scope)
+    text = create_demo_users(tmp_path / "users.yaml", **scope)
     users = load_users(tmp_path / "users.yaml")
     assert users["ward_staff"].ward_codes == ("27219",) and users["ward_staff"].display_name == "デモ 和泉市 職員"
     assert users["school"].school_codes == scope["school_codes"][:1]

@@ -25,7 +25,7 @@ def form_save_ms(n: int = 50, workdir: Path | None = None) -> dict[str, float]:
     """Median and p95 of save_draft / submit_form in milliseconds (pandas loaded, as in the app)."""
     import pandas  # noqa: F401  the app has it loaded; DuckDB binds parameters slower without it
 
-    from kodomo_dash.casework import form_store, stages, vocabulary
+    from kodomo_dash.casework import form_store, vocabulary, workflow
     from kodomo_dash.infra.db import casework_connection
     from kodomo_dash.infra.migrate import migrate
 
@@ -34,8 +34,8 @@ def form_save_ms(n: int = 50, workdir: Path | None = None) -> dict[str, float]:
         con = connect_file(path, "casework")
         migrate(con)
         members = [{"resident_id": f"B{i:07d}", "ward_code": "40131"} for i in range(n + 1)]
-        stages.accept_list(con, fy=2025, run_id="bench", method="similarity", path="ward", members=members,
-                           actor="bench", accepted_on=date(2025, 8, 20), cohort_size=n + 1, list_id="B")  # fmt: skip
+        workflow.accept_list(con, fy=2025, run_id="bench", method="similarity", path="ward", members=members,
+                             actor="bench", accepted_on=date(2025, 8, 20), cohort_size=n + 1, list_id="B")  # fmt: skip
         rec = form_store.request_form(con, "conference_sheet", "B", "B0000000", actor="bench")
         con.close()
         # Timed as the app saves: open casework for the unit of work (attach under the key when
@@ -55,8 +55,8 @@ def form_save_ms(n: int = 50, workdir: Path | None = None) -> dict[str, float]:
         for i in range(1, n + 1):
             rid = f"B{i:07d}"
             for dept in vocabulary.DEPARTMENTS:
-                stages.record_secondary(con, "B", rid, department=dept, decision="pass", event_date=date(2025, 8, 25),
-                                        actor="bench", today=date(2026, 1, 31))  # fmt: skip
+                workflow.record_secondary(con, "B", rid, department=dept, decision="pass", event_date=date(2025, 8, 25),
+                                          actor="bench", today=date(2026, 1, 31))  # fmt: skip
             form = form_store.request_form(con, "conference_sheet", "B", rid, actor="bench")
             t = time.perf_counter()
             form_store.submit_form(con, form.form_id, data, expected_version=form.version, actor="bench",

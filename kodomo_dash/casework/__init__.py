@@ -1,6 +1,6 @@
 """Casework: everything people type, in casework.duckdb, changed only through numbered migrations.
 
-Push-support workflow: ``stages`` (list acceptance and stage events with their rules),
+Push-support workflow: ``workflow`` (stage events, their rules, recording, list acceptance),
 ``forms`` (YAML form definitions and validation), ``form_store`` (drafts, submit, optimistic
 concurrency), ``progress`` (sheets per school/ward, per-person worklist), ``funnel`` (reads over the
 funnel views and ``funnel_report``), ``simulate`` (a year of casework drawn from latent need),

@@ -54,13 +54,13 @@ class KillReport:
 
 def prepare(path: Path) -> list[str]:
     """A casework file with a one-child list and FORMS draftable home-visit records."""
-    from kodomo_dash.casework import form_store, stages
+    from kodomo_dash.casework import form_store, workflow
     from kodomo_dash.infra.migrate import migrate
 
     con = connect_file(path, "casework")
     try:
         migrate(con)
-        list_id = stages.accept_list(
+        list_id = workflow.accept_list(
             con, fy=2025, run_id="durability", method="similarity", path="ward", cohort_size=1,
             members=[{"resident_id": "D000001", "ward_code": "40131"}], actor=ACTOR,
             accepted_on=date(2025, 8, 20),

@@ -28,9 +28,8 @@ from typing import Any
 
 import duckdb
 
-from kodomo_dash.casework import stages
+from kodomo_dash.casework import workflow
 from kodomo_dash.casework.forms import FormDefinition, FormValidationError, get_definition, validate
-from kodomo_dash.casework.stages import StageEvent, TransitionError
 from kodomo_dash.casework.store import (
     AuditFn,
     CaseworkError,
@@ -45,6 +44,7 @@ from kodomo_dash.casework.store import (
     transaction,
     utcnow,
 )
+from kodomo_dash.casework.workflow import StageEvent, TransitionError
 
 STATUS_LABELS: dict[str, str] = {
     "requested": "未着手（依頼済み）",
@@ -232,13 +232,13 @@ def request_form(
             )
         if found[0]:
             return get_form(con, form_id)
-        member = stages.ListMember(*found[1:])
+        member = workflow.ListMember(*found[1:])
         rec = _insert_requested(con, defn, form_id, member, who, assignee, due_date)
         call_audit(audit, _audit_event(rec, "request"), con=con)
     return rec
 
 
-def _insert_requested(con, defn: FormDefinition, form_id: str, member: stages.ListMember, who: str,
+def _insert_requested(con, defn: FormDefinition, form_id: str, member: workflow.ListMember, who: str,
                       assignee: str | None, due_date: date | str | None) -> FormRecord:  # fmt: skip
     now = utcnow()
     data = canonical_json({})
@@ -301,7 +301,7 @@ def request_forms_for_list(
                 assignee = assignee_for.get(school_code or ward_code or "")
             else:
                 assignee = None
-            member = stages.get_member(con, list_id, resident_id)
+            member = workflow.get_member(con, list_id, resident_id)
             _insert_requested(
                 con, defn, form_id_for(form_type, list_id, resident_id), member, who, assignee, due_date
             )
@@ -321,13 +321,13 @@ def request_forms_for_list(
 
 
 def form_context(
-    con: duckdb.DuckDBPyConnection, rec: FormRecord, today: date, child: stages.ChildState | None = None
+    con: duckdb.DuckDBPyConnection, rec: FormRecord, today: date, child: workflow.ChildState | None = None
 ) -> dict[str, date]:
     """Dates the form's rules compare against: today, when the list existed, when the approach began."""
     ctx: dict[str, date] = {"today": today}
     if rec.list_id is None or rec.resident_id is None:
         return ctx
-    child = child or stages.load_child(con, rec.list_id, rec.resident_id)
+    child = child or workflow.load_child(con, rec.list_id, rec.resident_id)
     ctx["list_accepted"] = child.member.listed_on
     events = child.current
     secondary = [e.event_date for e in events if e.stage == "secondary"]
@@ -405,7 +405,7 @@ def _save_in_tx(
         when = rec.submitted_at.strftime("%Y-%m-%d %H:%M") if rec.submitted_at else ""
         raise AlreadySubmittedError(
             f"この様式は提出済みです（{when}、{rec.submitted_by} さん）。内容を変更する場合は、"
-            f"管理者が{stages.CORRECTION_PLACE_JA}で差し戻します。入力した内容は保存されていません。"
+            f"管理者が{workflow.CORRECTION_PLACE_JA}で差し戻します。入力した内容は保存されていません。"
         )
     if rec.version != expected_version:
         if rec.data_sha256 == sha and rec.updated_by == who and rec.status == "draft" and op == "draft":
@@ -413,7 +413,7 @@ def _save_in_tx(
         raise StaleVersionError(rec, expected_version)
     event_ids: tuple[int, ...] = ()
     if op == "submit":
-        child = stages.load_child(con, rec.list_id, rec.resident_id) if rec.list_id else None
+        child = workflow.load_child(con, rec.list_id, rec.resident_id) if rec.list_id else None
         context = form_context(con, rec, today, child)
         stored = validate(defn, data, mode="submit", context=context)
         text = canonical_json(stored)
@@ -475,10 +475,10 @@ def reopen_form(
             if rec.version != expected_version:
                 raise StaleVersionError(rec, expected_version)
             if rec.list_id and rec.resident_id:
-                child = stages.load_child(con, rec.list_id, rec.resident_id)
+                child = workflow.load_child(con, rec.list_id, rec.resident_id)
                 mine = [e for e in child.current if e.form_id == form_id]
-                stages.void_events_in_tx(con, mine, actor=who, note=note, today=today or date.today(),
-                                         allow_form=True, child=child)  # fmt: skip
+                workflow.void_events_in_tx(con, mine, actor=who, note=note, today=today or date.today(),
+                                           allow_form=True, child=child)  # fmt: skip
             now = utcnow()
             changed = con.execute(
                 "update form_record set status = 'draft', version = version + 1, updated_at = ?, updated_by = ?,"
@@ -505,14 +505,16 @@ def reopen_form(
 
 
 def _emit_events(con, defn: FormDefinition, rec: FormRecord, data: Mapping[str, Any], who: str,
-                 today: date, child: stages.ChildState | None) -> list[int]:  # fmt: skip
+                 today: date, child: workflow.ChildState | None) -> list[int]:  # fmt: skip
     if child is None:
         return []
     base = {"event_id": None, "list_id": rec.list_id, "resident_id": rec.resident_id, "form_id": rec.form_id}
 
     def put(**kw: Any) -> int:
         try:
-            ev = stages.record_event_in_tx(con, StageEvent(**base, **kw), actor=who, today=today, child=child)
+            ev = workflow.record_event_in_tx(
+                con, StageEvent(**base, **kw), actor=who, today=today, child=child
+            )
         except TransitionError as exc:
             raise TransitionError(f"{defn.title_ja}を提出できません：{exc.message_ja}") from exc
         return int(ev.event_id)
@@ -544,7 +546,7 @@ def _emit_events(con, defn: FormDefinition, rec: FormRecord, data: Mapping[str, 
 
 
 def _emit_visit(
-    child: stages.ChildState, rec: FormRecord, d: Mapping[str, Any], put: Callable[..., int]
+    child: workflow.ChildState, rec: FormRecord, d: Mapping[str, Any], put: Callable[..., int]
 ) -> list[int]:
     on = as_date(d["attempted_on"])
     contacted = d["result"] == "contacted"

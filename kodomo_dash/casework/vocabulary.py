@@ -1,7 +1,7 @@
 """Every workflow code and its Japanese label, defined once (decision 059).
 
 Stages, departments, decisions, reasons, contact methods, support acts and outcomes: the stage
-rules (``stages``), the screens (through ``services``), the funnel and the label table
+rules (``workflow.rules``), the screens (through ``services``), the funnel and the label table
 ``wf_code_label`` all use these codes. The label table is seeded from the same words (migration
 042 and later), and a test keeps the two in step, so SQL views and Python pages show the same
 words; a form definition whose choices are not here is refused when it is loaded.

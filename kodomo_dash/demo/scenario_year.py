@@ -120,7 +120,7 @@ def _run_school_year(scenario: str, truth_dir: Path, seed: int, log) -> YearResu
     Beppu: every child); what the run excluded and listed is read back from the saved run, so the
     funnel's first bars (7,347 → 6,500 → 206 at scale 1.0) are the run's own counts.
     """
-    from kodomo_dash.casework.stages import NO_AFFILIATION
+    from kodomo_dash.casework.workflow import NO_AFFILIATION
     from kodomo_dash.demo.simulate import get_workflow_scenario, simulate_year
     from kodomo_dash.demo.synth import geo
     from kodomo_dash.demo.synth.scenarios import get_scenario

@@ -302,7 +302,7 @@ def run_list(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
 
 
 def workflow_members(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
-    """The accepted list in the shape `casework.stages.accept_list(members=...)` takes.
+    """The accepted list in the shape `casework.workflow.accept_list(members=...)` takes.
 
     selection_reason is the first reasons joined, so the ward sees why a child is on the list.
     """

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import duckdb
 import pandas as pd
 
-from kodomo_dash.casework import form_store, stages, vocabulary
+from kodomo_dash.casework import form_store, vocabulary, workflow
 from kodomo_dash.casework.store import CaseworkError, NotFoundError, fmt_date_ja, transaction
 from kodomo_dash.config.cities import programmes_for_run
 from kodomo_dash.security import matrix
@@ -60,13 +60,13 @@ _QUEUE_FILTER = (
 
 
 def child_in_scope(con: duckdb.DuckDBPyConnection, principal: Principal, list_id: str,
-                   resident_id: str) -> stages.ChildState:  # fmt: skip
+                   resident_id: str) -> workflow.ChildState:  # fmt: skip
     """The child's list facts and trail; refused when not on the list or outside the principal's scope.
 
-    Loaded through ``stages.load_child``, so inside a transaction the stage rules reuse this load
+    Loaded through ``workflow.load_child``, so inside a transaction the stage rules reuse this load
     instead of reading the child again.
     """
-    child = stages.load_child(con, list_id, resident_id)
+    child = workflow.load_child(con, list_id, resident_id)
     if not matrix.in_scope(principal, child.member.ward_code, child.member.school_code):
         raise OutOfScope(f"宛名番号 {resident_id} のこどもは担当の範囲にありません。")
     return child
@@ -80,7 +80,7 @@ class Work:
     principal: Principal
     audit: Callable[[Mapping[str, Any]], None]
 
-    def check_child(self, list_id: str, resident_id: str) -> stages.ChildState:
+    def check_child(self, list_id: str, resident_id: str) -> workflow.ChildState:
         return child_in_scope(self.con, self.principal, list_id, resident_id)
 
 
@@ -101,7 +101,7 @@ def accept_run(principal: Principal, run_id: str, *, fy: int, programme: str,
                accepted_on: date | None = None) -> str:  # fmt: skip
     """A manager's 確定 of a screening run: the run is accepted and the year's list created, together."""
     with unit_of_work(principal, "screening", "save") as w:
-        return stages.accept_screening_run(
+        return workflow.accept_screening_run(
             w.con, run_id, fy=fy, programme=programme, actor=principal, role=principal.role,
             accepted_on=accepted_on, audit=w.audit,
         )  # fmt: skip
@@ -259,8 +259,8 @@ def _record_many(
         for rid in ids:
             try:
                 w.check_child(list_id, rid)
-                ev = stages.record_event(w.con, list_id, rid, stage, actor=principal, audit=w.audit,
-                                         today=today, **fields)  # fmt: skip
+                ev = workflow.record_event(w.con, list_id, rid, stage, actor=principal, audit=w.audit,
+                                           today=today, **fields)  # fmt: skip
             except CaseworkError as exc:
                 prefix = f"宛名番号 {rid}：" if len(ids) > 1 else ""
                 raise CaseworkError(f"{prefix}{exc.message_ja}（何も保存していません）",
@@ -345,9 +345,11 @@ def void_event(principal: Principal, event_id: int, *, note: str, today: date | 
     if not (note or "").strip():
         raise CaseworkError("取り消す理由を入力してください。", field_errors={"note": "理由を入力してください。"})
     with unit_of_work(principal, CORRECTION, "save") as w:
-        target = stages.get_event(w.con, int(event_id))
+        target = workflow.get_event(w.con, int(event_id))
         w.check_child(target.list_id, target.resident_id)
-        void = stages.void_event(w.con, int(event_id), actor=principal, note=note, audit=w.audit, today=today)
+        void = workflow.void_event(
+            w.con, int(event_id), actor=principal, note=note, audit=w.audit, today=today
+        )
         return int(void.event_id)
 
 
@@ -377,10 +379,10 @@ HISTORY_COLUMNS = ["event_id", "list_id", "stage", "stage_label", "event_date", 
 
 def history_frame(con: duckdb.DuckDBPyConnection, list_id: str, resident_id: str) -> pd.DataFrame:
     """One child's trail on one list in words (no access check: callers check the child first)."""
-    return _history_rows(stages.child_timeline(con, list_id, resident_id))
+    return _history_rows(workflow.child_timeline(con, list_id, resident_id))
 
 
-def _history_rows(timeline: Sequence[stages.StageEvent]) -> pd.DataFrame:
+def _history_rows(timeline: Sequence[workflow.StageEvent]) -> pd.DataFrame:
     voided = {e.supersedes: e for e in timeline if e.supersedes is not None}
     rows = []
     for e in timeline:
@@ -394,7 +396,7 @@ def _history_rows(timeline: Sequence[stages.StageEvent]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
 
 
-def _describe(e: stages.StageEvent) -> str:
+def _describe(e: workflow.StageEvent) -> str:
     """The record in words: department, decision, reason (labels from the one vocabulary)."""
     domains = {"secondary": "secondary_decision", "conference": "conference_decision", "approach": "approach_decision",
                "contact_attempt": "attempt_result", "contact": "needs", "support_act": "support_kind",

@@ -25,13 +25,13 @@ SCHOOL = "401001"
 
 @pytest.fixture
 def forms_server(built_warehouse, tmp_path, monkeypatch):
-    from kodomo_dash.casework import form_store, stages
+    from kodomo_dash.casework import form_store, workflow
     from kodomo_dash.infra.migrate import migrate
 
     warehouse = private_warehouse(built_warehouse, tmp_path)
     con = duckdb.connect(str(warehouse / "casework.duckdb"))
     migrate(con)
-    list_id = stages.accept_list(
+    list_id = workflow.accept_list(
         con, fy=2025, run_id="e2e", method="rules", path="school", actor="manager",
         members=[{"resident_id": "R0000001", "ward_code": "40131", "school_code": SCHOOL}],
         accepted_on="2025-09-01", cohort_size=10,

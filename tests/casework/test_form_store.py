@@ -11,10 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kodomo_dash.casework import form_store, progress, stages, vocabulary
+from kodomo_dash.casework import form_store, progress, vocabulary, workflow
 from kodomo_dash.casework.form_store import AlreadySubmittedError, StaleVersionError
 from kodomo_dash.casework.forms import FormValidationError
-from kodomo_dash.casework.stages import TransitionError
+from kodomo_dash.casework.workflow import TransitionError
 from kodomo_dash.infra.migrate import migrate
 
 LISTED = date(2025, 8, 20)
@@ -39,10 +39,10 @@ def path(tmp_path: Path) -> Path:
     migrate(c)
     members = [{"resident_id": f"R{i + 1:07d}", "ward_code": "40131" if i < 2 else "40132",
                 "school_code": f"S0{i % 2 + 1}"} for i in range(4)]  # fmt: skip
-    stages.accept_list(c, fy=2025, run_id="r1", method="similarity", path="ward", members=members,
-                       actor="manager1", accepted_on=LISTED, cohort_size=50, list_id="L1")  # fmt: skip
-    stages.accept_list(c, fy=2025, run_id="r2", method="edu_welfare", path="school", members=members,
-                       actor="manager1", accepted_on=LISTED, cohort_size=50, list_id="IZ")  # fmt: skip
+    workflow.accept_list(c, fy=2025, run_id="r1", method="similarity", path="ward", members=members,
+                         actor="manager1", accepted_on=LISTED, cohort_size=50, list_id="L1")  # fmt: skip
+    workflow.accept_list(c, fy=2025, run_id="r2", method="edu_welfare", path="school", members=members,
+                         actor="manager1", accepted_on=LISTED, cohort_size=50, list_id="IZ")  # fmt: skip
     c.close()
     return p
 
@@ -56,8 +56,8 @@ def con(path: Path):
 
 def secondary_passed(con, rid=CHILD):
     for dept in vocabulary.DEPARTMENTS:
-        stages.record_secondary(con, "L1", rid, department=dept, decision="pass", event_date=date(2025, 8, 25),
-                                actor="staff", today=TODAY)  # fmt: skip
+        workflow.record_secondary(con, "L1", rid, department=dept, decision="pass", event_date=date(2025, 8, 25),
+                                  actor="staff", today=TODAY)  # fmt: skip
 
 
 def test_a_draft_is_kept_and_versions_count_up(con):
@@ -99,7 +99,7 @@ def test_submit_validates_and_becomes_the_conference_event(con):
         con, rec.form_id, CONFERENCE, expected_version=1, actor="kosodate1", today=TODAY
     )
     assert result.status == "submitted" and len(result.event_ids) == 1
-    conf = [e for e in stages.current_events(con, "L1", CHILD) if e.stage == "conference"][0]
+    conf = [e for e in workflow.current_events(con, "L1", CHILD) if e.stage == "conference"][0]
     assert (conf.decision, conf.assignee, conf.form_id) == ("approach", "nurse1", rec.form_id)
     assert conf.detail["parenting_capacity"] == "concern_high"
 
@@ -138,7 +138,7 @@ def test_double_submit_is_idempotent_and_a_changed_resubmit_is_refused(con):
         con, rec.form_id, CONFERENCE, expected_version=1, actor="k", today=TODAY
     )
     assert same_data.replayed
-    assert sum(e.stage == "conference" for e in stages.current_events(con, "L1", CHILD)) == 1
+    assert sum(e.stage == "conference" for e in workflow.current_events(con, "L1", CHILD)) == 1
     with pytest.raises(AlreadySubmittedError) as err:
         form_store.submit_form(con, rec.form_id, CONFERENCE | {"approach_plan": "別案"}, expected_version=1,
                                actor="k", today=TODAY, audit=audit)  # fmt: skip
@@ -210,15 +210,15 @@ def test_home_visit_record_becomes_contact_acts_outcomes_and_follow_up(con):
     secondary_passed(con)
     rec = form_store.request_form(con, "conference_sheet", "L1", CHILD, actor="k")
     form_store.submit_form(con, rec.form_id, CONFERENCE, expected_version=1, actor="k", today=TODAY)
-    stages.record_approach(con, "L1", CHILD, decision="start", event_date=date(2025, 9, 8), actor="nurse1",
-                           today=TODAY)  # fmt: skip
+    workflow.record_approach(con, "L1", CHILD, decision="start", event_date=date(2025, 9, 8), actor="nurse1",
+                             today=TODAY)  # fmt: skip
     visit = form_store.request_form(con, "home_visit_record", "L1", CHILD, actor="nurse1", assignee="nurse1",
                                     client_token="v1")  # fmt: skip
     data = {"attempted_on": "2025-09-12", "method": "home_visit", "result": "contacted", "needs": "yes",
             "advice": ["enrolment", "developmental"], "information": ["consultation_desk"],
             "outcomes": ["enrolled"], "situation": "<script>x</script>母親と面談", "follow_up_on": "2025-10-01"}  # fmt: skip
     result = form_store.submit_form(con, visit.form_id, data, expected_version=1, actor="nurse1", today=TODAY)
-    kinds = [e.stage for e in stages.current_events(con, "L1", CHILD) if e.form_id == visit.form_id]
+    kinds = [e.stage for e in workflow.current_events(con, "L1", CHILD) if e.form_id == visit.form_id]
     assert kinds == [
         "contact_attempt",
         "contact",
@@ -246,13 +246,13 @@ def test_reopen_voids_the_events_and_a_resubmit_replaces_them(con):
     reopened = form_store.reopen_form(con, rec.form_id, expected_version=2, actor="manager1", note="担当者の誤り",
                                       today=TODAY)  # fmt: skip
     assert reopened.status == "draft"
-    assert not [e for e in stages.current_events(con, "L1", CHILD) if e.stage == "conference"]
+    assert not [e for e in workflow.current_events(con, "L1", CHILD) if e.stage == "conference"]
     form_store.submit_form(con, rec.form_id, CONFERENCE | {"assigned_staff": "nurse2"}, expected_version=3,
                            actor="k", today=TODAY)  # fmt: skip
-    (conf,) = [e for e in stages.current_events(con, "L1", CHILD) if e.stage == "conference"]
+    (conf,) = [e for e in workflow.current_events(con, "L1", CHILD) if e.stage == "conference"]
     assert conf.assignee == "nurse2"
-    stages.record_approach(con, "L1", CHILD, decision="start", event_date=date(2025, 9, 8), actor="nurse2",
-                           today=TODAY)  # fmt: skip
+    workflow.record_approach(con, "L1", CHILD, decision="start", event_date=date(2025, 9, 8), actor="nurse2",
+                             today=TODAY)  # fmt: skip
     with pytest.raises(TransitionError) as err:
         form_store.reopen_form(
             con, rec.form_id, expected_version=4, actor="manager1", note="再修正", today=TODAY
@@ -288,8 +288,8 @@ def test_progress_per_school_and_ward(con):
 
 
 def test_worklist_for_ward_departments_and_assigned_staff(con):
-    stages.record_secondary(con, "L1", CHILD, department="childcare_support", decision="pass",
-                            event_date=date(2025, 8, 22), actor="a", today=TODAY)  # fmt: skip
+    workflow.record_secondary(con, "L1", CHILD, department="childcare_support", decision="pass",
+                              event_date=date(2025, 8, 22), actor="a", today=TODAY)  # fmt: skip
     health = progress.worklist(con, "hoken_staff", departments=["health"], ward_codes=["40131"], today=TODAY)
     assert set(health["kind"]) == {"secondary_due"} and set(health["resident_id"]) == {"R0000001", "R0000002"}
     childcare = progress.worklist(
@@ -301,8 +301,8 @@ def test_worklist_for_ward_departments_and_assigned_staff(con):
     form_store.submit_form(con, conf.form_id, CONFERENCE, expected_version=1, actor="k", today=TODAY)
     nurse = progress.worklist(con, "nurse1", today=TODAY)
     assert list(nurse["kind"]) == ["approach_due"]
-    stages.record_approach(con, "L1", "R0000002", decision="start", event_date=date(2025, 9, 8), actor="nurse1",
-                           today=TODAY)  # fmt: skip
+    workflow.record_approach(con, "L1", "R0000002", decision="start", event_date=date(2025, 9, 8), actor="nurse1",
+                             today=TODAY)  # fmt: skip
     assert list(progress.worklist(con, "nurse1", today=TODAY)["kind"]) == ["contact_due"]
 
 

@@ -191,13 +191,13 @@ TODAY = "2025-10-01"
 
 @pytest.fixture
 def school_list(tmp_path, monkeypatch) -> str:
-    from kodomo_dash.casework import form_store, stages
+    from kodomo_dash.casework import form_store, workflow
     from kodomo_dash.infra.migrate import migrate
 
     monkeypatch.setenv("KODOMO_WAREHOUSE", str(tmp_path))
     con = duckdb.connect(str(tmp_path / "casework.duckdb"))
     migrate(con)
-    list_id = stages.accept_list(
+    list_id = workflow.accept_list(
         con, fy=2025, run_id="t", method="rules", path="school", actor="manager",
         members=[{"resident_id": f"R{i:07d}", "ward_code": "40131", "school_code": SCHOOL} for i in range(3)],
         accepted_on="2025-09-01", cohort_size=100,

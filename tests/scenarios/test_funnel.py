@@ -13,7 +13,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from kodomo_dash.casework import funnel, stages
+from kodomo_dash.casework import funnel, workflow
+from kodomo_dash.casework.store import CaseworkError
 from kodomo_dash.demo.simulate import simulate_scenario, simulate_year, synthetic_list
 from kodomo_dash.infra.migrate import migrate
 from tests.published import FUKUOKA_FY2025_FUNNEL as FUKUOKA_FY2025
@@ -177,10 +178,10 @@ def test_a_correction_changes_the_report(tmp_path):
         return funnel.funnel_report(2025, con=con)["paths"]["ward"]["support_acts_total"]
 
     before = acts()
-    extra = stages.record_support_act(con, list_id, rid, kind="information", category="services",
-                                      event_date=date(2026, 1, 20), actor="nurse", today=date(2026, 1, 31))  # fmt: skip
+    extra = workflow.record_support_act(con, list_id, rid, kind="information", category="services",
+                                        event_date=date(2026, 1, 20), actor="nurse", today=date(2026, 1, 31))  # fmt: skip
     assert acts() == before + 1
-    stages.void_event(con, extra.event_id, actor="nurse", note="重複入力", today=date(2026, 1, 31))
+    workflow.void_event(con, extra.event_id, actor="nurse", note="重複入力", today=date(2026, 1, 31))
     assert acts() == before
     con.close()
 
@@ -194,7 +195,7 @@ def test_izumi_fy2025(izumi):
     reasons = dict(
         izumi.execute("select selection_reason, count(*) from wf_list_member group by 1").fetchall()
     )
-    assert reasons == {"top_n": 200, "welfare_only": 6}
+    assert reasons == {"top": 200, "welfare_only": 6}, "the parts are EduWelfareMethod's own codes"
     assert izumi.execute("select count(distinct school_code) from wf_list_member").fetchone()[0] == 15
 
 
@@ -235,6 +236,6 @@ def test_simulating_twice_into_one_list_is_refused(tmp_path):
     migrate(con)
     cohort, truth, run = synthetic_list("beppu-fy2025", seed=1, scale=0.2)
     s = simulate_year(con, cohort, truth, "beppu-fy2025", run=run)
-    with pytest.raises(stages.CaseworkError):
+    with pytest.raises(CaseworkError):
         simulate_year(con, cohort, truth, "beppu-fy2025", list_id=s.list_id)
     con.close()

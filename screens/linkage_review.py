@@ -21,8 +21,8 @@ from kodomo_dash.services.home import current_build
 
 SAVED_KEY = "lk_saved_message"
 FIELDS = ("name_kanji", "name_kana", "sex", "birth_date", "address_text", "address_code", "school_code", "grade",
-          "guardian_name")
-COMPARISONS = ("name", "birth", "sex", "address", "guardian")
+          "guardian_name", "arrival")
+COMPARISONS = ("name", "birth", "sex", "address", "guardian", "arrival")
 
 st.title(t("page.linkage_review"))
 st.caption(t("lk.lead"))
@@ -44,7 +44,7 @@ def _decide(student_no: str, resident_id: str, decision: str, probability: float
 def _value(field: str, value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "—"
-    if field == "birth_date":
+    if field in ("birth_date", "arrival"):
         return fmt_date(pd.Timestamp(value).date())
     if field == "sex":
         return label("lk.sex", str(value))

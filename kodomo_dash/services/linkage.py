@@ -25,11 +25,11 @@ PAGE = "linkage_review"
 
 QUEUE_COLUMNS = (
     "review_id, student_no, resident_id, review_reason, candidate_rank, n_candidates, match_probability,"
-    " lvl_name, lvl_birth, lvl_sex, lvl_address, lvl_guardian, is_exact, is_map, decision, resident_linked_to,"
+    " lvl_name, lvl_birth, lvl_sex, lvl_address, lvl_guardian, lvl_arrival, is_exact, is_map, decision, resident_linked_to,"
     " s_name_kanji, s_name_kana, s_sex, s_birth_date, s_address_text, s_address_code, s_school_code, s_grade,"
-    " s_class_name, s_guardian_name,"
+    " s_class_name, s_guardian_name, s_arrival,"
     " r_name_kanji, r_name_kana, r_sex, r_birth_date, r_address_text, r_address_code, r_school_code, r_grade,"
-    " r_guardian_name"
+    " r_guardian_name, r_arrival"
 )
 
 

@@ -66,19 +66,19 @@ class City:
         return hh
 
     def child(self, rid: str, hh: str, kanji: str, kana: str, birth: date | None, sex: str, address: int,
-              address_text: str | None = None, relationship: str = "3") -> None:  # fmt: skip
+              address_text: str | None = None, relationship: str = "3", moved_in: date | None = None) -> None:  # fmt: skip
         self.registry.append(
             (rid, hh, relationship, kanji, kana, birth, sex, "JP", None, address_text or f"福岡市東区箱崎{address}",
-             addr(address), "40131", None, None)
+             addr(address), "40131", moved_in, None)
         )  # fmt: skip
 
     def pupil(self, sno: str, kanji: str | None, kana: str, birth: date | None, sex: str, address: int | None,
               guardian: str | None, grade: int | None = None, address_text: str | None = None,
-              truth: str | None = None, noise: str = "clean") -> None:  # fmt: skip
+              truth: str | None = None, noise: str = "clean", entry: date = date(2019, 4, 1)) -> None:  # fmt: skip
         g = grade if grade is not None else grade_of(birth)
         self.roster.append(
             (sno, "401101", g, "1", kanji, kana, birth, sex, address_text or (f"福岡市東区箱崎{address}" if address else None),
-             addr(address) if address is not None else None, guardian, date(2019, 4, 1))
+             addr(address) if address is not None else None, guardian, entry)
         )  # fmt: skip
         self.truth.append((sno, truth or "", noise))
 
@@ -180,14 +180,43 @@ def messy_city() -> tuple[City, dict[str, tuple]]:
             truth="0000000010", noise="blank_birth_date")  # fmt: skip
     exp["10000010"] = ("linked", "probabilistic", "0000000010")
 
-    # two different registry children with the same name and birth date (different addresses)
+    # two different registry children with the same name and birth date (different addresses); the
+    # school's address and guardian set the right one far apart from its namesake (decision 063)
     h1 = c.household("中村一", 11)
     c.child("0000000011", h1, "中村空", "ナカムラ ソラ", date(2014, 8, 8), "1", 11)
     h2 = c.household("中村二", 111)
     c.child("0000000111", h2, "中村宙", "ナカムラ ソラ", date(2014, 8, 8), "1", 111)
     c.pupil("10000011", "中村空", "ナカムラ ソラ", date(2014, 8, 8), "1", 11, "中村一", truth="0000000011",
             noise="same_name_birth_date")  # fmt: skip
-    exp["10000011"] = ("review", "same_name_birth_date", "0000000011")
+    exp["10000011"] = ("linked", "exact", "0000000011")
+
+    # the same pair of namesakes, but the school gives no guardian: the address alone is fewer
+    # bits than the namesake margin, so a person confirms which child it is
+    h1 = c.household("西田一", 25)
+    c.child("0000000025", h1, "西田蒼", "ニシダ アオ", date(2015, 8, 18), "1", 25)
+    h2 = c.household("西田二", 125)
+    c.child("0000000125", h2, "西田碧", "ニシダ アオ", date(2015, 8, 18), "1", 125)
+    c.pupil("10000025", None, "ニシダ アオ", date(2015, 8, 18), "1", 25, None, truth="0000000025",
+            noise="same_name_birth_date")  # fmt: skip
+    exp["10000025"] = ("review", "same_name_birth_date", "0000000025")
+
+    # divorce and a move within the city: surname and address both changed since the school
+    # wrote them; the given name, birth date, sex and the mother's given name remain
+    h = c.household("森\u3000真理子", 26)
+    c.child("0000000026", h, "森\u3000翼", "モリ\u3000ツバサ", date(2016, 3, 26), "1", 26)
+    c.pupil("10000026", "高木\u3000翼", "タカギ\u3000ツバサ", date(2016, 3, 26), "1", 26 + 97 * 3,
+            "高木\u3000真理子", truth="0000000026", noise="surname_changed;stale_address_code")  # fmt: skip
+    exp["10000026"] = ("review", "probability_band", "0000000026")
+
+    # the same, for a pupil who moved into the city and transferred days later: the registry's
+    # 転入日 and the school's 転入日 agree, which is strong enough to link without a person
+    h = c.household("岩田\u3000由美", 27, moved_in=date(2024, 9, 2))
+    c.child("0000000027", h, "岩田\u3000光", "イワタ\u3000ヒカル", date(2013, 10, 27), "1", 27,
+            moved_in=date(2024, 9, 2))  # fmt: skip
+    c.pupil("10000027", "上野\u3000光", "ウエノ\u3000ヒカル", date(2013, 10, 27), "1", 27 + 97 * 4,
+            "上野\u3000由美", truth="0000000027", noise="surname_changed;stale_address_code;moved_in",
+            entry=date(2024, 9, 5))  # fmt: skip
+    exp["10000027"] = ("linked", "probabilistic", "0000000027")
 
     # twins: same birth date, address and sex, different names — each links to its own child
     h = c.household("小林十郎", 12)
@@ -345,6 +374,57 @@ def test_every_school_record_ends_in_exactly_one_state(linked) -> None:
     assert result.linked_total + result.unlinked_total == len(numbers)
 
 
+def test_no_findable_pupil_is_left_without_a_link_or_a_review(linked) -> None:
+    """Issue 17, point 7: every pupil the registry holds ends linked or waiting for a person."""
+    con, city, _exp, _result = linked
+    got = outcomes(con)
+    findable = {sno for sno, truth, _noise in city.truth if truth}
+    # a number carried by two different children is the school's to correct, and is listed so
+    dropped = {
+        sno: got[sno]
+        for sno in findable
+        if got[sno][0] == "unlinked" and got[sno][1] != "duplicate_student_no"
+    }
+    assert not dropped, dropped
+    assert got["10000015"] == ("unlinked", "duplicate_student_no", None)
+
+
+def test_a_changed_surname_is_compared_by_the_given_names(linked) -> None:
+    con, *_ = linked
+    row = con.execute(
+        "select lvl_name, lvl_guardian, lvl_arrival from link.candidate_pair"
+        " where student_no = '10000027' and resident_id = '0000000027'"
+    ).fetchone()
+    assert row == ("given_name", "given_name", "agrees")
+    row = con.execute(
+        "select lvl_name, lvl_guardian, lvl_arrival, r_moved_in_date from link.review_queue"
+        " where student_no = '10000026' and resident_id = '0000000026'"
+    ).fetchone()
+    assert row == ("given_name", "given_name", "null", None)
+
+
+def test_a_namesake_the_facts_set_apart_links_and_a_close_one_waits(linked) -> None:
+    con, *_ = linked
+    margin = LinkSettings().namesake_margin_bits
+    w = dict(
+        con.execute(
+            "select resident_id, match_weight from link.candidate_pair where student_no = '10000011'"
+        ).fetchall()
+    )
+    assert w["0000000011"] - w["0000000111"] >= margin
+    w = dict(
+        con.execute(
+            "select resident_id, match_weight from link.candidate_pair where student_no = '10000025'"
+        ).fetchall()
+    )
+    assert abs(w["0000000025"] - w["0000000125"]) < margin
+    # with the old rule (namesakes always wait) the set-apart pupil goes back to review
+    con2, _city, _exp = build()
+    link_students(con2, settings=LinkSettings(namesake_margin_bits=math.inf))
+    assert outcomes(con2)["10000011"] == ("review", "same_name_birth_date", "0000000011")
+    con2.close()
+
+
 def test_infants_and_parents_are_never_candidates(linked) -> None:
     con, *_ = linked
     ids = {r[0] for r in con.execute("select unique_id from link.resident_key").fetchall()}
@@ -424,12 +504,12 @@ def test_splink_probabilities_equal_the_model_sum(linked) -> None:
     n_res = con.execute("select count(*) from link.resident_key").fetchone()[0]
     prior = 1 / max(n_res, LinkSettings().prior_floor_population)
     rows = con.execute(
-        "select match_weight, lvl_name, lvl_birth, lvl_sex, lvl_address, lvl_guardian, tf_kana_loose, tf_kanji"
-        " from link.candidate_pair where scored"
+        "select match_weight, lvl_name, lvl_birth, lvl_sex, lvl_address, lvl_guardian, lvl_arrival,"
+        " tf_kana_loose, tf_kanji, tf_given_loose from link.candidate_pair where scored"
     ).fetchall()
     assert rows
     for w, *rest in rows:
-        labels, tf = rest[:5], {"kana_loose": rest[5], "kanji": rest[6]}
+        labels, tf = rest[:6], {"kana_loose": rest[6], "kanji": rest[7], "given_loose": rest[8]}
         expected = math.log2(prior / (1 - prior))
         for comp, label in zip(COMPARISONS, labels, strict=True):
             level = next(lv for lv in comp.levels if lv.label == label)

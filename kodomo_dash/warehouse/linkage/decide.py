@@ -82,6 +82,20 @@ def decide(con, settings: LinkSettings, map_conflict, manual_link):
     review: dict[str, tuple[str, list[Candidate]]] = {}
     unlinked: dict[str, tuple[str, str | None, float | None]] = {}
 
+    def close_namesakes(s: str, best: Candidate, cs: list[Candidate]) -> bool:
+        """Whether a namesake of the best child still makes this pupil ambiguous.
+
+        A namesake a person already declined for this pupil does not. Nor does one the other
+        facts set far apart (``namesake_margin_bits``, decision 063): the margin is more than a
+        matching address alone gives, so it takes the address and the guardian or the arrival
+        date too. A namesake the model did not keep as a candidate is further still.
+        """
+        weights = {c.resident_id: c.w for c in cs}
+        return any(
+            n in weights and best.w - weights[n] < settings.namesake_margin_bits
+            for n in namesakes[best.resident_id] - declined.get(s, set())
+        )
+
     def plausible(cs: list[Candidate]) -> list[Candidate]:
         return [c for c in cs if c.is_exact or c.is_map or c.p >= settings.review_threshold]
 
@@ -114,12 +128,7 @@ def decide(con, settings: LinkSettings, map_conflict, manual_link):
         ]
         if rivals:
             review[s] = ("multiple_candidates", plausible(cs))
-        elif (
-            settings.review_namesakes
-            and best.twin_like
-            and namesakes[best.resident_id] - declined.get(s, set())
-        ):
-            # a namesake a person has already declined for this pupil no longer makes it ambiguous
+        elif settings.review_namesakes and best.twin_like and close_namesakes(s, best, cs):
             review[s] = ("same_name_birth_date", plausible(cs))
         elif not exact and best.p < settings.auto_threshold:
             review[s] = ("probability_band", plausible(cs))

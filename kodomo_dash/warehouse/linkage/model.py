@@ -81,7 +81,7 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level(
                 "exact",
                 '"kana_strict_l" = "kana_strict_r" AND "kanji_l" = "kanji_r"',
-                m=0.75,
+                m=0.74,
                 u=1e-5,
                 tf="kanji",
             ),
@@ -102,7 +102,9 @@ COMPARISONS: tuple[Comparison, ...] = (
                 m=0.01,
                 u=1e-3,
             ),
-            Level("different", "ELSE", m=0.005, u=0.9988),
+            # only the surname differs: a divorce, an adoption or a remarriage (decision 063)
+            Level("given_name", '"given_loose_l" = "given_loose_r"', m=0.01, u=1e-4, tf="given_loose"),
+            Level("different", "ELSE", m=0.005, u=0.9987),
         ),
     ),
     Comparison(
@@ -164,7 +166,24 @@ COMPARISONS: tuple[Comparison, ...] = (
         (
             Level("null", 'len("guardians_l") = 0 OR len("guardians_r") = 0', null=True),
             Level("exact", 'len(list_intersect("guardians_l", "guardians_r")) > 0', m=0.8, u=5e-3),
-            Level("different", "ELSE", m=0.2, u=0.995),
+            # the parent's given name alone: the surname changed with the child's (decision 063)
+            Level(
+                "given_name",
+                'len(list_intersect("guardian_givens_l", "guardian_givens_r")) > 0',
+                m=0.05,
+                u=0.01,
+            ),
+            Level("different", "ELSE", m=0.15, u=0.985),
+        ),
+    ),
+    Comparison(
+        "arrival",
+        "the school's 入学・転入日 against the registry's 転入日: a pupil who arrived with a move into the"
+        " city transfers within days of it (decision 063); most children were born here (null)",
+        (
+            Level("null", '"arrival_l" IS NULL OR "arrival_r" IS NULL', null=True),
+            Level("agrees", 'abs(date_diff(\'day\', "arrival_l", "arrival_r")) <= 31', m=0.4, u=0.01),
+            Level("different", "ELSE", m=0.6, u=0.99),
         ),
     ),
 )
@@ -182,7 +201,7 @@ BLOCKING_RULES: tuple[str, ...] = (
 )
 
 # Columns with a term-frequency table (registry children, see ``prepare.tf_tables``).
-TF_COLUMNS: tuple[str, ...] = ("kana_loose", "kanji")
+TF_COLUMNS: tuple[str, ...] = ("kana_loose", "kanji", "given_loose")
 
 
 @dataclass(frozen=True)
@@ -193,9 +212,10 @@ class LinkSettings:
     person. ``review_threshold``: below it a pair is rejected. ``rival_margin_bits``: a second
     candidate at or above the review threshold whose match weight is within this many bits of
     the best one sends the pupil to review (one pupil matching two children).
-    ``review_namesakes``: the issue's rule that a child whose loose kana and birth date are shared
-    with another registry child always goes to review; with ``False`` such a namesake only forces
-    review when it is itself a plausible rival (the margin rule). ``fiscal_year``:
+    ``review_namesakes``: a child whose loose kana and birth date are shared with another registry
+    child goes to review unless the other facts put the namesake ``namesake_margin_bits`` behind
+    (decision 063); with ``False`` such a namesake only forces review when it is itself a
+    plausible rival (the margin rule). ``fiscal_year``:
     the school year the grades refer to; inferred from the roster when ``None``.
     """
 
@@ -203,6 +223,7 @@ class LinkSettings:
     review_threshold: float = 0.2
     rival_margin_bits: float = 6.0
     review_namesakes: bool = True
+    namesake_margin_bits: float = 20.0
     keep_threshold: float = 0.01
     max_review_candidates: int = 5
     fiscal_year: int | None = None

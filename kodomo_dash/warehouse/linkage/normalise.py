@@ -182,6 +182,25 @@ def name_strict(value: str | None) -> str | None:
     return text or None
 
 
+def given_part(value: str | None) -> str | None:
+    """The given name: what follows the last space of a name written with one (NFKC first).
+
+    A surname changes with a divorce, an adoption or a remarriage while the given name stays,
+    so 名寄せ compares it on its own (decision 063). A name written without a separator has no
+    given part we could trust, so ``None``: the comparison then says nothing rather than guess
+    where the surname ends.
+    """
+    if value is None:
+        return None
+    parts = unicodedata.normalize("NFKC", value).split()
+    return parts[-1] if len(parts) >= 2 else None
+
+
+def given_loose(value: str | None) -> str | None:
+    """The loose kana key of the given name alone (``None`` when the name has no separator)."""
+    return kana_keys(given_part(value))[1]
+
+
 # ---------------------------------------------------------------- DuckDB
 
 _UDFS = {

@@ -14,7 +14,7 @@ import pyarrow as pa
 from kodomo_dash.config import calendar
 from kodomo_dash.warehouse.linkage.decisions import Decision
 from kodomo_dash.warehouse.linkage.model import TF_COLUMNS
-from kodomo_dash.warehouse.linkage.normalise import kana_keys, name_strict
+from kodomo_dash.warehouse.linkage.normalise import given_loose, given_part, kana_keys, name_strict
 from kodomo_dash.warehouse.linkage.statements import statement
 from kodomo_dash.warehouse.linkage.tables import put, table_exists
 
@@ -81,6 +81,7 @@ def prepare(con: duckdb.DuckDBPyConnection, fy: int, decisions: list[Decision], 
                 "kana_strict": pa.array([k[0] for k in keys], pa.string()),
                 "kana_loose": pa.array([k[1] for k in keys], pa.string()),
                 "kana_roman": pa.array([k[2] for k in keys], pa.string()),
+                "given_loose": pa.array([given_loose(v) for v in kana], pa.string()),
             }
         ),
     )
@@ -93,6 +94,7 @@ def prepare(con: duckdb.DuckDBPyConnection, fy: int, decisions: list[Decision], 
             {
                 "raw": pa.array(kanji, pa.string()),
                 "norm": pa.array([name_strict(v) for v in kanji], pa.string()),
+                "given": pa.array([name_strict(given_part(v)) for v in kanji], pa.string()),
             }
         ),
     )

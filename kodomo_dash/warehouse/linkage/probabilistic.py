@@ -101,7 +101,7 @@ def candidate_table(con: duckdb.DuckDBPyConnection, settings: LinkSettings, prio
     tf_joins = " ".join(f"left join _kd_tf_{c} t_{c} on t_{c}.{c} = r.{c}" for c in TF_COLUMNS)
     prior_w = math.log2(prior / (1 - prior))
     cols = ("kana_strict", "kana_loose", "kana_roman", "kanji", "alias", "birth_date", "entry_year", "sex",
-            "address_code", "guardians")  # fmt: skip
+            "address_code", "guardians", "given_loose", "guardian_givens", "arrival")  # fmt: skip
     side_cols = ", ".join(f"p.{c} as {c}_l, r.{c} as {c}_r" for c in cols)
     level_str = " || ' ' || ".join(f"'{c.name}=' || lvl_{c.name}" for c in settings.comparisons)
     sql = f"""

@@ -20,19 +20,19 @@ select
     md5(q.student_no || '|' || q.resident_id) as review_id,
     q.student_no, q.resident_id, q.review_reason, q.candidate_rank, q.n_candidates,
     c.match_probability, c.match_weight, c.levels,
-    c.lvl_name, c.lvl_birth, c.lvl_sex, c.lvl_address, c.lvl_guardian,
+    c.lvl_name, c.lvl_birth, c.lvl_sex, c.lvl_address, c.lvl_guardian, c.lvl_arrival,
     c.is_exact, c.is_map, q.decision,
     le.student_nos as resident_linked_to,
     ---------- school side
     s.name_kanji as s_name_kanji, s.name_kana as s_name_kana, s.sex as s_sex,
     s.birth_date as s_birth_date, s.address_text as s_address_text, s.address_code as s_address_code,
     s.school_code as s_school_code, s.grade as s_grade, s.class_name as s_class_name,
-    s.guardian_name as s_guardian_name,
+    s.guardian_name as s_guardian_name, s.entry_date as s_arrival,
     ---------- registry side
     r.name_kanji as r_name_kanji, r.name_kana as r_name_kana, r.sex as r_sex,
     r.birth_date as r_birth_date, r.address_text as r_address_text, r.address_code as r_address_code,
     r.household_id as r_household_id, r.moved_in_date as r_moved_in_date,
-    r.moved_out_date as r_moved_out_date, g.names as r_guardian_name,
+    r.moved_out_date as r_moved_out_date, g.names as r_guardian_name, r.moved_in_date as r_arrival,
     sar.school_code as r_school_code,
     coalesce(
         sar.grade,

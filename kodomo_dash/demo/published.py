@@ -18,25 +18,25 @@ from kodomo_dash.reports.shapes import BEPPU, FUKUOKA, IZUMI
 FUKUOKA_FY2025 = {
     "stages": {
         "cohort": 1327,
-        "primary_screening": 217,
-        "secondary_screening": 151,
-        "conference": 80,
+        "listed": 217,
+        "secondary_passed": 151,
+        "conference_approach": 80,
         "approached": 73,
         "contacted": 57,
         "needs_yes": 45,
         "needs_no": 12,
-        "pending": 16,
+        "contact_pending": 16,
     },
     # Only the reason the report states: 80 → 73 "転出等を除く".
     "exclusions": {("approached", "moved_out"): 7},
-    "outcomes": {"enrolment": 7, "yotaikyo": 2, "consultation": 2, "other_programme": 2},
+    "outcomes": {"enrolled": 7, "yotaikyo": 2, "consultation_referral": 2, "other_programme": 2},
     "acts": {
         ("advice", "enrolment"): 28,
-        ("advice", "development"): 8,
+        ("advice", "developmental"): 8,
         ("advice", "other"): 11,
-        ("information", "desks"): 32,
+        ("information", "consultation_desk"): 32,
         ("information", "enrolment_procedure"): 20,
-        ("information", "development_procedure"): 4,
+        ("information", "developmental_procedure"): 4,
         ("information", "services"): 11,
         ("information", "other"): 5,
     },
@@ -46,10 +46,10 @@ IZUMI_FY2025 = {
     "stages": {
         "cohort": 7347,
         "eligible": 6500,
-        "extracted": 206,
-        "extracted_combined": 200,
-        "extracted_welfare_only": 6,
-        "supported": 34,
+        "listed": 206,
+        "top": 200,
+        "welfare_only": 6,
+        "school_supported": 34,
     },
     "exclusions": {("eligible", "yotaikyo_registered"): 847},
     "outcomes": {},
@@ -57,7 +57,7 @@ IZUMI_FY2025 = {
 }
 
 BEPPU_FY2025 = {
-    "stages": {"extracted": 30, "extracted_basic": 20, "extracted_other": 10, "supported": 8},
+    "stages": {"listed": 30, "basic": 20, "other": 10, "school_supported": 8},
     "exclusions": {},
     "outcomes": {},
     "acts": {},

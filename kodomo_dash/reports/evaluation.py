@@ -144,7 +144,7 @@ def contact_comparison(
     """Approached children who were contacted versus those still pending (確認中).
 
     Without ``profile``: by ward, the contact rate with its interval. With ``profile`` (long:
-    fy, group ∈ {contacted, pending}, attribute, level, count — e.g. single parent yes/no, age
+    fy, group ∈ {contacted, contact_pending}, attribute, level, count — e.g. single parent yes/no, age
     band, score band), each level's share in both groups and the difference with Newcombe's
     interval, so an evaluator can see whom the outreach is not reaching.
     """
@@ -152,26 +152,26 @@ def contact_comparison(
     title = shape.title("contact_comparison")
     if not fig.has_data:
         return empty_table("contact_comparison", title, f"{fy_label(fig.fy)}のデータはありません。")
-    if "contacted" not in shape.stage_codes or "pending" not in shape.stage_codes:
+    if "contacted" not in shape.stage_codes or "contact_pending" not in shape.stage_codes:
         return empty_table("contact_comparison", title, "この事業の形には接触・確認中の区分がありません。")
     if profile is None:
         cols = [
             Column("unit", shape.unit_label),
             Column("contacted", "接触できた", "count", "名"),
-            Column("pending", "確認中", "count", "名"),
+            Column("contact_pending", "確認中", "count", "名"),
             Column("rate", "接触率", "rate"),
             Column("ci", "95%信頼区間", "interval"),
         ]
         rows = []
         for u in [*fig.units, TOTAL]:
-            c, p = fig.cell("funnel", "contacted", u), fig.cell("funnel", "pending", u)
+            c, p = fig.cell("funnel", "contacted", u), fig.cell("funnel", "contact_pending", u)
             n = fig.cell("funnel", "approached", u)
             rate, ci = _rate_cells(c, n, z)
             rows.append(
                 {
                     "unit": "計" if u == TOTAL else data.unit_label(u),
                     "contacted": c,
-                    "pending": p,
+                    "contact_pending": p,
                     "rate": rate,
                     "ci": ci,
                 }
@@ -194,7 +194,7 @@ def _profile_comparison(fig, profile, *, policy, z, title) -> ReportTable:
         Column("level", "区分"),
         Column("contacted", "接触できた", "count", "名"),
         Column("contacted_share", "構成比（接触）", "rate"),
-        Column("pending", "確認中", "count", "名"),
+        Column("contact_pending", "確認中", "count", "名"),
         Column("pending_share", "構成比（確認中）", "rate"),
         Column("diff", "差（接触−確認中）", "rate"),
         Column("diff_ci", "差の95%信頼区間", "interval"),
@@ -205,16 +205,16 @@ def _profile_comparison(fig, profile, *, policy, z, title) -> ReportTable:
     notes: list[str] = ["差の信頼区間はNewcombeの方法（Wilson区間に基づく）。"]
     for attribute, part in df.groupby("attribute", sort=True):
         counts = part.pivot_table(index="level", columns="group", values="count", aggfunc="sum", fill_value=0)
-        for g in ("contacted", "pending"):
+        for g in ("contacted", "contact_pending"):
             if g not in counts.columns:
                 counts[g] = 0
-        counts = counts[["contacted", "pending"]].astype(int)
+        counts = counts[["contacted", "contact_pending"]].astype(int)
         safe = suppress_table(counts, table=f"profile_{attribute}", policy=policy)
         notes += [n for n in safe.notes if n not in notes]
         v = safe.values
-        n_c, n_p = v.at["total", "contacted"], v.at["total", "pending"]
+        n_c, n_p = v.at["total", "contacted"], v.at["total", "contact_pending"]
         for i, level in enumerate(counts.index):
-            c, p = v.at[str(level), "contacted"], v.at[str(level), "pending"]
+            c, p = v.at[str(level), "contacted"], v.at[str(level), "contact_pending"]
             cs, ps = rate_or_hidden(c, n_c), rate_or_hidden(p, n_p)
             diff, ci = None, None
             if any(is_hidden(x) for x in (c, p, n_c, n_p)):
@@ -229,7 +229,7 @@ def _profile_comparison(fig, profile, *, policy, z, title) -> ReportTable:
                     "level": str(level),
                     "contacted": c,
                     "contacted_share": cs,
-                    "pending": p,
+                    "contact_pending": p,
                     "pending_share": ps,
                     "diff": diff,
                     "diff_ci": ci,
@@ -324,14 +324,14 @@ def capacity_view(
         Column("made", "訪問実績", "count", "件"),
         Column("rate", "計画に対する実施率", "rate"),
         Column("remaining", "計画の残り", "change", "件"),
-        Column("pending", "確認中のこども", "count", "名"),
+        Column("contact_pending", "確認中のこども", "count", "名"),
     ]
     rows = []
     for u in [*per.index.tolist(), "total"]:
         planned, made = v.at[u, "planned"], v.at[u, "made"]
         pending = (
-            fig.cell("funnel", "pending", TOTAL if u == "total" else u)
-            if "pending" in fig.shape.stage_codes
+            fig.cell("funnel", "contact_pending", TOTAL if u == "total" else u)
+            if "contact_pending" in fig.shape.stage_codes
             else None
         )
         rows.append(
@@ -341,7 +341,7 @@ def capacity_view(
                 "made": made,
                 "rate": rate_or_hidden(made, planned),
                 "remaining": difference_or_hidden(planned, made),
-                "pending": pending,
+                "contact_pending": pending,
             }
         )
     notes = [*safe.notes, *[n for n in fig.notes if n not in safe.notes]]

@@ -2,10 +2,12 @@
 
 Input (``FunnelData``), long format, one row per count — what the funnel views return:
 
-* ``stages``:     fy, ward_code, stage, count            (stage codes from ``shapes``)
-* ``exclusions``: fy, ward_code, stage, reason, count    (children not carried into ``stage``)
-* ``acts``:       fy, ward_code, category, item, count   (support acts, 延べ件数)
+* ``stages``:     fy, ward_code, stage, count            (the casework funnel's bar codes, as ``shapes`` lists them)
+* ``exclusions``: fy, ward_code, stage, reason, count    (children not carried into ``stage``, by the casework reason)
+* ``acts``:       fy, ward_code, category, item, count   (support acts, 延べ件数: support kind and category)
 * ``outcomes``:   fy, ward_code, outcome, count
+
+The codes are the casework's own (decision 059), so a row read from the views needs no renaming.
 
 ``ward_code`` may be spelt ``unit_code`` (Izumi and Beppu break down by school); a missing
 ward becomes 「不明」. Duplicate rows are added up (a funnel per screening method can be passed
@@ -27,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from kodomo_dash.reports.shapes import COMMON_REASONS, FUKUOKA, UNRECORDED, ProgrammeShape
+from kodomo_dash.reports.shapes import FUKUOKA, UNRECORDED, ProgrammeShape
 from kodomo_dash.reports.suppression import (
     NDB_POLICY,
     TOTAL,
@@ -583,7 +585,7 @@ def by_unit_table(fig: YearFigures, table: str, data: FunnelData) -> ReportTable
     }[table]
     unit_cols = [Column(u, data.unit_label(u), "count") for u in fig.units]
     cols = [Column("row", "項目"), *unit_cols, Column(TOTAL, "計", "count")]
-    labels = _row_labels(shape, table)
+    labels = _row_labels(shape, table, fig.rows.get(table, []))
     rows = []
     for r in fig.rows.get(table, []):
         rows.append({"row": labels.get(r, r), **{c.key: fig.cell(table, r, c.key) for c in cols[1:]}})
@@ -593,7 +595,7 @@ def by_unit_table(fig: YearFigures, table: str, data: FunnelData) -> ReportTable
     )
 
 
-def _row_labels(shape: ProgrammeShape, table: str) -> dict[str, str]:
+def _row_labels(shape: ProgrammeShape, table: str, rows: Sequence[str]) -> dict[str, str]:
     if table == "funnel":
         return {s.code: s.short for s in shape.stages}
     if table == "act":
@@ -601,10 +603,9 @@ def _row_labels(shape: ProgrammeShape, table: str) -> dict[str, str]:
     if table == "outcome":
         return {**{o.code: o.label for o in shape.outcomes}, ALL: "合計（延べ）"}
     out = {}
-    for stage in shape.chain[1:]:
-        out[exclusion_key(stage, ALL)] = f"{shape.stage(stage).short}：計"
-        for reason in {**COMMON_REASONS, **shape.exclusion_reasons}:
-            out[exclusion_key(stage, reason)] = f"{shape.stage(stage).short}：{shape.reason_label(reason)}"
+    for r in rows:
+        stage, reason = r.split("|", 1)
+        out[r] = f"{shape.stage(stage).short}：{'計' if reason == ALL else shape.reason_label(reason)}"
     return out
 
 

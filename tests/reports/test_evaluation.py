@@ -70,18 +70,18 @@ def test_conversion_rates_of_hidden_counts_are_hidden(data):
 def test_contacted_vs_pending_by_ward_and_by_profile(fig, data):
     t = contact_comparison(fig, data)
     total = t.rows[-1]
-    assert (total["unit"], total["contacted"], total["pending"]) == ("計", 57, 16)
+    assert (total["unit"], total["contacted"], total["contact_pending"]) == ("計", 57, 16)
     assert total["rate"] == pytest.approx(57 / 73)
     assert len(t.rows) == 8
     profile = [
         {"fy": 2025, "group": "contacted", "attribute": "ひとり親", "level": "該当", "count": 20},
         {"fy": 2025, "group": "contacted", "attribute": "ひとり親", "level": "非該当", "count": 37},
-        {"fy": 2025, "group": "pending", "attribute": "ひとり親", "level": "該当", "count": 3},
-        {"fy": 2025, "group": "pending", "attribute": "ひとり親", "level": "非該当", "count": 13},
+        {"fy": 2025, "group": "contact_pending", "attribute": "ひとり親", "level": "該当", "count": 3},
+        {"fy": 2025, "group": "contact_pending", "attribute": "ひとり親", "level": "非該当", "count": 13},
     ]
     p = contact_comparison(fig, data, profile=profile)
     first = p.rows[0]
-    assert is_hidden(first["pending"]) and is_hidden(first["contacted"]), "a 2x2 table hides the rectangle"
+    assert is_hidden(first["contact_pending"]) and is_hidden(first["contacted"]), "a 2x2 table hides the rectangle"
     assert is_hidden(first["diff"]) and is_hidden(first["diff_ci"]), (
         "a difference built on a hidden 3 is hidden"
     )
@@ -111,7 +111,7 @@ def test_capacity_view(fig, data):
     total = t.rows[-1]
     assert (total["unit"], total["planned"], total["made"]) == ("計", 84, 64)
     assert total["rate"] == pytest.approx(64 / 84)
-    assert total["remaining"] == 20 and total["pending"] == 16
+    assert total["remaining"] == 20 and total["contact_pending"] == 16
     jonan = next(r for r in t.rows if r["unit"] == "城南区")
     assert jonan["planned"] == 12 and is_hidden(jonan["made"]), "4 visits in a ward is a small count"
     assert is_hidden(jonan["rate"]) and is_hidden(jonan["remaining"])
@@ -126,8 +126,8 @@ def test_profile_difference_with_newcombe_interval(fig, data):
     rows = [
         ("contacted", "該当", 20),
         ("contacted", "非該当", 37),
-        ("pending", "該当", 10),
-        ("pending", "非該当", 12),
+        ("contact_pending", "該当", 10),
+        ("contact_pending", "非該当", 12),
     ]
     profile = [
         {"fy": 2025, "group": g, "attribute": "ひとり親", "level": lv, "count": n} for g, lv, n in rows

@@ -94,7 +94,7 @@ def year_protected(fig, exempt=()):
 
 def test_fixture_adds_up_to_the_published_city_figures(fukuoka):
     st = fukuoka.stages.groupby("stage")["count"].sum().to_dict()
-    assert st["cohort"] == 1327 and st["approached"] == 73 and st["pending"] == 16
+    assert st["cohort"] == 1327 and st["approached"] == 73 and st["contact_pending"] == 16
     assert len(fukuoka.units()) == 7
 
 
@@ -149,13 +149,13 @@ def test_ward_breakdown_is_protected_even_with_the_top_line_published(fukuoka, p
 
 def test_default_policy_hides_small_city_figures_too(default_figures, fukuoka):
     fig = default_figures
-    for outcome in ("enrolment", "yotaikyo", "consultation", "other_programme"):
+    for outcome in ("enrolled", "yotaikyo", "consultation_referral", "other_programme"):
         assert is_hidden(fig.cell("outcome", outcome))
-    assert is_hidden(fig.cell("act", act_key("information", "development_procedure")))  # 4
-    assert fig.cell("act", act_key("information", "desks")) == 32
+    assert is_hidden(fig.cell("act", act_key("information", "developmental_procedure")))  # 4
+    assert fig.cell("act", act_key("information", "consultation_desk")) == 32
     assert fig.cell("funnel", "cohort") == 1327
     # 80 and 73 together would give away the 7 moved out (80 − 73): one of them must go
-    assert is_hidden(fig.cell("funnel", "conference")) or is_hidden(fig.cell("funnel", "approached"))
+    assert is_hidden(fig.cell("funnel", "conference_approach")) or is_hidden(fig.cell("funnel", "approached"))
     year_protected(fig)
     t = build_tables(fukuoka, 2025)["indicators"]
     assert any("秘匿" in n for n in t.notes)
@@ -166,7 +166,7 @@ def test_a_cell_hidden_in_one_table_is_hidden_in_all(fukuoka):
     fig = figures_for_year(fukuoka, 2025)
     ward_7_3 = {r["measure"]: r["this"] for r in tables["indicators"].rows}
     assert "城南区" in tables["indicators"].title
-    for stage in ("cohort", "secondary_screening", "contacted"):
+    for stage in ("cohort", "secondary_passed", "contacted"):
         label = fig.shape.stage(stage).indicator
         assert is_hidden(ward_7_3[label]) == is_hidden(fig.cell("funnel", stage, "40136"))
     by_ward = {r["row"]: r["40136"] for r in tables["funnel_by_unit"].rows}
@@ -206,15 +206,15 @@ def test_a_ward_with_one_child_and_a_stage_with_zero():
         stages=[
             {"fy": 2025, "ward_code": "A", "stage": "cohort", "count": 1},
             {"fy": 2025, "ward_code": "B", "stage": "cohort", "count": 40},
-            {"fy": 2025, "ward_code": "B", "stage": "primary_screening", "count": 12},
+            {"fy": 2025, "ward_code": "B", "stage": "listed", "count": 12},
             {"fy": 2025, "ward_code": "C", "stage": "cohort", "count": 35},
-            {"fy": 2025, "ward_code": "C", "stage": "primary_screening", "count": 11},
+            {"fy": 2025, "ward_code": "C", "stage": "listed", "count": 11},
         ]
     )
     tables = build_tables(data, 2025)
     fig = figures_for_year(data, 2025)
     assert is_hidden(fig.cell("funnel", "cohort", "A"))
-    assert fig.cell("funnel", "conference") == 0, "a stage with zero is shown as 0, not hidden"
+    assert fig.cell("funnel", "conference_approach") == 0, "a stage with zero is shown as 0, not hidden"
     funnel = tables["funnel"]
     conference = next(r for r in funnel.rows if r["stage"] == "三課協議")
     assert conference["this"] == 0
@@ -227,7 +227,7 @@ def test_inconsistent_input_gets_a_note_not_a_stack_trace():
     data = FunnelData.from_records(
         stages=[
             {"fy": 2025, "ward_code": "A", "stage": "cohort", "count": 50},
-            {"fy": 2025, "ward_code": "A", "stage": "primary_screening", "count": 60},
+            {"fy": 2025, "ward_code": "A", "stage": "listed", "count": 60},
             {"fy": 2025, "ward_code": "A", "stage": "contacted", "count": 12},
             {"fy": 2025, "ward_code": "A", "stage": "needs_yes", "count": 3},
         ]

@@ -105,6 +105,29 @@ def test_bad_values_and_lines_are_quarantined_never_dropped(tmp_path):
     assert query(wh, "select source_row from meta.quarantine where rule = 'malformed_line'")[0][0] == 6
 
 
+def test_a_line_with_extra_empty_fields_is_quarantined_on_its_own(tmp_path):
+    """DuckDB drops trailing empty fields silently; a shifted record must reach the data owner."""
+    src, wh = tmp_path / "src", tmp_path / "wh"
+    src.mkdir()
+    with (src / "resident_registry.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\r\n")
+        w.writerow(REGISTRY_HEADER)
+        w.writerow(GOOD[0])
+        fh.write(",".join(GOOD[1]) + ",,\r\n")  # two extra empty fields
+        quoted = list(GOOD[2])
+        quoted[9] = "福岡市東区箱崎1-2,3号"  # a comma inside quotes is not a field
+        w.writerow(quoted)
+    report = build(src, wh)
+    assert report.ok
+    m = manifest(wh, "resident_registry")
+    assert (m["rows_in"], m["rows_staged"], m["rows_quarantined"]) == (3, 2, 1)
+    assert m["rows_in"] == m["rows_staged"] + m["rows_quarantined"]
+    rows = query(wh, "select source_row, rule, row_rejected, raw_value from meta.quarantine")
+    assert rows == [(3, "malformed_line", True, ",".join(GOOD[1]) + ",,")]
+    staged = {r[0] for r in query(wh, "select resident_id from stg.resident_registry")}
+    assert staged == {GOOD[0][0], GOOD[2][0]}
+
+
 def test_wrong_type_in_numeric_column(tmp_path):
     src, wh = tmp_path / "src", tmp_path / "wh"
     src.mkdir()

@@ -7,6 +7,7 @@ Every input row is accounted for in `meta.load_manifest` (in = staged + quaranti
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 import shutil
@@ -46,6 +47,14 @@ def resolve_as_of(source_dir: Path, as_of: str | dt.date | None) -> dt.date:
     if marker.exists():
         return dt.date.fromisoformat(marker.read_text(encoding="utf-8").strip())
     return dt.date.today()
+
+
+# An extract read as plain lines, one column each: a four-byte delimiter no export writes (the
+# reader's placeholder for an undecodable line holds chr(31) alone), no quoting.
+_AS_LINES = (
+    "read_csv(?, header=true, columns={'line': 'VARCHAR'}, delim=chr(31) || chr(30) || chr(29) || chr(28), "
+    "quote='', escape='', auto_detect=false)"
+)
 
 
 def _raw_columns_sql(contract: Contract, header: list[str]) -> str:
@@ -89,8 +98,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection, contract: Contract, source_dir: Pa
         _create_empty_raw(con, contract)
         con.execute(
             "insert into meta.quarantine select ?, row_number() over () + 1, null, 'header_mismatch', line, true "
-            "from read_csv(?, header=true, columns={'line': 'VARCHAR'}, delim=chr(31), quote='', escape='', "
-            "auto_detect=false)",
+            f"from {_AS_LINES}",
             [contract.name, str(opened.path)],
         )
         n = con.execute("select count(*) from meta.quarantine where source = ?", [contract.name]).fetchone()[0]
@@ -145,8 +153,41 @@ def _load_raw(con: duckdb.DuckDBPyConnection, contract: Contract, source_dir: Pa
     )
     con.execute(f"drop table _parsed; drop table _rejected; drop table {rej}; drop table {rej}_scan; "
                 "drop table if exists _rej_adj")
-    result.rows_quarantined += n_rej
-    result.rows_in += n_rej
+    n_extra = _quarantine_trailing_fields(con, contract, opened.path, len(header))
+    result.rows_quarantined += n_rej + n_extra
+    result.rows_in += n_rej + n_extra
+
+
+def _quarantine_trailing_fields(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path,
+                                n_columns: int) -> int:
+    """Move lines with extra empty fields at the end (``4,5,6,`` under a three-column header) from
+    raw to the quarantine, as ``malformed_line`` on their own line number.
+
+    DuckDB's strict parser rejects a line with too many fields but drops trailing empty ones
+    silently, and such a line is a shifted or truncated record as often as a stray comma: the data
+    owner must see it. Only lines ending in a comma are read back (a fast scan of the file as plain
+    lines); Python's csv module then counts their fields, quotes included.
+    """
+    ending = con.execute(
+        f"select line_no, line from (select row_number() over () + 1 as line_no, line from {_AS_LINES}) "
+        "where rtrim(line, chr(13)) like '%,' and (length(line) - length(replace(line, '\"', ''))) % 2 = 0",
+        [str(path)],
+    ).fetchall()
+    extra = [(n, line) for n, line in ending if len(next(csv.reader([line.rstrip("\r")]), [])) > n_columns]
+    if not extra:
+        return 0
+    con.execute("create temp table _extra (source_row bigint, line varchar)")
+    con.executemany("insert into _extra values (?, ?)", extra)
+    con.execute(
+        "insert into meta.quarantine select ?, e.source_row, null, 'malformed_line', e.line, true "
+        f"from _extra e semi join raw.{contract.name} r using (source_row)",
+        [contract.name],
+    )
+    n = con.execute(
+        f"delete from raw.{contract.name} where source_row in (select source_row from _extra)"
+    ).fetchone()[0]
+    con.execute("drop table _extra")
+    return int(n)
 
 
 def _unique(names: list[str]) -> list[str]:

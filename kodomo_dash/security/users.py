@@ -50,6 +50,9 @@ class UserRecord:
     ward_codes: tuple[str, ...] = field(default_factory=tuple)
     school_codes: tuple[str, ...] = field(default_factory=tuple)
     active: bool = True
+    # The subject (``sub``) the city's identity provider gives this person, when sign-in through it
+    # is configured (decision 064); empty matches on ``email`` instead.
+    oidc_subject: str = ""
 
     def principal(self, epoch: int) -> Principal:
         return Principal(
@@ -88,6 +91,7 @@ def _parse(raw: dict, path: Path) -> dict[str, UserRecord]:
             ward_codes=tuple(str(c) for c in spec.get("ward_codes") or ()),
             school_codes=tuple(str(c) for c in spec.get("school_codes") or ()),
             active=bool(spec.get("active", True)),
+            oidc_subject=str(spec.get("oidc_subject", "") or ""),
         )
         if role == "ward_staff" and not rec.ward_codes:
             raise UserFileError(f"{path}: {name}: ward_staff needs ward_codes")

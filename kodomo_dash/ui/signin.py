@@ -14,6 +14,11 @@ for the password and code again. What is checked, and where:
   product is shown.
 * Every rerun validates the session row (sessions.validate): sign-out, an administrator, a
   password change or deactivation, and the idle and absolute timeouts end it at once.
+* Where a city has configured its identity provider (an ``[auth]`` section in Streamlit's
+  secrets), a button 「自治体の認証基盤でログイン」 beside the form signs in through it with st.login
+  (decision 064): the identity Streamlit reads from its HttpOnly cookie is matched to the user
+  list and bound to the provider sign-in (security/oidc.py), so a copy of that cookie taken before
+  ログアウト is refused after it. Sign-out also calls st.logout, which clears the cookie.
 
 Use from the gate, first thing on every rerun:
 
@@ -38,17 +43,20 @@ import bcrypt
 import duckdb
 import streamlit as st
 
-from kodomo_dash.security import audit, lockout, passwords, sessions, totp
+from kodomo_dash.security import audit, lockout, oidc, passwords, sessions, totp
 from kodomo_dash.security.lockout import LockoutPolicy
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.security.sessions import SessionPolicy
 from kodomo_dash.security.users import UserRecord, load_users
 from kodomo_dash.ui import kept_input
+from kodomo_dash.ui.i18n import t
 
 K_SESSION = "kd_auth_session"
 K_PENDING = "kd_auth_pending"
 K_MESSAGE = "kd_auth_message"
 K_ERROR = "kd_auth_error"
+K_OIDC_TRIED = "kd_auth_oidc_tried"  # the identity this browser session already presented (once)
+K_OIDC_ERROR = "kd_auth_oidc_error"
 PENDING_MAX = timedelta(minutes=5)
 
 GENERIC_FAILURE_JA = "ユーザー名またはパスワードが正しくありません。"
@@ -95,6 +103,12 @@ class LoginFlow:
                 ss[K_MESSAGE] = check.message_ja()
             self._end(info, check.reason, already_ended=check.reason in ("ended", "unknown"))
 
+        provider = oidc_provider()
+        if provider is not None and ss.get(K_PENDING) is None:
+            signed_in = self._oidc_step(users, now)
+            if signed_in is not None:
+                return signed_in
+
         pending = ss.get(K_PENDING)
         if pending and now - pending["at"] > PENDING_MAX:
             self._end(None, "pending_expired")
@@ -107,11 +121,18 @@ class LoginFlow:
             if pending is None:
                 if ss.get(K_ERROR):
                     st.error(ss.pop(K_ERROR))
+                if provider is not None:
+                    self._oidc_button(provider)
                 return None
         return self._totp_step(users, pending, now)
 
     def logout(self, reason: str = "user") -> None:
-        self._end(st.session_state.get(K_SESSION), reason)
+        info: sessions.SessionInfo | None = st.session_state.get(K_SESSION)
+        self._end(info, reason)
+        if info is not None and info.method == oidc.METHOD and _oidc_user():
+            # Streamlit's identity cookie goes too (and the provider's session, where it offers
+            # RP-initiated logout); the browser is sent through the provider and back to the form.
+            st.logout()
 
     def logout_button(self, location: str = "sidebar") -> None:
         target = st.sidebar if location == "sidebar" else st
@@ -131,6 +152,36 @@ class LoginFlow:
             submitted = st.form_submit_button("ログイン")
         if submitted and username:
             self._check_password(users, username, password or "", now)
+
+    def _oidc_step(self, users: dict[str, UserRecord], now: datetime) -> Principal | None:
+        """Sign in the identity Streamlit holds (st.user), once per identity and browser session."""
+        ss = st.session_state
+        claims = _oidc_user()
+        if not claims:
+            return None
+        seen = (claims.get("iss"), claims.get("sub"), claims.get("iat"), claims.get("nonce"))
+        if ss.get(K_OIDC_TRIED) == seen:
+            return None  # refused before in this browser session: audited once, not on every rerun
+        ss[K_OIDC_TRIED] = seen
+        with self.connection() as con:
+            out = oidc.sign_in(con, users, claims, now, self.config.session)
+        if not out.ok:
+            ss[K_OIDC_ERROR] = t(f"auth.oidc.refused.{out.reason}")
+            return None
+        ss[K_SESSION] = out.session
+        kept_input.signed_in(out.username)
+        ss.pop(K_MESSAGE, None)
+        ss.pop(K_OIDC_ERROR, None)
+        return users[out.username].principal(out.session.epoch)
+
+    def _oidc_button(self, provider: str) -> None:
+        ss = st.session_state
+        if ss.get(K_OIDC_ERROR):
+            st.error(ss[K_OIDC_ERROR], icon=":material/no_accounts:")
+        st.caption(t("auth.oidc.or"))
+        if st.button(t("auth.oidc.button"), key="kd_login_oidc", icon=":material/account_balance:"):
+            ss.pop(K_OIDC_ERROR, None)
+            st.login(provider)
 
     def _check_password(self, users: dict[str, UserRecord], username: str, password: str, now: datetime) -> None:
         ss = st.session_state
@@ -212,6 +263,8 @@ class LoginFlow:
                                  detail={"reason": "stale_session", "session": info.short_id}, now=self.now())  # fmt: skip
                 else:
                     sessions.end(con, info.session_id, reason, by=info.username, now=self.now())
+                    if info.method == oidc.METHOD:  # the provider sign-in ends with it (decision 064)
+                        oidc.end_for_session(con, info.session_id, reason, by=info.username, now=self.now())
                     audit.record(con, info.username, "logout", detail={"reason": reason, "session": info.short_id},
                                  now=self.now())  # fmt: skip
         for k in (K_SESSION, K_PENDING):
@@ -247,6 +300,37 @@ def guarded(callback: Callable[..., Any]) -> Callable[..., Any]:
         return callback(*args, **kwargs)
 
     return run
+
+
+def oidc_provider() -> str | None:
+    """The provider st.login should use, when this deployment's secrets configure one; else None.
+
+    ``[auth]`` with client_id, client_secret and server_metadata_url is Streamlit's default
+    provider; ``[auth.<name>]`` sections are named ones (the first is used). Both need the shared
+    redirect_uri and cookie_secret. Without any, the page shows only the password sign-in.
+    """
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return None
+        auth = st.secrets.get("auth")
+    except Exception:  # noqa: BLE001 - a broken secrets file: the password sign-in still works
+        return None
+    if not auth or "redirect_uri" not in auth or "cookie_secret" not in auth:
+        return None
+    needed = {"client_id", "client_secret", "server_metadata_url"}
+    if needed <= set(auth.keys()):
+        return "default"
+    named = [k for k, v in auth.items() if hasattr(v, "keys") and needed <= set(v.keys())]
+    return named[0] if named else None
+
+
+def _oidc_user() -> dict[str, Any]:
+    """The identity token claims Streamlit holds for this browser session ({} when none)."""
+    try:
+        info = st.user.to_dict()
+    except Exception:  # noqa: BLE001 - no script run context (bare mode): no identity
+        return {}
+    return info if info.get("is_logged_in") else {}
 
 
 @cache

@@ -15,6 +15,7 @@ import streamlit as st
 from kodomo_dash.ui.i18n import fmt_int, t
 from kodomo_dash.services import outcomes as q_safe
 from kodomo_dash.services import workflow as q
+from kodomo_dash.services.unit_of_work import scope_of
 
 
 def funnel_chart(labels: list[str], values: list[int]) -> None:
@@ -37,7 +38,7 @@ if not q.has_casework():
     st.info(t("wf.no_casework"))
     st.stop()
 
-scope = q.scope_of(principal)
+scope = scope_of(principal)
 years = q.funnel_fiscal_years(principal)
 wards = q.ward_options(principal)
 if not wards:

@@ -46,10 +46,10 @@ def save_draft_run(con: duckdb.DuckDBPyConnection, method: str = "similarity", p
 def empty_casework(folder: Path, monkeypatch) -> Path:
     """A migrated, empty casework file in `folder`, which becomes the current warehouse."""
     from kodomo_dash.infra.migrate import migrate
-    from kodomo_dash.services import workflow
+    from kodomo_dash.services import unit_of_work
 
     monkeypatch.setenv("KODOMO_WAREHOUSE", str(folder))
-    workflow._migrated.clear()
+    unit_of_work._migrated.clear()
     con = duckdb.connect(str(folder / "casework.duckdb"))
     try:
         migrate(con)

@@ -88,7 +88,7 @@ def workflow_step_s(n: int = 200) -> dict[str, float]:
     from kodomo_dash.infra.db import casework_connection
     from kodomo_dash.infra.migrate import migrate
     from kodomo_dash.security.principal import Principal
-    from kodomo_dash.services import support, workflow
+    from kodomo_dash.services import support, unit_of_work
 
     wards = ("40131", "40132", "40133")
     frame = pd.DataFrame({"resident_id": [f"W{i:07d}" for i in range(n)],
@@ -96,7 +96,7 @@ def workflow_step_s(n: int = 200) -> dict[str, float]:
     old = os.environ.get("KODOMO_WAREHOUSE")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["KODOMO_WAREHOUSE"] = tmp
-        workflow._migrated.clear()
+        unit_of_work._migrated.clear()
         try:
             with casework_connection() as con:
                 migrate(con)
@@ -113,7 +113,7 @@ def workflow_step_s(n: int = 200) -> dict[str, float]:
             bulk_s = time.perf_counter() - t
             assert len(saved) == n
         finally:
-            workflow._migrated.clear()
+            unit_of_work._migrated.clear()
             if old is None:
                 os.environ.pop("KODOMO_WAREHOUSE", None)
             else:

@@ -49,7 +49,7 @@ def run_year(scenario: str, truth_dir: Path, seed: int = 1, log=_log) -> YearRes
     from kodomo_dash.screening.similarity import SimilarityModel
     from kodomo_dash.services import support
     from kodomo_dash.services.screening import model_path as screening_model_path
-    from kodomo_dash.services.workflow import bound_casework
+    from kodomo_dash.services.unit_of_work import bound_casework
 
     wf = get_workflow_scenario(scenario)
     if wf.path == "school":
@@ -129,7 +129,7 @@ def _run_school_year(scenario: str, truth_dir: Path, seed: int, log) -> YearResu
     from kodomo_dash.screening import cohorts, runs
     from kodomo_dash.screening.registry import build_method
     from kodomo_dash.services import support
-    from kodomo_dash.services.workflow import bound_casework
+    from kodomo_dash.services.unit_of_work import bound_casework
 
     wf = get_workflow_scenario(scenario)
     spec = SCHOOL_SCREENINGS[scenario]

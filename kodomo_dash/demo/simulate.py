@@ -388,7 +388,7 @@ class _Sim:
 
         page = FORM_PAGES[form_type]
         if form_type in support.SHEET_TYPES:  # requested by the city for the whole list
-            rec = workflow.load_form(form_store.form_id_for(form_type, self.list_id, rid), actor)
+            rec = workflow.load_form(form_store.form_id_for(form_type, self.list_id, rid), actor, page)
         else:
             rec = workflow.start_form(form_type, self.list_id, rid, actor, page, client_token=token)
         result = workflow.save_form(rec.form_id, data, expected_version=rec.version, principal=actor, page=page,
@@ -420,7 +420,7 @@ def simulate_year(
     as the screening page. Everything is one transaction: a failure leaves casework as it was.
     """
     from kodomo_dash.services import support
-    from kodomo_dash.services.workflow import bound_casework
+    from kodomo_dash.services.unit_of_work import bound_casework
 
     started = time.perf_counter()
     sc = get_workflow_scenario(scenario) if isinstance(scenario, str) else scenario

@@ -16,7 +16,7 @@ from pathlib import Path
 from kodomo_dash.security import audit
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.services.operator import cli_actor
-from kodomo_dash.services.workflow import casework
+from kodomo_dash.services.unit_of_work import casework
 from kodomo_dash.warehouse.contracts.docs import write_docs
 from kodomo_dash.warehouse.ingest.build import build_warehouse
 from kodomo_dash.warehouse.ingest.report import BuildReport

@@ -2,7 +2,7 @@
 
 Each is raised by the layer that knows why (a stage rule, a screening run, the user file, the
 matrix, a key); the message is already the user's, in Japanese, naming the field, file or line.
-The definitions stay where they are raised; only :class:`Unavailable` and
+The definitions stay where they are raised; only :class:`OutOfScope`, :class:`Unavailable` and
 :class:`KeyRotationFailed` are the services' own.
 """
 
@@ -19,6 +19,10 @@ from kodomo_dash.screening.errors import ScreeningError as ScreeningError
 from kodomo_dash.security.audit import AuditTampered as AuditTampered
 from kodomo_dash.security.matrix import AccessDenied as AccessDenied
 from kodomo_dash.security.users import UserFileError as UserFileError
+
+
+class OutOfScope(PermissionError):
+    """A ward, school, child or form outside the viewer's row scope (the matrix allowed the page itself)."""
 
 
 class Unavailable(LookupError):

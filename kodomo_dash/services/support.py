@@ -4,18 +4,16 @@ Every step a person takes in a city after screening — a manager's 確定, each
 secondary screening, the three-department conference, the approach start, the school-path
 decision, the city's request of school and SSW sheets, and a manager's corrections (void an event,
 send a form back) — is one function here, taking the signed-in principal. Each runs as one
-:func:`unit_of_work`: the authorisation matrix is checked, the rows are limited to the principal's
-scope, and the save and one audit row per child commit together in one transaction (a refusal on
-any child of a bulk action saves nothing). Screens, the ``kodomo list`` command and the scenario
+:func:`~kodomo_dash.services.unit_of_work.unit_of_work`: the authorisation matrix is checked, the
+rows are limited to the principal's scope, and the save and one audit row per child commit together
+in one transaction (a refusal on any child of a bulk action saves nothing). Screens, the ``kodomo list`` command and the scenario
 simulation call these same functions; none of them writes casework another way. The command's
 own reads (which programme a run belongs to, the register of lists) are here too, so it holds no SQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -23,11 +21,10 @@ import duckdb
 import pandas as pd
 
 from kodomo_dash.casework import form_store, vocabulary, workflow
-from kodomo_dash.casework.store import CaseworkError, NotFoundError, fmt_date_ja, transaction
+from kodomo_dash.casework.store import CaseworkError, NotFoundError, fmt_date_ja
 from kodomo_dash.config.cities import programmes_for_run
-from kodomo_dash.security import matrix
 from kodomo_dash.security.principal import Principal
-from kodomo_dash.services.workflow import OutOfScope, audit_callback, casework, scope_of
+from kodomo_dash.services.unit_of_work import Work, casework, unit_of_work
 
 PAGE = "support_record"
 CORRECTION = "casework_correction"  # matrix operation: void an event, send a form back
@@ -57,39 +54,6 @@ _QUEUE_FILTER = (
     "        and e.stage = 'secondary' and e.department = ?))"
     " order by s.rank nulls last, s.resident_id"
 )
-
-
-def child_in_scope(con: duckdb.DuckDBPyConnection, principal: Principal, list_id: str,
-                   resident_id: str) -> workflow.ChildState:  # fmt: skip
-    """The child's list facts and trail; refused when not on the list or outside the principal's scope.
-
-    Loaded through ``workflow.load_child``, so inside a transaction the stage rules reuse this load
-    instead of reading the child again.
-    """
-    child = workflow.load_child(con, list_id, resident_id)
-    if not matrix.in_scope(principal, child.member.ward_code, child.member.school_code):
-        raise OutOfScope(f"宛名番号 {resident_id} のこどもは担当の範囲にありません。")
-    return child
-
-
-@dataclass(frozen=True)
-class Work:
-    """One unit of work: the connection (inside its transaction), who is acting, and the audit callback."""
-
-    con: duckdb.DuckDBPyConnection
-    principal: Principal
-    audit: Callable[[Mapping[str, Any]], None]
-
-    def check_child(self, list_id: str, resident_id: str) -> workflow.ChildState:
-        return child_in_scope(self.con, self.principal, list_id, resident_id)
-
-
-@contextmanager
-def unit_of_work(principal: Principal, page: str, action: str) -> Iterator[Work]:
-    """Matrix check, casework connection and one transaction: the frame of every save here."""
-    matrix.require(principal, page, action)
-    with casework() as con, transaction(con):
-        yield Work(con, principal, audit_callback(con, principal, page))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,9 +122,8 @@ def list_size(list_id: str) -> int:
 
 def lists(principal: Principal, path: str | None = None) -> pd.DataFrame:
     """Accepted lists (no child rows): list_id, fy, programme, path, list_size, accepted_on, accepted_by."""
-    matrix.require(principal, PAGE, "view")
-    with casework() as con:
-        return con.execute(
+    with unit_of_work(principal, PAGE, "view") as w:
+        return w.con.execute(
             "select list_id, fy, programme, method, path, screening_sheet_required, cohort_label_ja, list_size,"
             " accepted_on, accepted_by from wf_list where (?::varchar is null or path = ?)"
             " order by fy desc, accepted_at desc",
@@ -175,17 +138,13 @@ def queue(principal: Principal, list_id: str, step: str, department: str | None 
     """
     if step not in QUEUES:
         raise CaseworkError(f"段階「{step}」の一覧はありません。")
-    matrix.require(principal, PAGE, "view")
-    scope = scope_of(principal)
-    if not scope.persons:
-        raise OutOfScope("個人単位の一覧は閲覧できません。")
-    where = QUEUES[step]  # a fixed clause from QUEUES, never user text
-    sql = f"{_QUEUE_SELECT} where s.list_id = ? and ({where}) {_QUEUE_FILTER}"  # noqa: S608
-    with casework() as con:
-        frame = con.execute(
+    with unit_of_work(principal, PAGE, "view") as w:
+        scope = w.require_persons()
+        where = QUEUES[step]  # a fixed clause from QUEUES, never user text
+        sql = f"{_QUEUE_SELECT} where s.list_id = ? and ({where}) {_QUEUE_FILTER}"  # noqa: S608
+        return w.con.execute(
             sql, [list_id, scope.wards, scope.wards, scope.schools, scope.schools, department, department]
         ).df()
-    return frame
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,28 +203,30 @@ def _field_checks(stage: str, *, event_date: date | None, decision: str | None, 
 
 
 def _record_many(
-    principal: Principal, list_id: str, resident_ids: Sequence[str], stage: str, *,
+    w: Work, list_id: str, resident_ids: Sequence[str], stage: str, *,
     versions: Mapping[str, int] | None, today: date | None, **fields: Any,
 ) -> list[int]:  # fmt: skip
-    """One stage event per child in one unit of work; the first refusal names the child and saves nothing."""
+    """One stage event per child in the caller's unit of work; the first refusal names the child and saves nothing.
+
+    The fields are checked before casework is opened, so a form with a mistake costs no connection.
+    """
     ids = _ids(resident_ids)
     today = today or date.today()
     _field_checks(stage, event_date=fields.get("event_date"), decision=fields.get("decision"),
                   reason=fields.get("reason"), note=fields.get("note"), assignee=fields.get("assignee"),
                   today=today)  # fmt: skip
     saved: list[int] = []
-    with unit_of_work(principal, PAGE, "save") as w:
-        _check_versions(w, list_id, versions)
-        for rid in ids:
-            try:
-                w.check_child(list_id, rid)
-                ev = workflow.record_event(w.con, list_id, rid, stage, actor=principal, audit=w.audit,
-                                           today=today, **fields)  # fmt: skip
-            except CaseworkError as exc:
-                prefix = f"宛名番号 {rid}：" if len(ids) > 1 else ""
-                raise CaseworkError(f"{prefix}{exc.message_ja}（何も保存していません）",
-                                    field_errors=exc.field_errors) from exc  # fmt: skip
-            saved.append(int(ev.event_id))
+    _check_versions(w, list_id, versions)
+    for rid in ids:
+        try:
+            w.check_child(list_id, rid)
+            ev = workflow.record_event(w.con, list_id, rid, stage, actor=w.principal, audit=w.audit,
+                                       today=today, **fields)  # fmt: skip
+        except CaseworkError as exc:
+            prefix = f"宛名番号 {rid}：" if len(ids) > 1 else ""
+            raise CaseworkError(f"{prefix}{exc.message_ja}（何も保存していません）",
+                                field_errors=exc.field_errors) from exc  # fmt: skip
+        saved.append(int(ev.event_id))
     return saved
 
 
@@ -273,11 +234,12 @@ def record_secondary(principal: Principal, list_id: str, resident_ids: Sequence[
                      decision: str, event_date: date, reason: str | None = None, note: str | None = None,
                      versions: Mapping[str, int] | None = None, today: date | None = None) -> list[int]:  # fmt: skip
     """One department's secondary screening for many children (e.g. 30 marked 支援中 with one reason)."""
-    if department not in vocabulary.DEPARTMENTS:
-        raise CaseworkError("確認した課を選んでください。", field_errors={"department": "課を選んでください。"})
-    return _record_many(principal, list_id, resident_ids, "secondary", versions=versions, today=today,
-                        department=department, decision=decision, event_date=event_date,
-                        reason=reason if decision == "exclude" else None, note=note)  # fmt: skip
+    with unit_of_work(principal, PAGE, "save") as w:
+        if department not in vocabulary.DEPARTMENTS:
+            raise CaseworkError("確認した課を選んでください。", field_errors={"department": "課を選んでください。"})
+        return _record_many(w, list_id, resident_ids, "secondary", versions=versions, today=today,
+                            department=department, decision=decision, event_date=event_date,
+                            reason=reason if decision == "exclude" else None, note=note)  # fmt: skip
 
 
 def record_conference(principal: Principal, list_id: str, resident_ids: Sequence[str], *, decision: str,
@@ -286,10 +248,11 @@ def record_conference(principal: Principal, list_id: str, resident_ids: Sequence
                       versions: Mapping[str, int] | None = None, today: date | None = None) -> list[int]:  # fmt: skip
     """The three-department conference's decision (approach, with the staff assigned; or not, and why)."""
     approach = decision == "approach"
-    return _record_many(principal, list_id, resident_ids, "conference", versions=versions, today=today,
-                        decision=decision, event_date=event_date, assignee=assignee if approach else None,
-                        department=department if approach else None,
-                        reason=None if approach else reason, note=note)  # fmt: skip
+    with unit_of_work(principal, PAGE, "save") as w:
+        return _record_many(w, list_id, resident_ids, "conference", versions=versions, today=today,
+                            decision=decision, event_date=event_date, assignee=assignee if approach else None,
+                            department=department if approach else None,
+                            reason=None if approach else reason, note=note)  # fmt: skip
 
 
 def record_approach(principal: Principal, list_id: str, resident_ids: Sequence[str], *, decision: str,
@@ -298,20 +261,22 @@ def record_approach(principal: Principal, list_id: str, resident_ids: Sequence[s
                     versions: Mapping[str, int] | None = None, today: date | None = None) -> list[int]:  # fmt: skip
     """Start the approach (who, when, how: home visit or phone), or record it is not needed (転出 etc.)."""
     start = decision == "start"
-    if start and how is not None and how not in vocabulary.CONTACT_METHODS:
-        raise CaseworkError("方法を選んでください。", field_errors={"how": "方法を選んでください。"})
-    return _record_many(principal, list_id, resident_ids, "approach", versions=versions, today=today,
-                        decision=decision, event_date=event_date, assignee=assignee if start else None,
-                        method=how if start else None, reason=None if start else reason, note=note)  # fmt: skip
+    with unit_of_work(principal, PAGE, "save") as w:
+        if start and how is not None and how not in vocabulary.CONTACT_METHODS:
+            raise CaseworkError("方法を選んでください。", field_errors={"how": "方法を選んでください。"})
+        return _record_many(w, list_id, resident_ids, "approach", versions=versions, today=today,
+                            decision=decision, event_date=event_date, assignee=assignee if start else None,
+                            method=how if start else None, reason=None if start else reason, note=note)  # fmt: skip
 
 
 def record_school_decision(principal: Principal, list_id: str, resident_ids: Sequence[str], *, decision: str,
                            event_date: date, reason: str | None = None, note: str | None = None,
                            versions: Mapping[str, int] | None = None, today: date | None = None) -> list[int]:  # fmt: skip
     """The school path's decision after the SSW hearing (Izumi: 要対協 case meeting or watch at school)."""
-    return _record_many(principal, list_id, resident_ids, "school_decision", versions=versions, today=today,
-                        decision=decision, event_date=event_date,
-                        reason=reason if decision == "no_support" else None, note=note)  # fmt: skip
+    with unit_of_work(principal, PAGE, "save") as w:
+        return _record_many(w, list_id, resident_ids, "school_decision", versions=versions, today=today,
+                            decision=decision, event_date=event_date,
+                            reason=reason if decision == "no_support" else None, note=note)  # fmt: skip
 
 
 def request_sheets(principal: Principal, list_id: str, form_type: str, *,
@@ -368,9 +333,8 @@ def send_back_form(principal: Principal, form_id: str, *, expected_version: int,
 
 def child_history(principal: Principal, list_id: str, resident_id: str) -> pd.DataFrame:
     """Every stage record of one child as kept (voids included), with labels, for the history table."""
-    matrix.require(principal, PAGE, "view")
-    with casework() as con:
-        return _history_rows(child_in_scope(con, principal, list_id, resident_id).timeline)
+    with unit_of_work(principal, PAGE, "view") as w:
+        return _history_rows(w.check_child(list_id, resident_id).timeline)
 
 
 HISTORY_COLUMNS = ["event_id", "list_id", "stage", "stage_label", "event_date", "what", "recorded_by", "recorded_at",
@@ -423,11 +387,10 @@ def _describe(e: workflow.StageEvent) -> str:
 
 def submitted_forms(principal: Principal, list_id: str, resident_id: str) -> list[form_store.FormRecord]:
     """The child's forms (any status) for the correction tab; scope checked like the history."""
-    matrix.require(principal, PAGE, "view")
-    with casework() as con:
-        child_in_scope(con, principal, list_id, resident_id)
-        ids = [r[0] for r in con.execute(
+    with unit_of_work(principal, PAGE, "view") as w:
+        w.check_child(list_id, resident_id)
+        ids = [r[0] for r in w.con.execute(
             "select form_id from form_record where list_id = ? and resident_id = ? order by created_at",
             [list_id, resident_id],
         ).fetchall()]  # fmt: skip
-        return [form_store.get_form(con, i) for i in ids]
+        return [form_store.get_form(w.con, i) for i in ids]

@@ -1,21 +1,19 @@
 """Reads and saves for the push-support pages: funnel, forms, progress and worklist.
 
-Everything here goes to casework (the file people's input lives in) through
-``kodomo_dash.infra.db.casework_connection``; every read takes the principal and passes its ward or
-school codes to the casework read functions, so a page can never ask for more than its viewer may
-see. Drill-downs, forms and worklists are about individual children and are never cached; the
+Everything here goes to casework (the file people's input lives in) through one
+:func:`~kodomo_dash.services.unit_of_work.unit_of_work` per call, with the page the call serves
+(the funnel, a form page, progress, the worklist): the matrix is asked there, and the viewer's ward
+or school codes come from its scope, so a page can never ask for more than its viewer may see. Drill-downs, forms and worklists are about individual children and are never cached; the
 funnel's counts per year, ward and stage are non-personal aggregates and are cached
 (:func:`funnel_view`), keyed by the casework file and a fingerprint of the records they count.
-Every save is audited through ``kodomo_dash.security.audit.record`` (the casework library calls the
-callback after its COMMIT; a refused stale save is audited too).
+Every save is audited through the unit's audit callback, in the save's own transaction (a refused
+stale save is audited too).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,64 +23,26 @@ import pandas as pd
 
 from kodomo_dash.casework import form_store, forms, funnel, progress
 from kodomo_dash.config.units import unit_name
-from kodomo_dash.infra.db import casework_connection, casework_path
-from kodomo_dash.infra.migrate import migrate
+from kodomo_dash.infra.db import casework_path
 from kodomo_dash.reports.funnel_adapter import casework_programmes, shape_for_programme
-from kodomo_dash.security import audit as auth_audit
-from kodomo_dash.security.matrix import can, row_scope
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.services import aggregate_cache
+from kodomo_dash.services.errors import OutOfScope
+from kodomo_dash.services.unit_of_work import Work, casework, unit_of_work
 
 ALL = "all"
 DRILLDOWN_STAGES = funnel.DRILLDOWN_STAGES
-_migrated: set[str] = set()
-
-
-class OutOfScope(PermissionError):
-    """A ward, school or child outside the viewer's scope was asked for."""
+FUNNEL = "funnel"
+PROGRESS = "progress"
+WORKLIST = "worklist"
+# The page of each form type: a form is read and saved under its own page's rights.
+FORM_PAGES = {"conference_sheet": "forms_conference", "home_visit_record": "forms_home_visit",
+              "school_screening_sheet": "forms_school_sheet", "ssw_hearing_sheet": "forms_ssw_sheet"}  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
-# connection and scope
+# whether casework has begun
 # ---------------------------------------------------------------------------------------------
-
-
-_bound: ContextVar[duckdb.DuckDBPyConnection | None] = ContextVar("kodomo_bound_casework", default=None)
-
-
-@contextmanager
-def bound_casework(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Make every service call in this context use `con` (and its open transaction).
-
-    A batch that plays many people's steps (the scenario year, a bulk import) opens one transaction
-    on its connection and binds it here, so each service call — matrix check, scope check, save,
-    audit row — joins that transaction instead of opening the file again.
-    """
-    token = _bound.set(con)
-    try:
-        yield con
-    finally:
-        _bound.reset(token)
-
-
-@contextmanager
-def casework() -> Iterator[duckdb.DuckDBPyConnection]:
-    """One casework connection for one unit of work, migrated once per process and file.
-
-    Always read-write: DuckDB refuses a read-only and a read-write connection on the same file in
-    one process, and the app's sessions read and save side by side. Inside :func:`bound_casework`
-    the bound connection is used as it is.
-    """
-    bound = _bound.get()
-    if bound is not None:
-        yield bound
-        return
-    with casework_connection() as con:
-        key = str(casework_path())
-        if key not in _migrated:
-            migrate(con)
-            _migrated.add(key)
-        yield con
 
 
 def has_casework() -> bool:
@@ -93,58 +53,10 @@ def has_casework() -> bool:
         return bool(con.execute("select count(*) from wf_list").fetchone()[0])
 
 
-@dataclass(frozen=True)
-class Scope:
-    """Row scope of a principal: None = every ward/school; a tuple = only those; persons = may see children."""
-
-    ward_codes: tuple[str, ...] | None
-    school_codes: tuple[str, ...] | None
-    persons: bool
-
-    @property
-    def wards(self) -> list[str] | None:
-        return None if self.ward_codes is None else list(self.ward_codes)
-
-    @property
-    def schools(self) -> list[str] | None:
-        return None if self.school_codes is None else list(self.school_codes)
-
-
-def scope_of(principal: Principal) -> Scope:
-    kind = row_scope(principal)
-    if kind == "all":
-        return Scope(None, None, True)
-    if kind == "ward":
-        return Scope(tuple(principal.ward_codes), None, True)
-    if kind == "school":
-        return Scope(None, tuple(principal.school_codes), True)
-    return Scope((), (), False)
-
-
 def ward_name(code: str) -> str:
     if code == ALL:
         return "全区"
     return unit_name(code)
-
-
-def audit_callback(con: duckdb.DuckDBPyConnection, principal: Principal, page: str):
-    """The casework library's audit callback, writing to the audit log on the same casework file."""
-
-    def record(event: Mapping[str, Any]) -> None:
-        detail = dict(event.get("detail") or {})
-        detail["page"] = page
-        auth_audit.record(
-            con,
-            principal,
-            event["action"],
-            page=page,
-            resident_id=event.get("resident_id"),
-            target=event.get("target"),
-            n_children=event.get("n_children"),
-            detail=detail,
-        )
-
-    return record
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,8 +65,8 @@ def audit_callback(con: duckdb.DuckDBPyConnection, principal: Principal, page: s
 
 
 def funnel_fiscal_years(principal: Principal) -> list[int]:
-    with casework() as con:
-        return [int(r[0]) for r in con.execute("select distinct fy from wf_list order by fy desc").fetchall()]
+    with unit_of_work(principal, FUNNEL, "view") as w:
+        return [int(r[0]) for r in w.con.execute("select distinct fy from wf_list order by fy desc").fetchall()]
 
 
 def funnel_paths(fy: int) -> list[str]:
@@ -175,14 +87,18 @@ def funnel_programmes(fy: int, path: str) -> dict[str, str]:
 
 def ward_options(principal: Principal) -> list[str]:
     """Wards the viewer may pick: 'all' (city) for city-wide roles, then every ward in their scope."""
-    scope = scope_of(principal)
-    with casework() as con:
-        codes = [
-            r[0]
-            for r in con.execute(
-                "select distinct ward_code from wf_list_member where ward_code is not null order by ward_code"
-            ).fetchall()
-        ]
+    with unit_of_work(principal, FUNNEL, "view") as w:
+        return _ward_options(w)
+
+
+def _ward_options(w: Work) -> list[str]:
+    scope = w.scope
+    codes = [
+        r[0]
+        for r in w.con.execute(
+            "select distinct ward_code from wf_list_member where ward_code is not null order by ward_code"
+        ).fetchall()
+    ]
     if scope.ward_codes is not None and scope.persons:
         return [c for c in codes if c in scope.ward_codes] or list(scope.ward_codes)
     if scope.school_codes is not None and scope.persons:
@@ -190,8 +106,8 @@ def ward_options(principal: Principal) -> list[str]:
     return [ALL, *codes] if scope.persons else [ALL]
 
 
-def _check_ward(principal: Principal, ward_code: str) -> None:
-    if ward_code not in ward_options(principal):
+def _check_ward(w: Work, ward_code: str) -> None:
+    if ward_code not in _ward_options(w):
         raise OutOfScope(f"区コード {ward_code} は閲覧できる範囲にありません。")
 
 
@@ -230,10 +146,10 @@ def funnel_view(fy: int, ward_code: str, principal: Principal, path: str = "ward
     :func:`casework_fingerprint` — never anything about a child. The scope check runs on every
     call, before the cache.
     """
-    _check_ward(principal, ward_code)
-    with casework() as con:
-        fingerprint = casework_fingerprint(con)
-    return _funnel_view_cached(fingerprint, fy, ward_code, path, programme)
+    with unit_of_work(principal, FUNNEL, "view") as w:
+        _check_ward(w, ward_code)
+        fingerprint = casework_fingerprint(w.con)
+        return _funnel_view_cached(fingerprint, fy, ward_code, path, programme)
 
 
 @aggregate_cache
@@ -298,9 +214,9 @@ def funnel_bars(fy: int, ward_code: str, principal: Principal, path: str = "ward
                 programme: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Bars and branches of one year (methods summed unless one is given): stage, kind, parent_stage,
     label_ja, report_ref, n."""
-    _check_ward(principal, ward_code)
-    with casework() as con:
-        return con.execute(
+    with unit_of_work(principal, FUNNEL, "view") as w:
+        _check_ward(w, ward_code)
+        return w.con.execute(
             "select stage, min(sort_no) as sort_no, min(kind) as kind, min(parent_stage) as parent_stage,"
             " min(label_ja) as label_ja, min(report_ref) as report_ref, sum(n)::bigint as n"
             " from funnel_counts where fy = ? and path = ? and ward_code = ? and (?::varchar is null or programme = ?)"
@@ -312,9 +228,9 @@ def funnel_bars(fy: int, ward_code: str, principal: Principal, path: str = "ward
 def funnel_conversion(fy: int, ward_code: str, principal: Principal, path: str = "ward",
                       programme: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Conversion between consecutive main bars: from_stage, to_stage, to_label_ja, from_n, to_n, rate."""
-    _check_ward(principal, ward_code)
-    with casework() as con:
-        return _conversion(funnel.funnel_conversion(con, fy=fy, ward_code=ward_code), path, programme)
+    with unit_of_work(principal, FUNNEL, "view") as w:
+        _check_ward(w, ward_code)
+        return _conversion(funnel.funnel_conversion(w.con, fy=fy, ward_code=ward_code), path, programme)
 
 
 def _of_programme(frame: pd.DataFrame, programme: str | None) -> pd.DataFrame:
@@ -323,35 +239,33 @@ def _of_programme(frame: pd.DataFrame, programme: str | None) -> pd.DataFrame:
 
 def funnel_exclusions(fy: int, ward_code: str, principal: Principal, path: str = "ward",
                       programme: str | None = None) -> pd.DataFrame:  # fmt: skip
-    _check_ward(principal, ward_code)
-    with casework() as con:
-        return _exclusions(funnel.funnel_exclusions(con, fy=fy, ward_code=ward_code), path, programme)
+    with unit_of_work(principal, FUNNEL, "view") as w:
+        _check_ward(w, ward_code)
+        return _exclusions(funnel.funnel_exclusions(w.con, fy=fy, ward_code=ward_code), path, programme)
 
 
 def stage_durations(fy: int, ward_code: str, principal: Principal, path: str = "ward",
                     programme: str | None = None) -> pd.DataFrame:  # fmt: skip
-    _check_ward(principal, ward_code)
-    with casework() as con:
-        frame = funnel.stage_durations(con, fy=fy, ward_code=ward_code)
+    with unit_of_work(principal, FUNNEL, "view") as w:
+        _check_ward(w, ward_code)
+        frame = funnel.stage_durations(w.con, fy=fy, ward_code=ward_code)
     return _of_programme(frame[frame["path"] == path], programme)[["label_ja", "n", "median_days", "p90_days", "max_days"]]
 
 
 def funnel_year_comparison(ward_code: str, principal: Principal, path: str = "ward",
                            programme: str | None = None) -> pd.DataFrame:  # fmt: skip
-    _check_ward(principal, ward_code)
-    with casework() as con:
-        return funnel.funnel_years(con, path=path, ward_code=ward_code, programme=programme)
+    with unit_of_work(principal, FUNNEL, "view") as w:
+        _check_ward(w, ward_code)
+        return funnel.funnel_years(w.con, path=path, ward_code=ward_code, programme=programme)
 
 
 def pending_contacts(fy: int, ward_code: str, principal: Principal) -> pd.DataFrame:
     """Children approached and not yet reached, longest waiting first, within the viewer's wards."""
-    scope = scope_of(principal)
-    if not scope.persons:
-        raise OutOfScope("個人単位の一覧は閲覧できません。")
-    _check_ward(principal, ward_code)
-    wards = scope.wards if ward_code == ALL else [ward_code]
-    with casework() as con:
-        frame = funnel.contacts_pending(con, fy=fy, ward_codes=wards)
+    with unit_of_work(principal, FUNNEL, "view") as w:
+        scope = w.require_persons()
+        _check_ward(w, ward_code)
+        wards = scope.wards if ward_code == ALL else [ward_code]
+        frame = funnel.contacts_pending(w.con, fy=fy, ward_codes=wards)
     return frame[["resident_id", "ward_code", "assigned_staff", "approach_on", "attempts", "last_attempt_on",
                   "last_attempt_result", "days_since_approach"]]  # fmt: skip
 
@@ -359,19 +273,17 @@ def pending_contacts(fy: int, ward_code: str, principal: Principal) -> pd.DataFr
 def funnel_children(fy: int, stage: str, ward_code: str, principal: Principal,
                     programme: str | None = None) -> pd.DataFrame:  # fmt: skip
     """The children behind one bar (drill-down), never outside the viewer's wards or schools."""
-    scope = scope_of(principal)
-    if not scope.persons:
-        raise OutOfScope("個人単位の一覧は閲覧できません。")
-    _check_ward(principal, ward_code)
-    wards = scope.wards if ward_code == ALL else [ward_code]
-    with casework() as con:
-        return funnel.funnel_children(con, fy, stage, programme=programme, ward_codes=wards, school_codes=scope.schools)
+    with unit_of_work(principal, FUNNEL, "view") as w:
+        scope = w.require_persons()
+        _check_ward(w, ward_code)
+        wards = scope.wards if ward_code == ALL else [ward_code]
+        return funnel.funnel_children(w.con, fy, stage, programme=programme, ward_codes=wards, school_codes=scope.schools)
 
 
 def funnel_report(fy: int, ward_code: str, principal: Principal) -> dict[str, Any]:
-    _check_ward(principal, ward_code)
-    with casework() as con:
-        return funnel.funnel_report(fy, con=con, ward_code=ward_code)
+    with unit_of_work(principal, FUNNEL, "view") as w:
+        _check_ward(w, ward_code)
+        return funnel.funnel_report(fy, con=w.con, ward_code=ward_code)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,30 +301,42 @@ def form_definitions() -> dict[str, forms.FormDefinition]:
 
 
 def forms_in_scope(form_type: str, principal: Principal, *, mine_only: bool = False) -> list[form_store.FormRecord]:
-    scope = scope_of(principal)
-    if not scope.persons:
-        return []
-    with casework() as con:
+    with unit_of_work(principal, _form_page(form_type), "view") as w:
+        if not w.scope.persons:
+            return []
         return form_store.list_forms(
-            con,
+            w.con,
             form_type=form_type,
-            school_codes=scope.schools,
-            ward_codes=scope.wards,
+            school_codes=w.scope.schools,
+            ward_codes=w.scope.wards,
             assignee=principal.username if mine_only else None,
         )
 
 
-def load_form(form_id: str, principal: Principal) -> form_store.FormRecord:
-    with casework() as con:
-        rec = form_store.get_form(con, form_id)
-    _check_form_scope(rec, principal)
-    return rec
+def _form_page(form_type: str) -> str:
+    """The page whose rights govern a form type; an unknown type names no page and is refused."""
+    return FORM_PAGES.get(form_type, f"form:{form_type}")
 
 
-def _check_form_scope(rec: form_store.FormRecord, principal: Principal) -> None:
-    scope = scope_of(principal)
-    ok = scope.persons and (
-        (scope.ward_codes is None or rec.ward_code in scope.ward_codes)
+def load_form(form_id: str, principal: Principal, page: str) -> form_store.FormRecord:
+    """The form as saved now, read under the rights of the page showing it (its own type's page)."""
+    with unit_of_work(principal, page, "view") as w:
+        rec = form_store.get_form(w.con, form_id)
+        _check_form(w, rec)
+        return rec
+
+
+def _check_form(w: Work, rec: form_store.FormRecord) -> None:
+    """Refuse a form of another page's type, or one outside the principal's wards or schools.
+
+    The page's rights cover its own form type only: a teacher saving through the school-sheet page
+    may not open or save the SSW's hearing sheet of the same child.
+    """
+    scope = w.scope
+    ok = (
+        _form_page(rec.form_type) == w.page
+        and scope.persons
+        and (scope.ward_codes is None or rec.ward_code in scope.ward_codes)
         and (scope.school_codes is None or rec.school_code in scope.school_codes)
     )
     if not ok:
@@ -424,15 +348,16 @@ def candidates_for_new_form(form_type: str, principal: Principal) -> pd.DataFram
 
     Conference sheets: children past secondary screening with no conference sheet yet. Home-visit
     records: children whose approach has started. School and SSW sheets are requested by the city,
-    so none are started here.
+    so none are started here. Asked under the page's save right: the list exists to start a sheet.
     """
-    scope = scope_of(principal)
-    stage = {"conference_sheet": "secondary_passed", "home_visit_record": "approached"}.get(form_type)
-    if stage is None or not scope.persons:
-        return pd.DataFrame(columns=["list_id", "resident_id", "ward_code"])
-    with casework() as con:
+    empty = pd.DataFrame(columns=["list_id", "resident_id", "ward_code"])
+    with unit_of_work(principal, _form_page(form_type), "save") as w:
+        stage = {"conference_sheet": "secondary_passed", "home_visit_record": "approached"}.get(form_type)
+        if stage is None or not w.scope.persons:
+            return empty
+        con = w.con
         fys = [r[0] for r in con.execute("select distinct fy from wf_list where path = 'ward'").fetchall()]
-        frames = [funnel.funnel_children(con, fy, stage, ward_codes=scope.wards) for fy in fys]
+        frames = [funnel.funnel_children(con, fy, stage, ward_codes=w.scope.wards) for fy in fys]
         have = {
             (r[0], r[1])
             for r in con.execute(
@@ -440,7 +365,7 @@ def candidates_for_new_form(form_type: str, principal: Principal) -> pd.DataFram
             ).fetchall()
         }
     if not frames:
-        return pd.DataFrame(columns=["list_id", "resident_id", "ward_code"])
+        return empty
     frame = pd.concat(frames, ignore_index=True)[["list_id", "resident_id", "ward_code"]]
     if form_type == "conference_sheet":
         frame = frame[[(a, b) not in have for a, b in zip(frame["list_id"], frame["resident_id"], strict=True)]]
@@ -449,28 +374,24 @@ def candidates_for_new_form(form_type: str, principal: Principal) -> pd.DataFram
 
 def start_form(form_type: str, list_id: str, resident_id: str, principal: Principal, page: str,
                client_token: str | None = None) -> form_store.FormRecord:  # fmt: skip
-    _require_save(principal, page)
-    with casework() as con:
-        member = con.execute(
+    with unit_of_work(principal, page, "save") as w:
+        if _form_page(form_type) != page:
+            raise OutOfScope("この画面では、この様式を作成できません。")
+        member = w.con.execute(
             "select ward_code, school_code from wf_list_member where list_id = ? and resident_id = ?",
             [list_id, resident_id],
         ).fetchone()
         if member is None:
             raise OutOfScope("このこどもは対象者リストにいません。")
-        scope = scope_of(principal)
+        scope = w.scope
         if (scope.ward_codes is not None and member[0] not in scope.ward_codes) or (
             scope.school_codes is not None and member[1] not in scope.school_codes
         ):
             raise OutOfScope("このこどもは担当の範囲にありません。")
         return form_store.request_form(
-            con, form_type, list_id, resident_id, actor=principal, assignee=principal.username,
-            client_token=client_token or uuid.uuid4().hex, audit=audit_callback(con, principal, page),
+            w.con, form_type, list_id, resident_id, actor=principal, assignee=principal.username,
+            client_token=client_token or uuid.uuid4().hex, audit=w.audit,
         )  # fmt: skip
-
-
-def _require_save(principal: Principal, page: str) -> None:
-    if not can(principal, page, "save"):
-        raise OutOfScope("この画面で保存する権限がありません。")
 
 
 def save_form(
@@ -488,17 +409,16 @@ def save_form(
 
     Returns only after the casework COMMIT (and the audit row) — the page says 「保存しました」 after this.
     """
-    _require_save(principal, page)
-    with casework() as con:
-        rec = form_store.get_form(con, form_id)
-        _check_form_scope(rec, principal)
-        cb = audit_callback(con, principal, page)
+    with unit_of_work(principal, page, "save", library_tx=True) as w:  # a stale save's refusal row is kept
+        rec = form_store.get_form(w.con, form_id)
+        _check_form(w, rec)
         if submit:
             return form_store.submit_form(
-                con, form_id, data, expected_version=expected_version, actor=principal,
-                submit_token=submit_token, audit=cb, today=today,
+                w.con, form_id, data, expected_version=expected_version, actor=principal,
+                submit_token=submit_token, audit=w.audit, today=today,
             )  # fmt: skip
-        return form_store.save_draft(con, form_id, data, expected_version=expected_version, actor=principal, audit=cb)
+        return form_store.save_draft(w.con, form_id, data, expected_version=expected_version, actor=principal,
+                                     audit=w.audit)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -508,19 +428,18 @@ def save_form(
 
 def form_progress(principal: Principal, by: str, form_type: str | None = None) -> pd.DataFrame:
     """Requested / draft / submitted per school or ward, within the viewer's scope."""
-    scope = scope_of(principal)
-    if not scope.persons:
-        return pd.DataFrame(columns=["group_code", "form_type", "requested", "draft", "submitted", "total",
-                                     "overdue", "submitted_pct", "last_updated_at"])  # fmt: skip
-    with casework() as con:
+    with unit_of_work(principal, PROGRESS, "view") as w:
+        if not w.scope.persons:
+            return pd.DataFrame(columns=["group_code", "form_type", "requested", "draft", "submitted", "total",
+                                         "overdue", "submitted_pct", "last_updated_at"])  # fmt: skip
         return progress.form_progress(
-            con, by=by, form_type=form_type, school_codes=scope.schools, ward_codes=scope.wards
+            w.con, by=by, form_type=form_type, school_codes=w.scope.schools, ward_codes=w.scope.wards
         )
 
 
 def worklist(principal: Principal, departments: tuple[str, ...] = ()) -> pd.DataFrame:
-    scope = scope_of(principal)
-    with casework() as con:
+    with unit_of_work(principal, WORKLIST, "view") as w:
         return progress.worklist(
-            con, principal.username, departments=departments, ward_codes=scope.wards, school_codes=scope.schools
-        )
+            w.con, principal.username, departments=departments, ward_codes=w.scope.wards,
+            school_codes=w.scope.schools,
+        )  # fmt: skip

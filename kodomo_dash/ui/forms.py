@@ -198,7 +198,7 @@ def form_page(page: str, form_type: str, principal: Principal) -> None:
         return
     by_id = {r.form_id: r for r in records}
     chosen = st.selectbox(t("form.pick"), list(by_id), format_func=lambda i: _label(by_id[i]), key=f"kdf_{form_type}_pick")
-    rec = q.load_form(chosen, principal)  # fresh from the database on every run
+    rec = q.load_form(chosen, principal, page)  # fresh from the database on every run
     st.caption(t("form.status", status=rec.status_label_ja, version=rec.version, updated_by=rec.updated_by))
     render_form(defn, rec, can_save=can_save, principal=principal, page=page)
     print_view(defn, rec)

@@ -71,7 +71,7 @@ def database_keys_or_stop() -> None:
 
 
 def _migrated_casework():
-    from kodomo_dash.services.workflow import casework
+    from kodomo_dash.services.unit_of_work import casework
 
     return casework()
 

@@ -115,7 +115,7 @@ def test_the_city_requests_sheets_and_records_the_school_decision_on_the_screen(
           "recommended_path": "yotaikyo_case_meeting"}),
     ):  # fmt: skip
         form_id = form_store.form_id_for(form_type, list_id, child)
-        rec = workflow.load_form(form_id, who)
+        rec = workflow.load_form(form_id, who, page)
         workflow.save_form(form_id, data, expected_version=rec.version, principal=who, page=page, submit=True)
     at = open_page("manager")
     assert "この段階を待っているこども：1人" in [c.value for c in at.caption]

@@ -222,7 +222,7 @@ def test_the_city_requests_school_sheets_and_records_the_school_decision(casewor
                        today=TODAY)  # fmt: skip
     ssw = Principal("ssw_1", "ssw", school_codes=("27219000",))
     sheet = form_store.form_id_for("ssw_hearing_sheet", list_id, child)
-    rec = workflow.load_form(sheet, ssw)
+    rec = workflow.load_form(sheet, ssw, "forms_ssw_sheet")
     workflow.save_form(sheet, {"heard_on": "2025-09-20", "heard_from": ["homeroom_teacher"], "school_life": "聞き取り",
                                "abuse_risk": "high", "recommended_path": "yotaikyo_case_meeting"},
                        expected_version=rec.version, principal=ssw, page="forms_ssw_sheet", submit=True, today=TODAY)  # fmt: skip

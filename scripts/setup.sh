@@ -29,4 +29,15 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q -e ".[test]"
   touch "$stamp"
 fi
+# The OpenID Connect provider the sign-in tests start (tests/oidc_provider, decision 064): its npm
+# packages, installed from the committed lock whenever they are missing or the lock changed.
+oidc=tests/oidc_provider
+if command -v npm >/dev/null 2>&1 && [ -f "$oidc/package-lock.json" ]; then
+  lock_sum=$(sha256sum "$oidc/package-lock.json" | cut -d' ' -f1)
+  if [ ! -d "$oidc/node_modules" ] || [ "$(cat "$oidc/node_modules/.kodomo-lock" 2>/dev/null)" != "$lock_sum" ]; then
+    echo "[setup] npm ci in $oidc"
+    (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "$lock_sum" > "$oidc/node_modules/.kodomo-lock"
+  fi
+fi
 echo "[setup] ready"

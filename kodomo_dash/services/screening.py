@@ -1,12 +1,12 @@
 """Reads and writes of the screening, rule-settings and model-card pages.
 
-Cohort frames are rows about children: read per principal through ``matrix.scope_predicate``
-(ward or school) and never cached. Aggregates (school list, model-card figures) are keyed on
+Cohort frames are rows about children: read per principal through the scope of its unit of work
+(:mod:`kodomo_dash.services.unit_of_work`, ward or school) and never cached. Aggregates (school list, model-card figures) are keyed on
 the build id. The similarity model holds no row about a child; it is kept with
 ``infra.cache.resource_cache`` keyed on the build id and the model file, trained (and saved under
 ``warehouse/models/``, registered in casework) when there is none for this build yet.
 Runs, rule-set versions and decisions go to casework through ``kodomo_dash.screening.runs``,
-each with an audit row in the same connection.
+each with its audit row in the same transaction.
 """
 
 from __future__ import annotations
@@ -21,15 +21,16 @@ import pandas as pd
 
 from kodomo_dash.config.calendar import fiscal_year
 from kodomo_dash.infra.cache import resource_cache
-from kodomo_dash.infra.db import analytics_cursor, casework_connection, warehouse_dir
+from kodomo_dash.infra.db import analytics_cursor, warehouse_dir
 from kodomo_dash.screening import cohorts, runs
 from kodomo_dash.screening.base import Method
 from kodomo_dash.screening.errors import ScreeningError
 from kodomo_dash.screening.registry import build_method, method_labels
 from kodomo_dash.screening.rules import RuleSet
-from kodomo_dash.security import audit, matrix
+from kodomo_dash.security import matrix
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.services import aggregate_cache, fetch_df, fetch_one
+from kodomo_dash.services.unit_of_work import Work, casework, unit_of_work
 
 __all__ = [
     "fiscal_year",
@@ -51,21 +52,8 @@ __all__ = [
 
 MODEL_FILE = "similarity.joblib"
 RULE_SET_OF = {"rule_points": "amagasaki", "item_counts": "beppu", "edu_welfare": "izumi"}
-
-
-def _casework():
-    """casework_connection with migrations applied (idempotent, cheap once applied)."""
-    from contextlib import contextmanager
-
-    from kodomo_dash.infra.migrate import migrate
-
-    @contextmanager
-    def cm():
-        with casework_connection() as con:
-            migrate(con)
-            yield con
-
-    return cm()
+PAGE = "screening"
+RULES = "rules"
 
 
 @aggregate_cache
@@ -88,10 +76,14 @@ def cohort_frame(principal: Principal, build_id: str, cohort: str,
     Read through `screening.cohorts.cohort_frame`, the one read the demo and the model card use
     too: percentiles are the city's, whatever the principal's scope. Rows about children: never cached.
     """
-    scope = matrix.scope_predicate(principal, ward_col="ward_code", school_col="school_code")
+    with unit_of_work(principal, PAGE, "view") as w:
+        return _cohort_frame(w, build_id, cohort, school_codes)
+
+
+def _cohort_frame(w: Work, build_id: str, cohort: str, school_codes: tuple[str, ...] = ()) -> pd.DataFrame:
+    scope = w.predicate(ward_col="ward_code", school_col="school_code")
     params = {"school_codes": list(school_codes)} if cohort == "school_children" else {}
-    with closing(analytics_cursor()) as cur:
-        return cohorts.cohort_frame(cur, as_of(build_id), cohort, params, scope)
+    return cohorts.cohort_frame(w.analytics(), as_of(build_id), cohort, params, scope)
 
 
 # ---------------------------------------------------------------- the similarity model
@@ -115,29 +107,31 @@ def model_for_build(principal: Principal, build_id: str,
     A model file made for other features (``feature_mismatch``) or another build is retrained.
     Training reads every child in the principal's scope (a manager: the whole city); the model
     card's figures are then computed and stored with it, so the card opens without computing.
+    A unit of work of its own (a run's save right): the model file stays on disk whatever becomes
+    of the run it was trained for, so its registration commits whatever becomes of the run too.
     """
     from kodomo_dash.screening.similarity import SimilarityModel
 
-    path = model_path()
-    step = progress or (lambda _f, _m: None)
-    if path.exists():
-        try:
-            model = _load_model(str(path), path.stat().st_mtime_ns)
-            if model.train_params.get("build_id") in (None, build_id):
-                return model
-        except ScreeningError:
-            pass
-    step(0.1, "features")
-    frame = cohort_frame(principal, build_id, "all_children")
-    step(0.3, "train")
-    model = SimilarityModel.train(frame)
-    model.train_params["build_id"] = build_id
-    step(0.8, "save")
-    model.save(path)
-    with _casework() as con:
-        runs.register_model(con, model, path, principal.username)
-        audit.record(con, principal, "setting_change", page="screening", target=f"model:{model.model_version}",
-                     detail={"kind": "train_model", "positives": int(model.metrics.get("positives", 0))})
+    with unit_of_work(principal, PAGE, "save") as w:
+        path = model_path()
+        step = progress or (lambda _f, _m: None)
+        if path.exists():
+            try:
+                model = _load_model(str(path), path.stat().st_mtime_ns)
+                if model.train_params.get("build_id") in (None, build_id):
+                    return model
+            except ScreeningError:
+                pass
+        step(0.1, "features")
+        frame = _cohort_frame(w, build_id, "all_children")
+        step(0.3, "train")
+        model = SimilarityModel.train(frame)
+        model.train_params["build_id"] = build_id
+        step(0.8, "save")
+        model.save(path)
+        runs.register_model(w.con, model, path, principal.username)
+        w.record("setting_change", target=f"model:{model.model_version}",
+                 detail={"kind": "train_model", "positives": int(model.metrics.get("positives", 0))})  # fmt: skip
     if matrix.row_scope(principal) == "all":  # trained on the whole city: the card's own frame
         step(0.9, "card")
         _store_card(build_id, model, frame)
@@ -150,20 +144,25 @@ def model_for_build(principal: Principal, build_id: str,
 
 def latest_rule_set(principal: Principal, name: str):
     """(version, RuleSet) in force; the shipped preset becomes version 1 on first use."""
-    with _casework() as con:
-        return runs.latest_rule_set(con, name, created_by=principal.username)
+    with unit_of_work(principal, RULES, "view") as w:
+        return runs.latest_rule_set(w.con, name, created_by=principal.username)
 
 
 def make_method(principal: Principal, build_id: str, name: str,
                 progress: Callable[[float, str], None] | None = None) -> tuple[Method, str | None]:
-    """(method ready to score, rule_set_id or None)."""
-    if name == "similarity":
-        return build_method("similarity", model=model_for_build(principal, build_id, progress)), None
-    version, rule_set = latest_rule_set(principal, RULE_SET_OF[name])
+    """(method ready to score, rule_set_id or None), under the right to run a screening."""
+    with unit_of_work(principal, PAGE, "save") as w:
+        return _make_method(w, build_id, name, progress)
+
+
+def _make_method(w: Work, build_id: str, name: str,
+                 progress: Callable[[float, str], None] | None) -> tuple[Method, str | None]:  # fmt: skip
+    if name == "similarity":  # before the unit's casework is opened: the model's registration is its own
+        return build_method("similarity", model=model_for_build(w.principal, build_id, progress)), None
+    version, rule_set = runs.latest_rule_set(w.con, RULE_SET_OF[name], created_by=w.principal.username)
     kwargs: dict[str, Any] = {"rule_set": rule_set, "as_of": as_of(build_id)}
     if name == "rule_points":
-        with _casework() as con:
-            kwargs["assessments"] = runs.latest_assessments(con, rule_set.name)
+        kwargs["assessments"] = runs.latest_assessments(w.con, rule_set.name)
     return build_method(name, **kwargs), version.rule_set_id
 
 
@@ -180,36 +179,34 @@ def run_screening(principal: Principal, build_id: str, method_name: str, cohort:
                   params: Mapping[str, Any], *, school_codes: tuple[str, ...] = (),
                   top_n: int | None = None, threshold: float | None = None,
                   progress: Callable[[float, str], None] | None = None) -> runs.RunResult:
-    """Score the cohort and save the list as a draft run in casework (audited). Bad input raises
-    ScreeningError (Japanese) and nothing is written."""
-    matrix.require(principal, "screening", "save")
-    method, rule_set_id = make_method(principal, build_id, method_name, progress)
-    frame = cohort_frame(principal, build_id, cohort, school_codes)
-    with _casework() as con:
+    """Score the cohort and save the list as a draft run in casework, audited in the same transaction.
+    Bad input raises ScreeningError (Japanese) and nothing is written."""
+    with unit_of_work(principal, PAGE, "save") as w:
+        frame = _cohort_frame(w, build_id, cohort, school_codes)  # before casework opens: it is not held meanwhile
+        method, rule_set_id = _make_method(w, build_id, method_name, progress)
         run = runs.create_run(
-            con, frame, method, dict(params), created_by=principal.username, cohort=cohort,
+            w.con, frame, method, dict(params), created_by=principal.username, cohort=cohort,
             cohort_params={"school_codes": list(school_codes)} if school_codes else {},
             as_of=as_of(build_id), top_n=top_n, threshold=threshold, rule_set_id=rule_set_id,
-        )
-        audit.record(con, principal, "form_save", page="screening", target=f"screening_run:{run.run_id}",
-                     detail={"method": method_name, "cohort": cohort, "list_size": run.list_size})
+        )  # fmt: skip
+        w.record("form_save", target=f"screening_run:{run.run_id}",
+                 detail={"method": method_name, "cohort": cohort, "list_size": run.list_size})  # fmt: skip
     return run
 
 
 def run_history(principal: Principal) -> pd.DataFrame:
     """Saved runs, newest first (no child rows)."""
-    with _casework() as con:
-        return runs.list_runs(con)
+    with unit_of_work(principal, PAGE, "view") as w:
+        return runs.list_runs(w.con)
 
 
 def saved_list(principal: Principal, run_id: str) -> pd.DataFrame:
     """A saved run's list, limited to the principal's scope, viewing audited."""
-    with _casework() as con:
-        df = runs.run_list(con, run_id)
-        keep = [matrix.in_scope(principal, w, s) for w, s in zip(df["ward_code"], df["school_code"], strict=True)]
+    with unit_of_work(principal, PAGE, "view") as w:
+        df = runs.run_list(w.con, run_id)
+        keep = [w.in_scope(ward, school) for ward, school in zip(df["ward_code"], df["school_code"], strict=True)]
         df = df[keep].reset_index(drop=True)
-        audit.record(con, principal, "search", page="screening", target=f"screening_run:{run_id}",
-                     n_children=int(len(df)))
+        w.record("search", target=f"screening_run:{run_id}", n_children=int(len(df)))
     return df
 
 
@@ -233,13 +230,12 @@ def programmes_for(method: str, cohort: str | None) -> dict[str, str]:
 
 def run_diff(principal: Principal, before: str, after: str) -> pd.DataFrame:
     """Who enters and who leaves between two saved runs, within the principal's scope."""
-    with _casework() as con:
-        diff = runs.diff_runs(con, before, after)
-        places = pd.concat([runs.run_list(con, before), runs.run_list(con, after)])
-    places = places.drop_duplicates("resident_id").set_index("resident_id")
-    keep = [matrix.in_scope(principal, places.at[r, "ward_code"], places.at[r, "school_code"])
-            for r in diff["resident_id"]]
-    return diff[keep].reset_index(drop=True)
+    with unit_of_work(principal, PAGE, "view") as w:
+        diff = runs.diff_runs(w.con, before, after)
+        places = pd.concat([runs.run_list(w.con, before), runs.run_list(w.con, after)])
+        places = places.drop_duplicates("resident_id").set_index("resident_id")
+        keep = [w.in_scope(places.at[r, "ward_code"], places.at[r, "school_code"]) for r in diff["resident_id"]]
+        return diff[keep].reset_index(drop=True)
 
 
 def capacity_plan(visits: float, visits_per_family: float):
@@ -252,28 +248,27 @@ def capacity_plan(visits: float, visits_per_family: float):
 
 
 def rule_set_history(name: str) -> pd.DataFrame:
-    with _casework() as con:
+    with casework() as con:
         return runs.rule_set_versions(con, name)
 
 
 def save_rule_set(principal: Principal, rule_set: RuleSet, parent_id: str | None, note: str | None):
-    """Save an edited rule set as a new version (audited); returns the RuleSetVersion."""
-    matrix.require(principal, "rules", "save")
-    with _casework() as con:
-        version = runs.save_rule_set(con, rule_set, principal.username, parent_id=parent_id, note=note)
-        audit.record(con, principal, "setting_change", page="rules", target=f"rule_set:{version.rule_set_id}",
-                     detail={"rule_set": rule_set.name, "version": int(version.version)})
+    """Save an edited rule set as a new version, audited in the same transaction; returns the RuleSetVersion."""
+    with unit_of_work(principal, RULES, "save") as w:
+        version = runs.save_rule_set(w.con, rule_set, principal.username, parent_id=parent_id, note=note)
+        w.record("setting_change", target=f"rule_set:{version.rule_set_id}",
+                 detail={"rule_set": rule_set.name, "version": int(version.version)})  # fmt: skip
     return version
 
 
 def diff_with_previous_version(principal: Principal, build_id: str, before: RuleSet, after: RuleSet,
                                cohort: str = "all_children") -> pd.DataFrame:
     """Children entering and leaving the rule-points list if ``after`` replaced ``before``."""
-    frame = cohort_frame(principal, build_id, cohort)
     from kodomo_dash.screening.points import RulePointsMethod
 
-    with _casework() as con:
-        assessments = runs.latest_assessments(con, before.name)
+    with unit_of_work(principal, RULES, "view") as w:
+        frame = _cohort_frame(w, build_id, cohort)
+        assessments = runs.latest_assessments(w.con, before.name)
     d = as_of(build_id)
     return runs.diff_rule_sets(frame, before, after,
                                method_factory=lambda rs: RulePointsMethod(rs, assessments=assessments, as_of=d))

@@ -65,8 +65,9 @@ def test_every_method_scores_the_fukuoka_cohort_into_a_run(warehouse, tmp_path):
 
 
 def test_a_school_principal_reads_city_percentiles_through_the_page_query(built_warehouse):
-    """The screening page's read for a principal of two schools: each child's percentile is the
-    city's (the manager's value for the same child), not a rank among the two schools' pupils."""
+    """The screening page's read of two schools' pupils: each child's percentile is the city's (the
+    value in the whole city's frame), not a rank among the two schools' pupils. A manager screens
+    them: no school-scoped role may open the screening page (authz_matrix / config/pages.yaml)."""
     from kodomo_dash.services import screening as q
     from kodomo_dash.services.home import current_build
     from tests.signin import principal_for
@@ -74,8 +75,7 @@ def test_a_school_principal_reads_city_percentiles_through_the_page_query(built_
     build = current_build().build_id
     city = q.cohort_frame(principal_for("manager"), build, "all_children").set_index("resident_id")
     schools = tuple(city["school_code"].dropna().value_counts().index[:2])
-    principal = principal_for("ssw", school_codes=schools)
-    mine = q.cohort_frame(principal, build, "school_children", school_codes=schools)
+    mine = q.cohort_frame(principal_for("manager"), build, "school_children", school_codes=schools)
     assert len(mine) > 20 and set(mine["school_code"]) == set(schools)
     same = city.loc[mine["resident_id"]]
     for col in ("height_pct", "weight_pct", "fiscal_age", "stage"):

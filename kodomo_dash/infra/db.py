@@ -219,16 +219,17 @@ def _retrying(open_, wait_s: float = 10.0):
             delay = min(delay * 2, 0.5)
 
 
-class _EncryptedCasework:
+class _Casework:
     """One in-memory instance per casework file in this process; the file is attached per unit of work.
 
     Loading the crypto extension costs ~170 ms per instance, attaching ~2 ms, so the instance is
     kept and the file attached and detached around each unit of work — which leaves the file
-    lock free between units for other processes (the CLI, a second app worker), as the plaintext
-    path does. DuckDB refuses a second attach of one file in one process, so units of work in
-    this process take turns (they are short). A unit opened inside another on the same thread
-    (a helper that opens its own connection) shares the attachment, as nested plain
-    duckdb.connect calls share one instance; the outermost unit detaches.
+    lock free between units for other processes (the CLI, a second app worker). A plaintext file
+    (tests and development only, ``KODOMO_ALLOW_PLAINTEXT``) takes the same route without the key,
+    so what runs in tests is what runs in a city. DuckDB refuses a second attach of one file in
+    one process, so units of work in this process take turns (they are short). A unit opened
+    inside another on the same thread (a helper that opens its own connection) shares the
+    attachment; the outermost unit detaches.
     """
 
     def __init__(self, path: Path) -> None:
@@ -237,15 +238,30 @@ class _EncryptedCasework:
         self.lock = threading.RLock()
         self._depth = 0
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._encrypted: bool | None = None
+
+    def _attach(self, base: duckdb.DuckDBPyConnection, key: str | None, read_only: bool) -> None:
+        if key is not None:
+            encryption.attach(base, self.path, self.alias, key, read_only=read_only)
+            return
+        escaped = str(self.path).replace("'", "''")
+        base.execute(f"attach '{escaped}' as {self.alias}" + (" (read_only)" if read_only else ""))
 
     @contextmanager
-    def unit(self, key: str, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    def unit(self, key: str | None, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         with self.lock:
-            if self._con is None:
-                self._con = encryption.new_connection(encryption.default_temp_dir(self.path))
+            if self._con is None or self._encrypted != (key is not None):
+                if self._con is not None:
+                    self._con.close()
+                self._con = (
+                    encryption.new_connection(encryption.default_temp_dir(self.path))
+                    if key is not None
+                    else duckdb.connect(":memory:")
+                )
+                self._encrypted = key is not None
             base = self._con
             if self._depth == 0:
-                _retrying(lambda: encryption.attach(base, self.path, self.alias, key, read_only=read_only))
+                _retrying(lambda: self._attach(base, key, read_only))
             self._depth += 1
             cur = base.cursor()
             try:
@@ -259,9 +275,8 @@ class _EncryptedCasework:
                     base.execute(f"detach {self.alias}")
 
 
-_encrypted_casework: dict[str, _EncryptedCasework] = {}
-_plain_open_lock = threading.Lock()
-_encrypted_casework_lock = threading.Lock()
+_casework: dict[str, _Casework] = {}
+_casework_lock = threading.Lock()
 
 
 @contextmanager
@@ -270,18 +285,7 @@ def casework_connection(read_only: bool = False, path: Path | None = None):
     path = Path(path or casework_path())
     path.parent.mkdir(parents=True, exist_ok=True)
     key = database_key("casework")
-    if key is not None:
-        with _encrypted_casework_lock:
-            handle = _encrypted_casework.setdefault(str(path), _EncryptedCasework(path))
-        with handle.unit(key, read_only) as con:
-            yield con
-        return
-    # Opening and closing a plain file take turns in this process: two sessions' first runs
-    # opening it at the same moment made DuckDB refuse one ("Unique file handle conflict").
-    with _plain_open_lock:
-        con = _retrying(lambda: duckdb.connect(str(path), read_only=read_only))
-    try:
+    with _casework_lock:
+        handle = _casework.setdefault(str(path), _Casework(path))
+    with handle.unit(key, read_only) as con:
         yield con
-    finally:
-        with _plain_open_lock:
-            con.close()

@@ -14,20 +14,12 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from kodomo_dash.infra import casework_pin
 from kodomo_dash.ui import i18n
 from kodomo_dash.ui.i18n import t
 from kodomo_dash.ui.signin import guarded as guarded  # screens wrap their write callbacks
 
 _LANG_WIDGET_KEY = "_lang_toggle"
 _ENTRYPOINT_RUNNING: ContextVar[bool] = ContextVar("kodomo_entrypoint_running", default=False)
-
-
-@contextmanager
-def script_run() -> Iterator[None]:
-    """Wrap one run of app.py: casework's database instance stays open for the run (infra/casework_pin.py)."""
-    with casework_pin.pinned():
-        yield
 
 
 @contextmanager

@@ -32,3 +32,30 @@ def test_eight_sessions_opening_casework_at_once_all_succeed(tmp_path, monkeypat
     for th in threads:
         th.join()
     assert errors == []
+
+
+def test_a_plain_file_takes_the_attach_route_and_is_free_between_units(tmp_path, monkeypatch):
+    """Plaintext casework (tests, development) is attached per unit of work like an encrypted one:
+    every unit commits, and between units another process may open the file for writing."""
+    import subprocess
+    import sys
+
+    from kodomo_dash.infra.db import casework_connection, casework_path
+
+    monkeypatch.setenv("KODOMO_WAREHOUSE", str(tmp_path))
+    monkeypatch.setenv("KODOMO_ALLOW_PLAINTEXT", "1")
+    with casework_connection() as con:
+        con.execute("create table t (n int)")
+    for n in range(3):
+        with casework_connection() as con:
+            con.execute("insert into t values (?)", [n])
+            with casework_connection() as inner:  # nested on one thread: the same attachment
+                assert inner.execute("select count(*) from t").fetchone()[0] == n + 1
+    out = subprocess.run(
+        [sys.executable, "-c", f"import duckdb; c = duckdb.connect({str(casework_path())!r});"
+                               " c.execute('insert into t values (9)'); print(c.execute('select count(*) from t').fetchone()[0])"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    assert out.stdout.strip() == "4"
+    with casework_connection(read_only=True) as con:
+        assert con.execute("select count(*) from t").fetchone()[0] == 4

@@ -17,7 +17,7 @@ if not q.has_casework():
     st.title(t("pres.title"))
     st.info(t("wf.no_casework"))
     st.stop()
-inputs = q.outcome_inputs(principal)
+inputs = q.outcome_inputs(principal, page="presentation")
 if not inputs.years:
     st.title(t("pres.title"))
     st.info(t("wf.no_casework"))

@@ -20,7 +20,6 @@ from typing import Any
 
 from kodomo_dash.casework import funnel, visit_plan
 from kodomo_dash.config.units import CITY_UNITS, FUKUOKA_WARDS
-from kodomo_dash.infra.transaction import transaction
 from kodomo_dash.reports import evaluation, export
 from kodomo_dash.reports.deck import Deck, year_end_deck
 from kodomo_dash.reports.funnel_adapter import casework_programmes, funnel_data, shape_for_programme
@@ -29,10 +28,10 @@ from kodomo_dash.reports.shapes import ProgrammeShape
 from kodomo_dash.reports.suppression import NDB_POLICY, PUBLISHED_TOP_LINE, TOTAL, SuppressionPolicy
 from kodomo_dash.reports.tables import ReportTable, is_hidden
 from kodomo_dash.security import audit as auth_audit
-from kodomo_dash.security import matrix
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.services import aggregate_cache
-from kodomo_dash.services.workflow import casework, casework_fingerprint, has_casework
+from kodomo_dash.services.unit_of_work import casework, unit_of_work
+from kodomo_dash.services.workflow import casework_fingerprint, has_casework
 
 __all__ = ["DECK_FORMATS", "TOTAL", "OutcomeInputs", "SafeFunnel", "deck_bytes", "deck_for_year", "export_deck",
            "funnel_report", "has_casework", "outcome_inputs", "outcome_tables", "programme_options",
@@ -72,20 +71,25 @@ def programme_options() -> dict[str, str]:
     return out
 
 
-def outcome_inputs(principal: Principal | str, programme: str | None = None) -> OutcomeInputs:
+def outcome_inputs(principal: Principal | str, programme: str | None = None, *,
+                   page: str = "outcomes") -> OutcomeInputs:  # fmt: skip
     """Every year of one programme as protected-report input: its own shape (図表 7-3 for Fukuoka,
     the school path's stages for Izumi and Beppu). Default: the ward path when there is one.
 
     A programme named but absent from casework gives that programme's shape with no figures (a
     deck asked for by ``--scenario`` before its lists exist says データなし, not another city's
-    figures). ``principal`` is the signed-in user, or the shell account for the command line.
+    figures). ``principal`` is the signed-in user, read under the view right of ``page`` (the
+    outcomes page, or the presentation page), or the shell account's name for the command line:
+    the shell has no role in the matrix, and whoever runs it can open the casework file anyway.
 
     Counts only (no child), cached across users keyed by the casework fingerprint, so a page
     run does not recount the views when nothing has been recorded since.
     """
-    with casework() as con:
-        fingerprint = casework_fingerprint(con)
-    return _outcome_inputs_cached(fingerprint, programme)
+    if isinstance(principal, str):
+        with casework() as con:
+            return _outcome_inputs_cached(casework_fingerprint(con), programme)
+    with unit_of_work(principal, page, "view") as w:
+        return _outcome_inputs_cached(casework_fingerprint(w.con), programme)
 
 
 @aggregate_cache
@@ -146,12 +150,10 @@ def save_visit_plan(principal: Principal, inputs: OutcomeInputs, fy: object, war
 
     Raises visit_plan.VisitPlanError with a Japanese message for a bad value (nothing is saved).
     """
-    matrix.require(principal, "outcomes", "save")
-    with casework() as con, transaction(con):  # the plan and its audit row commit together
-        row = visit_plan.set_plan(con, fy, ward_code, planned, actor=principal.username,
+    with unit_of_work(principal, "outcomes", "save") as w:  # the plan and its audit row commit together
+        row = visit_plan.set_plan(w.con, fy, ward_code, planned, actor=principal.username,
                                   wards=visit_plan_wards(inputs))  # fmt: skip
-        auth_audit.record(con, principal, "setting_change", page="outcomes", target="visit_plan",
-                          detail={"fy": row[0], "ward_code": row[1], "planned": row[2]})  # fmt: skip
+        w.record("setting_change", target="visit_plan", detail={"fy": row[0], "ward_code": row[1], "planned": row[2]})
     return row
 
 
@@ -207,11 +209,17 @@ def export_deck(deck: Deck, fmt: str, actor: Principal | str, dest: export.Desti
 
 
 def deck_bytes(deck: Deck, fmt: str, principal: Principal, page: str) -> bytes:
-    """The deck as PPTX or PDF bytes for a download button; the export is audited before the bytes are handed over."""
-    if fmt not in ("pptx", "pdf"):
-        raise ValueError(fmt)
-    buf = io.BytesIO()
-    export_deck(deck, fmt, principal, buf, page=page)
+    """The deck as PPTX or PDF bytes for a download button, under the page's export right.
+
+    The export's audit row joins the unit's transaction (its casework is bound before the deck is
+    written), which commits before the bytes are handed over.
+    """
+    with unit_of_work(principal, page, "export") as w:
+        if fmt not in ("pptx", "pdf"):
+            raise ValueError(fmt)
+        buf = io.BytesIO()
+        w.con  # noqa: B018 - open and bind casework now, so the export's audit hook writes in this unit
+        export_deck(deck, fmt, principal, buf, page=page)
     return buf.getvalue()
 
 
@@ -257,13 +265,12 @@ def safe_funnel(principal: Principal, fy: int, path: str = "ward", programme: st
     ``programme`` picks one when a path has more than one (Izumi and Beppu are both on the school
     path); without it, the path's first programme.
     """
-    matrix.require(principal, "funnel", "view")
-    with casework() as con:
-        fingerprint = casework_fingerprint(con)
+    with unit_of_work(principal, "funnel", "view") as w:
+        fingerprint = casework_fingerprint(w.con)
         if programme is None:
-            on_path = [f.programme for f in casework_programmes(con) if f.path == path]
+            on_path = [f.programme for f in casework_programmes(w.con) if f.path == path]
             programme = on_path[0] if on_path else None
-    return _safe_funnel_cached(fingerprint, fy, programme)
+        return _safe_funnel_cached(fingerprint, fy, programme)
 
 
 @aggregate_cache

@@ -1,8 +1,8 @@
 """Reads and the one write of the 名寄せ review page (名寄せ確認).
 
 The queue (``link.review_queue``) holds names, birth dates and addresses: it is read per
-principal, through ``matrix.scope_predicate``, and never cached. Decisions go to casework
-(``linkage.decisions.record_decision``) with an audit row in the same unit of work; the queue
+principal, through its unit of work's scope, and never cached. Decisions go to casework
+(``linkage.decisions.record_decision``) with an audit row in the same transaction; the queue
 shown leaves out pairs already decided there, so a decision disappears at once and the next
 build re-applies it (``decisions_for_build``).
 """
@@ -13,10 +13,8 @@ import duckdb
 import pandas as pd
 
 from kodomo_dash.infra.db import casework_connection
-from kodomo_dash.infra.transaction import transaction
-from kodomo_dash.security import audit, matrix
 from kodomo_dash.security.principal import Principal
-from kodomo_dash.services import fetch_df
+from kodomo_dash.services.unit_of_work import unit_of_work
 from kodomo_dash.warehouse.linkage.decisions import record_decision
 
 __all__ = ["decided_pairs", "record_review_decision", "review_queue"]
@@ -41,11 +39,13 @@ def decided_pairs() -> pd.DataFrame:
     cols = ["student_no", "resident_id", "decision", "decided_at"]
     try:
         with casework_connection() as con:
-            return con.execute(
-                "select student_no, resident_id, decision, decided_at from link_decision_current"
-            ).df()
+            return _decided(con)
     except duckdb.CatalogException:
         return pd.DataFrame(columns=cols)
+
+
+def _decided(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("select student_no, resident_id, decision, decided_at from link_decision_current").df()
 
 
 def review_queue(principal: Principal) -> pd.DataFrame:
@@ -53,13 +53,15 @@ def review_queue(principal: Principal) -> pd.DataFrame:
 
     A pair whose decision in force is ``link`` or ``not_same`` is left out, and so is every other
     candidate of a pupil already linked by a person. ``later`` stays, marked (``decision``) and
-    sorted after the undecided pupils. Rows are limited to the principal's scope (the school side's
-    school code for a school-scoped role; a ward-scoped role has no ward on this table and sees none).
+    sorted after the undecided pupils. Only the city's roles may open the page (authz_matrix); the
+    rows still pass the principal's scope (the school side's school code; a ward-scoped role has no
+    ward on this table and would see none), so a wider grant could never show more than the scope.
     """
-    where, params = matrix.scope_predicate(principal, ward_col=None, school_col="s_school_code")
-    df = fetch_df(f"select {QUEUE_COLUMNS} from link.review_queue where {where}"  # noqa: S608 - built from code
-                  " order by student_no, candidate_rank", params)
-    decided = decided_pairs()
+    with unit_of_work(principal, PAGE, "view") as w:
+        where, params = w.predicate(ward_col=None, school_col="s_school_code")
+        df = w.analytics().execute(f"select {QUEUE_COLUMNS} from link.review_queue where {where}"  # noqa: S608 - built from code
+                                   " order by student_no, candidate_rank", params).df()  # fmt: skip
+        decided = _decided(w.con)  # casework is migrated when the unit opens it
     if len(decided) and len(df):
         final = decided[decided["decision"].isin(["link", "not_same"])]
         done = set(zip(final["student_no"], final["resident_id"], strict=True))
@@ -96,29 +98,18 @@ def record_review_decision(
 
     Refuses (AccessDenied, audited) a principal without ``save`` on the page.
     """
-    matrix.require(principal, PAGE, "save")
-    with casework_connection() as con:
-        from kodomo_dash.infra.migrate import migrate
-
-        migrate(con)
-        with transaction(con):  # the decision and its audit row commit together
-            decision_id = record_decision(
-                con, str(student_no), str(resident_id), decision, principal.username,
-                match_probability=None if match_probability is None or pd.isna(match_probability)
-                else float(match_probability),
-            )
-            audit.record(
-                con, principal, "form_save", page=PAGE, resident_id=str(resident_id),
-                target=f"link_decision:{decision_id}",
-                detail={"decision": decision, "student_no": str(student_no)},
-            )
+    with unit_of_work(principal, PAGE, "save") as w:  # the decision and its audit row commit together
+        decision_id = record_decision(
+            w.con, str(student_no), str(resident_id), decision, principal.username,
+            match_probability=None if match_probability is None or pd.isna(match_probability)
+            else float(match_probability),
+        )
+        w.record("form_save", resident_id=str(resident_id), target=f"link_decision:{decision_id}",
+                 detail={"decision": decision, "student_no": str(student_no)})  # fmt: skip
     return decision_id
 
 
 def record_queue_view(principal: Principal, pupils: int) -> None:
     """Audit that the queue (names, birth dates, addresses of ``pupils`` pupils) was shown."""
-    with casework_connection() as con:
-        from kodomo_dash.infra.migrate import migrate
-
-        migrate(con)
-        audit.record(con, principal, "search", page=PAGE, target="review_queue", n_children=int(pupils))
+    with unit_of_work(principal, PAGE, "view") as w:
+        w.record("search", target="review_queue", n_children=int(pupils))

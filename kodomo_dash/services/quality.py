@@ -15,6 +15,7 @@ from kodomo_dash.security import matrix
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.services import aggregate_cache, fetch_df
 from kodomo_dash.services.home import current_build, source_counts
+from kodomo_dash.services.unit_of_work import unit_of_work
 
 __all__ = [
     "build_attempts",
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 EXAMPLES_PER_GROUP = 3
+PAGE = "data_quality"
 
 
 def build_attempts(principal: Principal, builds: int = 5) -> tuple[list[dict], pd.DataFrame]:
@@ -39,9 +41,9 @@ def build_attempts(principal: Principal, builds: int = 5) -> tuple[list[dict], p
     from kodomo_dash.infra.db import analytics_path
     from kodomo_dash.warehouse.ingest import history
 
-    matrix.require(principal, "data_quality", "view")
-    entries = history.recent(analytics_path(), builds)
-    return entries, history.per_source(entries)
+    with unit_of_work(principal, PAGE, "view"):
+        entries = history.recent(analytics_path(), builds)
+        return entries, history.per_source(entries)
 
 
 def _or_empty(sql: str, columns: list[str], params: list | None = None) -> pd.DataFrame:
@@ -73,13 +75,14 @@ def quarantine_examples(principal: Principal, per_group: int = EXAMPLES_PER_GROU
     (an evaluator and a birth date, say) is listed with its counts and no values.
     Columns: source, column_name, rule, examples (list of str), hidden (bool).
     """
-    df = fetch_df(
-        "select source, column_name, rule,"
-        " list(distinct raw_value order by raw_value)[1:?] as examples"
-        " from meta.quarantine where raw_value is not null and raw_value <> ''"
-        " group by all order by source, column_name, rule",
-        [int(per_group)],
-    )
+    with unit_of_work(principal, PAGE, "view") as w:
+        df = w.analytics().execute(
+            "select source, column_name, rule,"
+            " list(distinct raw_value order by raw_value)[1:?] as examples"
+            " from meta.quarantine where raw_value is not null and raw_value <> ''"
+            " group by all order by source, column_name, rule",
+            [int(per_group)],
+        ).df()
     allowed = matrix.allowed_column_groups(principal)
     hidden = [
         matrix.column_group(col or "", src) not in allowed for src, col in zip(df["source"], df["column_name"], strict=True)

@@ -1,19 +1,20 @@
-"""Fukuoka FY2025 as published (図表 6-1, 6-2, 7-3, 6-4), in the shape `kodomo report funnel` prints.
+"""Fukuoka FY2025 as published (図表 6-1, 6-2, 7-3, 6-4), in the shape `kodomo report funnel` prints
+(the funnel's own stage codes).
 
 Written out once for every test that compares the pipeline's computed funnel with the report.
 """
 
 FUKUOKA_FY2025_FUNNEL = {
     "cohort": 1327,
-    "primary_screening": 217,
-    "secondary_screening": 151,
+    "listed": 217,
+    "secondary_passed": 151,
     "conference_approach": 80,
     "approach_not_needed": 7,
     "approached": 73,
     "contacted": 57,
     "needs_yes": 45,
     "needs_no": 12,
-    "pending": 16,
+    "contact_pending": 16,
     "outcomes": {"enrolled": 7, "yotaikyo": 2, "consultation_referral": 2, "other_programme": 2},
     "support_acts": {
         "advice": {"enrolment": 28, "developmental": 8, "other": 11},

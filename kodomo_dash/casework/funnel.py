@@ -71,32 +71,16 @@ DURATIONS: tuple[tuple[str, str, int, str], ...] = (
 # Drill-down: the wf_child_state flag behind each bar (bound as a value, never formatted into SQL).
 DRILLDOWN_STAGES = tuple(dict.fromkeys(s for _, s, *_ in FUNNEL_STAGES if s not in ("cohort", "eligible")))
 
-# Published names of the ward-path figures (Fukuoka FY2025 図表 6-1, 6-2, 7-3) → funnel_counts stage.
-WARD_FIGURES: dict[str, str] = {
-    "cohort": "cohort",
-    "primary_screening": "listed",
-    "secondary_screening": "secondary_passed",
-    "conference_approach": "conference_approach",
-    "approach_not_needed": "approach_not_needed",
-    "approached": "approached",
-    "contacted": "contacted",
-    "needs_yes": "needs_yes",
-    "needs_no": "needs_no",
-    "pending": "contact_pending",
-}
-SCHOOL_FIGURES: dict[str, str] = {
-    "cohort": "cohort",
-    "eligible": "eligible",
-    "listed": "listed",
-    "screening_sheets": "screening_sheet_done",
-    "ssw_hearings": "ssw_hearing_done",
-    "supported": "school_supported",
-    "yotaikyo_case_meeting": "school_yotaikyo",
-    "school_watch": "school_watch",
-    "other_support": "school_other_support",
-    "no_support": "school_no_support",
-    "pending": "school_decision_pending",
-}
+# The figures `kodomo report funnel` prints per path, in the published order (Fukuoka FY2025
+# 図表 6-1, 6-2, 7-3; Izumi, Beppu), keyed by the funnel's own stage codes: no second set of names.
+WARD_FIGURES: tuple[str, ...] = (
+    "cohort", "listed", "secondary_passed", "conference_approach", "approach_not_needed", "approached",
+    "contacted", "needs_yes", "needs_no", "contact_pending",
+)  # fmt: skip
+SCHOOL_FIGURES: tuple[str, ...] = (
+    "cohort", "eligible", "listed", "screening_sheet_done", "ssw_hearing_done", "school_supported",
+    "school_yotaikyo", "school_watch", "school_other_support", "school_no_support", "school_decision_pending",
+)  # fmt: skip
 
 
 def _opt_list(values: Sequence[str] | None) -> list[str] | None:
@@ -269,9 +253,9 @@ def funnel_report(
     """The year's funnel in the published shape, read from the casework views.
 
     Opens casework read-only when no connection is given. For the ward path, `figures` uses the
-    report's own terms (cohort 1,327 → primary_screening 217 → secondary_screening 151 →
+    funnel's stage codes (cohort 1,327 → listed 217 → secondary_passed 151 →
     conference_approach 80 → approached 73 (approach_not_needed 7) → contacted 57 (needs_yes 45,
-    needs_no 12), pending 16; outcomes; support_acts per act). Several lists of one year and path
+    needs_no 12), contact_pending 16; outcomes; support_acts per act). Several lists of one year and path
     are summed.
     """
     if con is None:
@@ -344,7 +328,7 @@ def funnel_report(
                 for kind in vocabulary.SUPPORT_KINDS
             }
             outcome_counts = {o: out_n.get(o, 0) for o in vocabulary.OUTCOMES}
-            figures: dict[str, Any] = {name: counts.get(stage, 0) for name, stage in WARD_FIGURES.items()}
+            figures: dict[str, Any] = {stage: counts.get(stage, 0) for stage in WARD_FIGURES}
             if "cohort" not in counts:
                 figures["cohort"] = None
             figures["outcomes"] = outcome_counts
@@ -361,10 +345,10 @@ def funnel_report(
             }  # fmt: skip
             entry["support_acts_total"] = sum(act_n.values())
         else:
-            figures = {name: counts.get(stage, 0) for name, stage in SCHOOL_FIGURES.items()}
-            for name in ("cohort", "eligible", "screening_sheets"):
-                if SCHOOL_FIGURES[name] not in counts:
-                    figures[name] = None
+            figures = {stage: counts.get(stage, 0) for stage in SCHOOL_FIGURES}
+            for stage in ("cohort", "eligible", "screening_sheet_done"):
+                if stage not in counts:
+                    figures[stage] = None
             entry["figures"] = figures
         paths[path] = entry
     return {

@@ -38,7 +38,7 @@ def test_report_funnel_table_and_filters(warehouse, capsys):
     assert "令和7年度" in text and "1,327名" in text and "57名" in text
     assert main(["report", "funnel", "--fy", "2025", "--format", "json", "--ward", "40136"]) == 0
     ward = json.loads(capsys.readouterr().out)["paths"]["ward"]["figures"]
-    assert 0 < ward["primary_screening"] < 217
+    assert 0 < ward["listed"] < 217
     assert main(["report", "funnel", "--fy", "2025", "--format", "json", "--programme", "no-such"]) == 0
     assert json.loads(capsys.readouterr().out)["paths"] == {}
 

@@ -87,4 +87,4 @@ def test_two_programmes_on_the_same_method_are_counted_apart(tmp_path, monkeypat
     manager = Principal("m", "manager")
     listed = workflow.funnel_bars(2025, "all", manager, programme="kitakyushu-schoolage")
     assert listed.set_index("stage").at["listed", "n"] == 4
-    assert funnel_report(2025, programme="kitakyushu-unenrolled")["paths"]["ward"]["figures"]["primary_screening"] == 10
+    assert funnel_report(2025, programme="kitakyushu-unenrolled")["paths"]["ward"]["figures"]["listed"] == 10

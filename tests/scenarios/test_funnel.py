@@ -20,9 +20,9 @@ from kodomo_dash.infra.migrate import migrate
 from tests.published import FUKUOKA_FY2025_FUNNEL as FUKUOKA_FY2025
 
 # Izumi FY2025: 7,347 in 15 schools → 6,500 after excluding 要対協-registered → 206 (200 + 6) → 34 supported.
-IZUMI_FY2025 = {"cohort": 7347, "eligible": 6500, "listed": 206, "supported": 34}
+IZUMI_FY2025 = {"cohort": 7347, "eligible": 6500, "listed": 206, "school_supported": 34}
 # Beppu FY2025: 30 (top 20 basic items + top 10 other items) → 8 new support cases.
-BEPPU_FY2025 = {"listed": 30, "supported": 8}
+BEPPU_FY2025 = {"listed": 30, "school_supported": 8}
 
 
 def _simulated(tmp_path_factory, scenario: str):
@@ -190,8 +190,8 @@ def test_izumi_fy2025(izumi):
     report = funnel.funnel_report(2025, con=izumi)
     fig = report["paths"]["school"]["figures"]
     assert {k: fig[k] for k in IZUMI_FY2025} == IZUMI_FY2025
-    assert fig["yotaikyo_case_meeting"] + fig["school_watch"] + fig["other_support"] == 34
-    assert fig["screening_sheets"] == fig["ssw_hearings"] == 206 and fig["pending"] == 0
+    assert fig["school_yotaikyo"] + fig["school_watch"] + fig["school_other_support"] == 34
+    assert fig["screening_sheet_done"] == fig["ssw_hearing_done"] == 206 and fig["school_decision_pending"] == 0
     reasons = dict(
         izumi.execute("select selection_reason, count(*) from wf_list_member group by 1").fetchall()
     )
@@ -212,7 +212,7 @@ def test_beppu_fy2025(beppu):
     assert {k: fig[k] for k in BEPPU_FY2025} == BEPPU_FY2025
     # Beppu published no cohort; a list simulated without a warehouse is saved as a run that scored
     # only the list (kodomo demo's Beppu run scores every child: tests/scenarios/test_izumi_beppu.py).
-    assert fig["cohort"] == 30 and fig["screening_sheets"] is None  # no teacher sheets in Beppu
+    assert fig["cohort"] == 30 and fig["screening_sheet_done"] is None  # no teacher sheets in Beppu
 
 
 def test_a_smaller_list_scales_the_quotas(tmp_path):
@@ -220,14 +220,14 @@ def test_a_smaller_list_scales_the_quotas(tmp_path):
     migrate(con)
     summary = simulate_scenario(con, "fukuoka-fy2025", seed=1, scale=0.1)
     fig = funnel.funnel_report(2025, con=con)["paths"]["ward"]["figures"]
-    assert fig["primary_screening"] == summary.children == 22
+    assert fig["listed"] == summary.children == 22
     assert (
-        fig["primary_screening"]
-        >= fig["secondary_screening"]
+        fig["listed"]
+        >= fig["secondary_passed"]
         >= fig["conference_approach"]
         >= fig["approached"]
     )
-    assert fig["approached"] == fig["contacted"] + fig["pending"]
+    assert fig["approached"] == fig["contacted"] + fig["contact_pending"]
     con.close()
 
 

@@ -22,9 +22,9 @@ pytestmark = pytest.mark.scale
 
 # Izumi FY2025 slides: 7,347 children of 15 model schools → 6,500 after excluding those already
 # registered with the 要対協 → top 200 + 6 welfare-only = 206 → 34 supported.
-IZUMI_PUBLISHED = {"cohort": 7347, "eligible": 6500, "listed": 206, "supported": 34}
+IZUMI_PUBLISHED = {"cohort": 7347, "eligible": 6500, "listed": 206, "school_supported": 34}
 # Beppu FY2025 slides: top 20 by basic-item hits + top 10 by other-item hits = 30 → 8 new support cases.
-BEPPU_PUBLISHED = {"listed": 30, "supported": 8}
+BEPPU_PUBLISHED = {"listed": 30, "school_supported": 8}
 
 
 def _year(tmp_path_factory, scenario: str):
@@ -67,8 +67,8 @@ def test_izumi_report_funnel_prints_the_published_figures(izumi, capsys):
         figures = _report(capsys, "izumi-fy2025")["paths"]["school"]["figures"]
     assert {k: figures[k] for k in IZUMI_PUBLISHED} == IZUMI_PUBLISHED
     # every listed child had a teacher's screening sheet and an SSW hearing; every decision was made
-    assert figures["screening_sheets"] == figures["ssw_hearings"] == 206 and figures["pending"] == 0
-    assert figures["yotaikyo_case_meeting"] + figures["school_watch"] == 34 and figures["other_support"] == 0
+    assert figures["screening_sheet_done"] == figures["ssw_hearing_done"] == 206 and figures["school_decision_pending"] == 0
+    assert figures["school_yotaikyo"] + figures["school_watch"] == 34 and figures["school_other_support"] == 0
 
 
 def test_izumi_list_is_the_method_own_rule_over_15_model_schools(izumi):
@@ -94,8 +94,8 @@ def test_beppu_report_funnel_prints_the_published_figures(beppu, capsys):
         mp.setenv("KODOMO_WAREHOUSE", str(work / "warehouse"))
         figures = _report(capsys, "beppu-fy2025")["paths"]["school"]["figures"]
     assert {k: figures[k] for k in BEPPU_PUBLISHED} == BEPPU_PUBLISHED
-    assert figures["eligible"] is None and figures["screening_sheets"] is None  # no exclusion, no teacher sheet
-    assert figures["supported"] + figures["no_support"] == 30
+    assert figures["eligible"] is None and figures["screening_sheet_done"] is None  # no exclusion, no teacher sheet
+    assert figures["school_supported"] + figures["school_no_support"] == 30
 
 
 def test_beppu_lists_20_plus_10_and_never_makes_a_child_in_support_a_new_case(beppu):

@@ -1,8 +1,9 @@
 """Every read about one child or a search for children: always scoped by the signed-in principal.
 
 Each function takes the principal and enforces, here and not in page code:
-* page/action: matrix.require (refusals are audited by the recorder app.py registers);
-* rows: matrix.scope_predicate (own ward for ward staff; nothing for evaluators);
+* page/action: its unit of work (services.unit_of_work; refusals are audited by the recorder
+  app.py registers), whose audit rows commit in one transaction;
+* rows: the unit's scope predicate (own ward for ward staff; nothing for evaluators);
 * columns: matrix.allowed_columns — tax and income leave this module only for admin and
   yotaikyo; welfare/health/school indicators only for roles holding those groups.
 Search text is bound as parameters, never formatted into SQL, and never logged: the audit
@@ -20,10 +21,10 @@ from typing import Any
 
 import pandas as pd
 
-from kodomo_dash.infra.db import analytics_cursor, casework_connection
 from kodomo_dash.reports import summary_sheet
-from kodomo_dash.security import audit, matrix
+from kodomo_dash.security import matrix
 from kodomo_dash.security.principal import Principal
+from kodomo_dash.services.unit_of_work import unit_of_work
 from kodomo_dash.warehouse.linkage.normalise import kana_loose, name_strict
 
 MAX_INPUT = 100
@@ -88,18 +89,12 @@ def search_children(principal: Principal, criteria: SearchCriteria, limit: int =
     is one columnar scan in DuckDB (milliseconds) instead of normalising every
     child's name in Python on each query (a warehouse from before that table must be rebuilt).
     """
-    matrix.require(principal, "child_search", "search")
-    matrix.require_columns(principal, ["identity"], "child_search")
-    _check_len(criteria)
-    cols = matrix.allowed_columns(principal, IDENTITY_COLUMNS)
-    cur = analytics_cursor()
-    try:
-        df = _search_with_keys(cur, principal, criteria, cols, limit)
-    finally:
-        cur.close()
-    with casework_connection() as con:
-        audit.record(con, principal, "search", page="child_search", n_children=len(df),
-                     detail={"criteria": criteria.used(), "exact": criteria.exact})
+    with unit_of_work(principal, "child_search", "search") as w:
+        matrix.require_columns(principal, ["identity"], "child_search")
+        _check_len(criteria)
+        cols = matrix.allowed_columns(principal, IDENTITY_COLUMNS)
+        df = _search_with_keys(w.analytics(), principal, criteria, cols, limit)
+        w.record("search", n_children=len(df), detail={"criteria": criteria.used(), "exact": criteria.exact})
     return df
 
 
@@ -292,24 +287,22 @@ def child_card(principal: Principal, resident_id: str) -> ChildCard | None:
     """Everything the card shows, or None if the child does not exist or is out of scope.
 
     The view is audited (view_child) before anything is returned; an out-of-scope request is
-    audited as access_denied and answered exactly like a child that does not exist.
+    audited as access_denied and answered exactly like a child that does not exist. The build is
+    read before casework is opened, so casework is held only for the audit row and the support tab.
     """
-    matrix.require(principal, "child_card", "view")
-    matrix.require_columns(principal, ["identity"], "child_card")
-    rid = str(resident_id or "")[:32]
-    groups = matrix.allowed_column_groups(principal)
-    cur = analytics_cursor()
-    try:
+    with unit_of_work(principal, "child_card", "view") as w:
+        matrix.require_columns(principal, ["identity"], "child_card")
+        rid = str(resident_id or "")[:32]
+        groups = matrix.allowed_column_groups(principal)
+        cur = w.analytics()
         cols = matrix.allowed_columns(principal, IDENTITY_COLUMNS)
         row = cur.execute(
             f"select {', '.join('c.' + c for c in cols)}, c.address_code from core.child as c where c.resident_id = ?",  # noqa: S608 - identifiers from code, values bound
             [rid],
         ).fetchdf()
-        if row.empty or not matrix.in_scope(principal, ward_code=row.iloc[0]["ward_code"]):
+        if row.empty or not w.in_scope(ward_code=row.iloc[0]["ward_code"]):
             if not row.empty:
-                with casework_connection() as con:
-                    audit.record(con, principal, "access_denied", page="child_card", resident_id=rid,
-                                 detail={"action": "view", "reason": "out of scope"})
+                w.record("access_denied", resident_id=rid, detail={"action": "view", "reason": "out of scope"})
             return None
         basic = row.iloc[0].to_dict()
         card = ChildCard(resident_id=rid, basic=basic)
@@ -320,13 +313,10 @@ def child_card(principal: Principal, resident_id: str) -> ChildCard | None:
         card.quarantine = _quarantine(cur, rid, groups, schema)
         if "tax" in groups:
             card.tax = _tax(cur, basic.get("household_id"), schema)
-    finally:
-        cur.close()
-    with casework_connection() as con:
-        event = audit.record(con, principal, "view_child", page="child_card", resident_id=rid)
+        event = w.record("view_child", resident_id=rid)
         if event.alert is not None:
             card.alert = event.alert.message_ja()
-        card.screening, card.funnel, card.forms, card.support_history = _casework(con, rid)
+        card.screening, card.funnel, card.forms, card.support_history = _casework(w.con, rid)
     return card
 
 
@@ -488,7 +478,11 @@ def _casework(con, rid: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, 
 
 
 def tax_columns_for(principal: Principal | None) -> list[str]:
-    """The tax columns this principal may receive (the test walks every role)."""
+    """The tax columns this principal may receive (the test walks every role).
+
+    A question to the matrix alone, asked of any principal or none: it reads no row, so it is no
+    unit of work (tests/test_architecture.py lists it).
+    """
     return matrix.allowed_columns(principal, TAX_COLUMNS)
 
 
@@ -501,9 +495,8 @@ def summary_sheet_pdf(principal: Principal, card: ChildCard, sections: list[str]
     Refused unless the matrix lets the principal export from the card; the audit row is written
     before the bytes are handed back, so no sheet leaves without its trace.
     """
-    matrix.require(principal, "child_card", "export")
-    pdf = summary_sheet.summary_sheet_pdf(card, printed_by=principal.username, sections=sections)
-    with casework_connection() as con:
-        audit.record(con, principal, "export", page="child_card", resident_id=card.resident_id, n_children=1,
-                     target="summary_sheet", detail={"sections": sections})
+    with unit_of_work(principal, "child_card", "export") as w:
+        pdf = summary_sheet.summary_sheet_pdf(card, printed_by=principal.username, sections=sections)
+        w.record("export", resident_id=card.resident_id, n_children=1, target="summary_sheet",
+                 detail={"sections": sections})  # fmt: skip
     return pdf

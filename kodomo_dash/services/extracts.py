@@ -12,16 +12,16 @@ names the principal with ``--as`` and prints only counts and file paths, never a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import closing
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from kodomo_dash.infra.db import analytics_cursor, warehouse_dir
-from kodomo_dash.security import matrix
+import duckdb
+
+from kodomo_dash.infra.db import warehouse_dir
 from kodomo_dash.security import pseudonymise as ps
 from kodomo_dash.security.principal import Principal
-from kodomo_dash.services.workflow import casework
+from kodomo_dash.services.unit_of_work import casework, unit_of_work
 
 __all__ = ["DEFAULT_COLUMNS", "ExtractEntry", "create_extract", "delete_extracts", "extract_log"]
 
@@ -33,27 +33,27 @@ DEFAULT_COLUMNS = (
     "past_support_case",
 )  # fmt: skip
 SOURCE_TABLE = ("features", "child_features")
+OPERATION = "pseudonymised_extract"
 
 
-def _rows(columns: Sequence[str]) -> list[dict[str, Any]]:
+def _rows(cur: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> list[dict[str, Any]]:
     """Rows of the per-child features with only known columns (names checked against the table).
 
     WarehouseMissing before the first build; ValueError naming the columns the table does not have.
     """
-    with closing(analytics_cursor()) as cur:
-        known = {
-            r[0]
-            for r in cur.execute(
-                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-                list(SOURCE_TABLE),
-            ).fetchall()
-        }
-        unknown = [c for c in columns if c not in known]
-        if unknown:
-            raise ValueError(f"列がありません (unknown columns): {', '.join(unknown)}")
-        wanted = ["resident_id", "birth_date", *columns]
-        select = ", ".join(f'"{c}"' for c in wanted)  # names checked against the table above
-        frame = cur.execute(f'select {select} from "{SOURCE_TABLE[0]}"."{SOURCE_TABLE[1]}"').df()  # noqa: S608
+    known = {
+        r[0]
+        for r in cur.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            list(SOURCE_TABLE),
+        ).fetchall()
+    }
+    unknown = [c for c in columns if c not in known]
+    if unknown:
+        raise ValueError(f"列がありません (unknown columns): {', '.join(unknown)}")
+    wanted = ["resident_id", "birth_date", *columns]
+    select = ", ".join(f'"{c}"' for c in wanted)  # names checked against the table above
+    frame = cur.execute(f'select {select} from "{SOURCE_TABLE[0]}"."{SOURCE_TABLE[1]}"').df()  # noqa: S608
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
@@ -64,13 +64,14 @@ def create_extract(principal: Principal, *, project: str, purpose: str, delete_b
     The spec is checked before any row is read. Refusals: AccessDenied (the role may not take
     extracts; audited by the library), WarehouseMissing (no build yet), ValueError (ExtractRefused:
     identifying or tax columns, a bad project name, a deletion date in the past; unknown columns).
+    The library opens the transaction of the record and its audit row itself, once the file is written.
     """
-    out = out if out is not None else warehouse_dir() / "extracts"
-    spec = ps.ExtractSpec(project=project, purpose=purpose, columns=tuple(columns))
-    spec.check()
-    rows = _rows(list(columns))
-    with casework() as con:
-        return ps.create_extract(con, principal, rows, spec, out, delete_by)
+    with unit_of_work(principal, OPERATION, "export", library_tx=True) as w:
+        out = out if out is not None else warehouse_dir() / "extracts"
+        spec = ps.ExtractSpec(project=project, purpose=purpose, columns=tuple(columns))
+        spec.check()
+        rows = _rows(w.analytics(), list(columns))
+        return ps.create_extract(w.con, principal, rows, spec, out, delete_by)
 
 
 class ExtractEntry(NamedTuple):
@@ -101,13 +102,13 @@ def delete_extracts(principal: Principal, extract_id: str | None = None, *, due:
 
     Each file goes, and the project key with the project's last live extract. AccessDenied for a
     role that may not handle extracts; LookupError/ValueError (Japanese) for an unknown or
-    already deleted extract.
+    already deleted extract. Each deletion commits with its audit row on its own (the library's
+    transaction), since its file is gone whatever becomes of the next one.
     """
     if bool(extract_id) == bool(due):
         raise ValueError("削除する抽出のIDか --due のどちらか一方を指定してください。")
-    matrix.require(principal, "pseudonymised_extract", "export")
-    with casework() as con:
-        ids = [extract_id] if extract_id else [r[0] for r in ps.extracts_due(con, today or date.today())]
+    with unit_of_work(principal, OPERATION, "export", library_tx=True) as w:
+        ids = [extract_id] if extract_id else [r[0] for r in ps.extracts_due(w.con, today or date.today())]
         for eid in ids:
-            ps.delete_extract(con, principal, eid)
+            ps.delete_extract(w.con, principal, eid)
     return len(ids)

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need_apt+=(fonts-noto-cjk)  # not -q: with pipefail, fc-list would die of SIGPIPE
 command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
 if ((${#need_apt[@]})); then
   echo "[setup] apt-get install ${need_apt[*]}"

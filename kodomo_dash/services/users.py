@@ -14,12 +14,12 @@ from __future__ import annotations
 import pandas as pd
 
 from kodomo_dash.config.units import FUKUOKA_WARDS
-from kodomo_dash.infra.db import casework_connection
-from kodomo_dash.infra.transaction import transaction
-from kodomo_dash.security import audit, lockout, matrix, sessions
+from kodomo_dash.security import lockout, sessions
 from kodomo_dash.security import users as users_mod
 from kodomo_dash.security.principal import Principal
+from kodomo_dash.services.unit_of_work import unit_of_work
 
+PAGE = "admin_users"
 COLUMNS = ["username", "display_name", "role", "ward_codes", "school_codes", "active", "locked", "failures",
            "locked_until", "epoch"]
 
@@ -30,10 +30,10 @@ class UserActionRefused(ValueError):
 
 def user_table(principal: Principal) -> pd.DataFrame:
     """Every account with role, scope, active flag, lock state and session epoch (no hashes, no secrets)."""
-    matrix.require(principal, "admin_users", "view")
-    users = users_mod.load_users()
-    rows = []
-    with casework_connection() as con:
+    with unit_of_work(principal, PAGE, "view") as w:
+        users = users_mod.load_users()
+        rows = []
+        con = w.con
         for u in users.values():
             lock = lockout.status(con, u.username)
             rows.append({
@@ -52,37 +52,35 @@ def _known(username: str) -> None:
 
 
 def revoke_user(principal: Principal, username: str, *, deactivate: bool = True) -> int:
-    """End every session of the user now (and deactivate the account unless told not to)."""
-    matrix.require(principal, "admin_users", "save")
-    _known(username)
-    if username == principal.username:
-        raise UserActionRefused("自分自身の権限は取り消せません。")
-    with casework_connection() as con:
-        return users_mod.revoke(con, username, principal, deactivate=deactivate)
+    """End every session of the user now (and deactivate the account unless told not to).
+
+    The session library bumps the epoch in a transaction of its own, under its lock, as before.
+    """
+    with unit_of_work(principal, PAGE, "save", library_tx=True) as w:
+        _known(username)
+        if username == principal.username:
+            raise UserActionRefused("自分自身の権限は取り消せません。")
+        return users_mod.revoke(w.con, username, principal, deactivate=deactivate)
 
 
 def reactivate_user(principal: Principal, username: str) -> None:
-    matrix.require(principal, "admin_users", "save")
-    _known(username)
-    with casework_connection() as con:
-        users_mod.reactivate(con, username, principal)
+    with unit_of_work(principal, PAGE, "save") as w:
+        _known(username)
+        users_mod.reactivate(w.con, username, principal)
 
 
 def unlock_user(principal: Principal, username: str) -> None:
     """Clear the failure count and any lock now (the user still needs password and TOTP)."""
-    matrix.require(principal, "admin_users", "save")
-    _known(username)
-    with casework_connection() as con:
-        lockout.unlock(con, username)
-        audit.record(con, principal, "setting_change", page="admin_users", target=username,
-                     detail={"setting": "unlock"})
+    with unit_of_work(principal, PAGE, "save") as w:  # the unlock and its audit row commit together
+        _known(username)
+        lockout.unlock(w.con, username)
+        w.record("setting_change", target=username, detail={"setting": "unlock"})
 
 
 def open_sessions(principal: Principal) -> pd.DataFrame:
     """Every session still signed in: short id, user, how, started, last seen (never the full id)."""
-    matrix.require(principal, "admin_users", "view")
-    with casework_connection() as con:
-        return sessions.open_sessions(con).drop(columns=["session_id"])
+    with unit_of_work(principal, PAGE, "view") as w:
+        return sessions.open_sessions(w.con).drop(columns=["session_id"])
 
 
 def end_session(principal: Principal, short_id: str) -> str:
@@ -90,11 +88,9 @@ def end_session(principal: Principal, short_id: str) -> str:
 
     The row's end and its audit row commit together.
     """
-    matrix.require(principal, "admin_users", "save")
-    with casework_connection() as con, transaction(con):
-        who = sessions.end_by_short_id(con, short_id, "admin", by=principal.username)
+    with unit_of_work(principal, PAGE, "save") as w:
+        who = sessions.end_by_short_id(w.con, short_id, "admin", by=principal.username)
         if who is None:
             raise UserActionRefused(f"セッション {short_id} は既に終了しています。")
-        audit.record(con, principal, "logout", page="admin_users", target=who,
-                     detail={"reason": "admin", "session": short_id})  # fmt: skip
+        w.record("logout", target=who, detail={"reason": "admin", "session": short_id})
     return who

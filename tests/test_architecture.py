@@ -144,3 +144,42 @@ def test_tests_mirror_the_package() -> None:
     misplaced = [str(f.relative_to(tests)) for f in tests.rglob("test_*.py")
                  if not (f.parent == tests and f.name in whole) and f.relative_to(tests).parts[0] not in folders]
     assert misplaced == []
+
+
+# Public service functions with a principal that do not enter unit_of_work, each with its reason.
+OUTSIDE_THE_UNIT = {
+    "children.tax_columns_for": "asks the matrix alone, of any principal or none (None), and reads no row",
+    "screening.accept": "hands the 確定 to support.accept_run, the one acceptance, which enters the unit",
+}
+
+
+def _principal_functions() -> Iterator[tuple[str, ast.FunctionDef]]:
+    """Every public function of kodomo_dash/services/ taking a ``principal``, but the frame's own module."""
+    for path in sorted((PACKAGE / "services").glob("*.py")):
+        if path.name == "unit_of_work.py":  # the frame itself: unit_of_work and scope_of take the principal
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                args = node.args
+                if "principal" in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}:
+                    yield f"{path.stem}.{node.name}", node
+
+
+def _enters_unit_of_work(node: ast.FunctionDef) -> bool:
+    """True when the function's body has a ``with unit_of_work(...)``."""
+    return any(
+        isinstance(item.context_expr, ast.Call)
+        and isinstance(item.context_expr.func, ast.Name)
+        and item.context_expr.func.id == "unit_of_work"
+        for n in ast.walk(node)
+        if isinstance(n, ast.With)
+        for item in n.items
+    )
+
+
+def test_every_service_call_for_a_principal_enters_the_unit_of_work() -> None:
+    # issue 13: the matrix check, the scope, casework's transaction and the audit row have one frame
+    found = dict(_principal_functions())
+    assert len(found) > 50, "the walk must see the services"
+    outside = sorted(name for name, node in found.items() if not _enters_unit_of_work(node))
+    assert outside == sorted(OUTSIDE_THE_UNIT), "enter unit_of_work, or list it above with its reason"

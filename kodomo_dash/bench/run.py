@@ -38,6 +38,7 @@ def bench_steps(scale: float, seed: int, work: Path) -> list[Step]:
         Step("screening", [*steps_module, "screening", "--truth", truth]),
         Step("year", [*steps_module, "year", "--truth", truth]),
         Step("pages", [*steps_module, "pages"]),
+        Step("signin_oidc", [*steps_module, "signin-oidc"]),
         Step("forms", ["-m", "kodomo_dash.bench.forms", "--kills", "200"]),
         Step("refused", [*steps_module, "refused", "--extracts", str(extracts)]),
     ]
@@ -160,6 +161,9 @@ def write_benchmarks_doc(result: dict, doc: Path) -> None:
         "3 minutes and 4 GB peak on 2 cores / 24 GB. Pages (issues 5 and 6, step `pages`, see",
         "docs/decisions/051): search_ms ≤ 200, page_child_card_s ≤ 1, the funnel and each form page ≤ 1 s;",
         "`page_<name>_cpu_s` is the process's CPU time for the same runs (wall time counts other load too).",
+        "Sign-in (issue 18): signin_password_totp_p95_s ≤ 1 and signin_oidc_p95_s ≤ 1 (step `signin_oidc`: real",
+        "server, local OIDC provider, headless chromium; click to signed-in page, the provider's form filled by",
+        "the script; `signin_oidc_callback_*` is the product's share from /oauth2callback on).",
         "",
         f"## Latest run — {result['started_at']}, scale {result['scale']}, "
         f"{result['machine']['cpus']} CPUs, Python {result['machine']['python']}",

@@ -6,7 +6,9 @@ database (the warehouse file is never written outside a build); `screening` trai
 scores on the real feature table with the generator's truth; `year` runs the scenario's
 screening and simulated casework and records the funnel the SQL computes from it; `pages`
 then renders every page over that year, times child search (kodomo_dash.bench.pages) and
-sign-in with password and code (kodomo_dash.bench.signin).
+sign-in with password and code (kodomo_dash.bench.signin); `signin-oidc` times sign-in through the
+city's identity provider in a real browser against the real server (kodomo_dash.bench.signin_oidc),
+in its own process because the server it starts must open casework alone.
 """
 
 from __future__ import annotations
@@ -113,16 +115,26 @@ def step_pages(runs: int) -> None:
     record_figures(**bench_signin())
 
 
+def step_signin_oidc(runs: int) -> None:
+    from kodomo_dash.bench.signin_oidc import bench_signin_oidc
+
+    record_figures(**bench_signin_oidc(runs=runs))
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="kodomo bench-step")
-    p.add_argument("step", choices=["link", "screening", "year", "pages", "refused"])
+    p.add_argument("step", choices=["link", "screening", "year", "pages", "signin-oidc", "refused"])
     p.add_argument("--extracts", help="the extracts folder the bench built from (refused)")
     p.add_argument("--truth", help="the generator's truth folder (link, screening, year)")
-    p.add_argument("--runs", type=int, default=3, help="warm runs per page (pages)")
+    p.add_argument("--runs", type=int, default=None,
+                   help="warm runs per page (pages, default 3); sign-ins (signin-oidc, default 10)")
     p.add_argument("--scenario", default="fukuoka-fy2025")
     args = p.parse_args(argv)
     if args.step == "pages":
-        step_pages(args.runs)
+        step_pages(args.runs or 3)
+        return 0
+    if args.step == "signin-oidc":
+        step_signin_oidc(args.runs or 10)
         return 0
     if args.step == "refused":
         step_refused(Path(args.extracts))

@@ -9,56 +9,28 @@ browser says nothing on its own.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from kodomo_dash.testing.server import (  # noqa: F401 - re-exported for the browser tests
+    CHROMIUM_ARGS,
+    SERVER_START_TIMEOUT_S,
+    ServerDidNotStart,
+    StreamlitServer,
+    free_port,
+    launch,
+    wait_healthy,
+)
+from kodomo_dash.testing.server import start_app as _start_app
+
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SERVER_START_TIMEOUT_S = 60
 APP_IDLE_TIMEOUT_MS = 45_000
 APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class StreamlitServer:
-    url: str
-    process: subprocess.Popen
-    log_path: Path
-    creds: dict = field(default_factory=dict)  # demo users the server accepts, by username
-
-    def output(self) -> str:
-        """Everything the server printed so far (stdout and stderr together)."""
-        try:
-            return self.log_path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return "<no server output>"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+_wait_healthy = wait_healthy
 
 
 def auth_env(folder: Path) -> tuple[dict[str, str], dict]:
@@ -161,52 +133,12 @@ def private_server(built_warehouse: Path, folder: Path) -> Iterator[tuple[Stream
 
 def start_streamlit(warehouse: Path, log_path: Path, script: str = "app.py",
                     extra_env: dict[str, str] | None = None, address: str | None = "127.0.0.1") -> StreamlitServer:
-    """Start ``streamlit run`` for the repo's app reading ``warehouse``; return once healthy.
-
-    A free port can be taken by a parallel worker between choosing and binding it, so a server
-    that dies complaining about its port is retried on another one.
-    """
-    for _attempt in range(3):
-        server = _launch(warehouse, log_path, script, extra_env or {}, address)
-        if _wait_healthy(server):
-            return server
-        output = server.output()
-        server.stop()
-        if "is not available" not in output and "already in use" not in output:
-            break
-    pytest.fail(f"streamlit did not start (exit code {server.process.returncode}):\n{server.output()}")
-
-
-def _launch(warehouse: Path, log_path: Path, script: str, extra_env: dict[str, str],
-            address: str | None = "127.0.0.1") -> StreamlitServer:
-    """``address=None`` leaves the listening address to the repository's .streamlit/config.toml."""
-    port = free_port()
-    env = {**os.environ, **extra_env, "KODOMO_WAREHOUSE": str(warehouse), "PYTHONUNBUFFERED": "1"}
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", script,
-        "--server.headless", "true",
-        "--server.port", str(port),
-        *(["--server.address", address] if address else []),
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    with log_path.open("wb") as log:  # the child keeps its own descriptor
-        process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    return StreamlitServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
-
-
-def _wait_healthy(server: StreamlitServer) -> bool:
-    """Poll the health endpoint until it answers, the process dies, or the start timeout passes."""
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline and server.process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return True
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    return False
+    """Start ``streamlit run`` for the repo's app reading ``warehouse``; return once healthy
+    (kodomo_dash.testing.server; a port taken meanwhile is retried on another one)."""
+    try:
+        return _start_app(warehouse, log_path, script, extra_env, address)
+    except ServerDidNotStart as e:
+        pytest.fail(str(e))
 
 
 def wait_for_app(page, server: StreamlitServer, timeout_ms: int = APP_IDLE_TIMEOUT_MS) -> None:

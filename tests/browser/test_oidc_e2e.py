@@ -12,12 +12,7 @@ user list does not know is refused with the Japanese message.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -27,10 +22,11 @@ import duckdb
 import pytest
 from playwright.sync_api import expect
 
+from kodomo_dash.testing import oidc_provider as provider
+from kodomo_dash.testing.oidc_provider import HANAKO, OIDC_BUTTON, STRANGER
+from kodomo_dash.testing.server import ServerDidNotStart, start_app
 from tests.browser.harness import (
-    REPO,
     StreamlitServer,
-    _wait_healthy,
     auth_env,
     free_port,
     open_app,
@@ -39,62 +35,18 @@ from tests.browser.harness import (
 )
 
 pytestmark = pytest.mark.browser
-PROVIDER_DIR = REPO / "tests" / "oidc_provider"
-# The accounts of tests/oidc_provider/server.js (test data).
-HANAKO = {"login": "hanako", "password": "hanako-pass-1", "sub": "city-idp-0001-hanako"}
-STRANGER = {"login": "stranger", "password": "stranger-pass-1"}
-OIDC_BUTTON = "自治体の認証基盤でログイン"
 
 
 @contextmanager
 def oidc_provider(app_port: int, log_path: Path) -> Iterator[str]:
-    """Start the provider for an app on ``app_port``; yields its issuer URL, stopped afterwards."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed (scripts/setup.sh needs node and npm for the OIDC provider)")
-    if not (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
-        pytest.fail("tests/oidc_provider/node_modules is missing: run scripts/setup.sh (npm ci)")
-    for _attempt in range(3):
-        port = free_port()
-        env = {**os.environ, "PORT": str(port), "REDIRECT_URI": f"http://127.0.0.1:{app_port}/oauth2callback"}
-        with log_path.open("wb") as log:
-            proc = subprocess.Popen([node, "server.js"], cwd=PROVIDER_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and proc.poll() is None:
-            if "listening on" in log_path.read_text(errors="replace"):
-                break
-            time.sleep(0.1)
-        if proc.poll() is None and "listening on" in log_path.read_text(errors="replace"):
-            break
-        proc.kill()
-        proc.wait(10)
-    else:
-        pytest.fail(f"oidc-provider did not start:\n{log_path.read_text(errors='replace')}")
+    """The provider (kodomo_dash.testing.oidc_provider): skipped without node, failed if broken."""
     try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-
-
-def start_app(warehouse: Path, folder: Path, port: int, env: dict[str, str]) -> StreamlitServer:
-    """``streamlit run app.py`` on a chosen port (the provider must know the redirect URI first)."""
-    log_path = folder / "server.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-           "--browser.gatherUsageStats", "false"]  # fmt: skip
-    full_env = {**os.environ, **env, "KODOMO_WAREHOUSE": str(warehouse), "PYTHONUNBUFFERED": "1"}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(cmd, cwd=REPO, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-    server = StreamlitServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
-    if not _wait_healthy(server):
-        server.stop()
-        pytest.fail(f"streamlit did not start:\n{server.output()}")
-    return server
+        with provider.running_provider(app_port, log_path) as issuer:
+            yield issuer
+    except provider.ProviderUnavailable as e:
+        if e.node_missing:
+            pytest.skip(str(e))
+        pytest.fail(str(e))
 
 
 @pytest.fixture
@@ -111,18 +63,12 @@ def oidc_app(built_warehouse, tmp_path):
     app_port = free_port()
     with oidc_provider(app_port, tmp_path / "provider.log") as issuer:
         secrets_file = tmp_path / "secrets.toml"
-        secrets_file.write_text(
-            "[auth]\n"
-            f'redirect_uri = "http://127.0.0.1:{app_port}/oauth2callback"\n'
-            f'cookie_secret = "{secrets.token_urlsafe(32)}"\n'
-            'client_id = "kodomo-dash"\n'
-            'client_secret = "kodomo-dash-test-secret"\n'
-            f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n'
-            'client_kwargs = { prompt = "login" }\n',
-            encoding="utf-8",
-        )
+        secrets_file.write_text(provider.auth_secrets(app_port, issuer, secrets.token_urlsafe(32)), encoding="utf-8")
         env["STREAMLIT_SECRETS_FILES"] = str(secrets_file)
-        server = start_app(warehouse, tmp_path, app_port, env)
+        try:
+            server = start_app(warehouse, tmp_path / "server.log", extra_env=env, port=app_port)
+        except ServerDidNotStart as e:
+            pytest.fail(str(e))
         try:
             yield server, warehouse, tmp_path
         finally:
@@ -147,13 +93,10 @@ def _at_the_provider(page, server: StreamlitServer, account: dict) -> None:
     """Click the OIDC button, sign in on the provider's form, come back to the app."""
     page.get_by_role("button", name=OIDC_BUTTON).click()
     try:
-        page.get_by_label("Login").wait_for(timeout=30_000)
+        provider.sign_in_at_provider(page, account)
     except Exception:  # noqa: BLE001 - say what the browser shows instead
         pytest.fail(f"no provider login form at {page.url}:\n{page.inner_text('body')[:1500]}\n--- server ---\n"
                     f"{server.output()[-3000:]}")
-    page.get_by_label("Login").fill(account["login"])
-    page.get_by_label("Password").fill(account["password"])
-    page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{server.url}/**", timeout=30_000)
     wait_for_app(page, server)
 

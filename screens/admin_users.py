@@ -11,7 +11,7 @@ import streamlit as st
 
 from kodomo_dash.services.access import can
 from kodomo_dash.services.errors import UserFileError
-from kodomo_dash.ui.i18n import t
+from kodomo_dash.ui.i18n import error_text, t
 from kodomo_dash.ui.signin import K_SESSION
 from kodomo_dash.services import users as q
 
@@ -24,7 +24,7 @@ st.caption(t("uadmin.audited"))
 try:
     table = q.user_table(principal)
 except UserFileError as e:
-    st.error(str(e))
+    st.error(error_text(e))
     st.stop()
 
 shown = table.assign(role=[t(f"auth.role.{r}") for r in table["role"]])
@@ -64,7 +64,7 @@ def _act(action: str, username: str) -> None:
             message = t("uadmin.reactivated", user=username)
         st.session_state[RESULT_KEY] = (True, message)
     except (q.UserActionRefused, UserFileError) as e:
-        st.session_state[RESULT_KEY] = (False, str(e))
+        st.session_state[RESULT_KEY] = (False, error_text(e))
 
 
 def _end_session(short_id: str) -> None:
@@ -72,7 +72,7 @@ def _end_session(short_id: str) -> None:
         who = q.end_session(principal, short_id)
         st.session_state[RESULT_KEY] = (True, t("uadmin.sessions.ended", session=short_id, user=who))
     except q.UserActionRefused as e:
-        st.session_state[RESULT_KEY] = (False, str(e))
+        st.session_state[RESULT_KEY] = (False, error_text(e))
 
 
 is_self = user == principal.username

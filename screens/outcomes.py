@@ -11,7 +11,7 @@ import streamlit as st
 
 from kodomo_dash.services.access import can
 from kodomo_dash.services.errors import VisitPlanError
-from kodomo_dash.ui.i18n import t
+from kodomo_dash.ui.i18n import error_text, t
 from kodomo_dash.services import outcomes as q
 
 st.title(t("oc.title"))
@@ -54,7 +54,7 @@ if can(principal, "outcomes", "save") and inputs.path == "ward":
             fy_, ward, n = q.save_visit_plan(principal, inputs, fy, ss.get("oc_plan_ward"), ss.get("oc_plan_n"))
             ss["oc_plan_msg"] = ("ok", t("oc.plan.saved", ward=wards.get(ward, ward), n=n))
         except VisitPlanError as e:
-            ss["oc_plan_msg"] = ("error", str(e))
+            ss["oc_plan_msg"] = ("error", error_text(e))
 
     with st.expander(t("oc.plan.title")):
         st.caption(t("oc.plan.caption"))

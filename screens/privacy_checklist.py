@@ -13,7 +13,7 @@ import streamlit as st
 
 from kodomo_dash.services.access import can
 from kodomo_dash.services.privacy import ITEMS_EN, ITEMS_JA, MAX_EVIDENCE, MAX_PERSON, fy_label
-from kodomo_dash.ui.i18n import current_lang, fmt_date, fmt_datetime, t
+from kodomo_dash.ui.i18n import current_lang, error_text, fmt_date, fmt_datetime, t
 from kodomo_dash.services import privacy as q
 
 RESULT_KEY = "pc_result"  # {item_no: (ok, message)} of the last save, shown once
@@ -43,7 +43,7 @@ def _save(item_no: int) -> None:
                       st.session_state.get(f"{prefix}_person", ""), st.session_state.get(f"{prefix}_evidence", ""))
         outcome = (True, t("privacy.saved"))
     except q.ChecklistError as e:
-        outcome = (False, str(e))
+        outcome = (False, error_text(e))
     st.session_state.setdefault(RESULT_KEY, {})[item_no] = outcome
 
 

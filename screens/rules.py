@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from kodomo_dash.services.access import can
-from kodomo_dash.ui.i18n import fmt_datetime, fmt_int, t
+from kodomo_dash.ui.i18n import error_text, fmt_datetime, fmt_int, t
 from kodomo_dash.services import WarehouseMissing
 from kodomo_dash.services import screening as q
 from kodomo_dash.services.home import current_build
@@ -73,7 +73,7 @@ edited_params = st.data_editor(
 try:
     candidate = q.edited_rule_set(rule_set, edited_items, edited_params)
 except ScreeningError as e:
-    st.error(str(e), icon=":material/error:")
+    st.error(error_text(e), icon=":material/error:")
     candidate = None
 
 if candidate is not None and candidate.checksum() != rule_set.checksum():

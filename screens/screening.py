@@ -12,7 +12,7 @@ import streamlit as st
 
 from kodomo_dash.services.access import can
 from kodomo_dash.services.errors import CaseworkError
-from kodomo_dash.ui.i18n import fmt_int, t
+from kodomo_dash.ui.i18n import error_text, fmt_int, t
 from kodomo_dash.services import WarehouseMissing
 from kodomo_dash.services import screening as q
 from kodomo_dash.services.home import current_build
@@ -51,7 +51,7 @@ with st.expander(t("sc.capacity.title"), icon=":material/calculate:"):
                            y_title=t("sc.capacity.expected"), height=280)
         st.plotly_chart(fig, width="stretch", key="sc_capacity_bar", alt=t("sc.capacity.title"))
     except ScreeningError as e:
-        st.error(str(e))
+        st.error(error_text(e))
 
 # ---------------------------------------------------------------- run form
 if may_save:
@@ -110,7 +110,7 @@ if may_save:
                          excluded=len(set(run.excluded["resident_id"]))))
         except ScreeningError as e:
             bar.empty()
-            st.error(str(e), icon=":material/error:")
+            st.error(error_text(e), icon=":material/error:")
 
 # ---------------------------------------------------------------- saved runs
 st.subheader(t("sc.runs.title"))
@@ -146,7 +146,7 @@ def _accept(run_id: str) -> None:
         list_id = q.accept(principal, run_id, fy=int(st.session_state["sc_accept_fy"]),
                            programme=st.session_state.get("sc_accept_programme") or "")  # fmt: skip
     except (ScreeningError, CaseworkError) as e:
-        st.session_state[ACCEPT_ERROR_KEY] = getattr(e, "message_ja", str(e))
+        st.session_state[ACCEPT_ERROR_KEY] = error_text(e)
     else:
         st.session_state[ACCEPTED_KEY] = list_id
 

@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 
 from kodomo_dash.infra.transaction import (  # noqa: F401 - re-exported: the casework modules' one import
-    CONFLICT_MESSAGE_JA,
+    CONFLICT,
     AuditNotWritten,
     ConcurrentChangeError,
     SaveRefused,

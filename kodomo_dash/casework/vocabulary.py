@@ -9,6 +9,8 @@ words; a form definition whose choices are not here is refused when it is loaded
 
 from __future__ import annotations
 
+from kodomo_dash.config.messages import Localized
+
 PATHS: dict[str, str] = {
     "ward": "区の三課による確認（二次スクリーニング・三課協議・アプローチ）",
     "school": "学校での確認（スクリーニングシート・SSW聞き取り・支援判断）",
@@ -172,6 +174,12 @@ LABELS_EN: dict[str, dict[str, str]] = {
                         "other_support": "Other support (counselling etc.)", "no_support": "No support needed"},
     "school_reason": {"low_risk": "Judged low risk", "already_supported": "Already in support", "other": "Other"},
 }
+
+
+def localized(domain: str, code: str | None) -> Localized:
+    """One code's label in both languages, for a message parameter (config/messages.py)."""
+    code = code or ""
+    return Localized(code_label(domain, code, "ja"), code_label(domain, code, "en"))
 
 
 def code_label(domain: str, code: str, lang: str = "ja") -> str:

@@ -22,14 +22,25 @@ from typing import Any
 
 import duckdb
 
+from kodomo_dash.config.messages import Message, msg, text_of
+
 
 class SaveRefused(Exception):
-    """A refusal the page shows as is: `message_ja` for the banner, `field_errors` next to fields."""
+    """A refusal the page shows: the banner and the messages next to fields.
 
-    def __init__(self, message_ja: str, *, field_errors: Mapping[str, str] | None = None) -> None:
-        super().__init__(message_ja)
-        self.message_ja = message_ja
-        self.field_errors: dict[str, str] = dict(field_errors or {})
+    Raised with a :class:`~kodomo_dash.config.messages.Message` (a code and parameters), so each
+    screen words it in the viewer's language (``text(lang)``); ``message_ja`` and ``str()`` are the
+    Japanese, for the command line and the logs. A plain string is still accepted (decision 065).
+    """
+
+    def __init__(self, message: str | Message, *, field_errors: Mapping[str, str | Message] | None = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.message_ja = str(message)
+        self.field_errors: dict[str, str | Message] = dict(field_errors or {})
+
+    def text(self, lang: str = "ja") -> str:
+        return text_of(self.message, lang)
 
 
 class ConcurrentChangeError(SaveRefused):
@@ -40,12 +51,9 @@ class AuditNotWritten(SaveRefused):
     """The audit row could not be written, so the save it describes was rolled back with it."""
 
 
-CONFLICT_MESSAGE_JA = "同じ記録を別の職員が同時に更新したため、保存できませんでした。画面を読み込み直してから、もう一度保存してください。"
-PARTIAL_MESSAGE_JA = "途中の保存に失敗したため、この一連の保存はすべて取り消しました。"
-AUDIT_MESSAGE_JA = (
-    "操作履歴（監査ログ）を記録できなかったため、保存しませんでした（入力した内容は保存されていません）。"
-    "システム管理者に連絡してください。"
-)
+CONFLICT = msg("tx.conflict")
+PARTIAL = msg("tx.partial")
+AUDIT_NOT_WRITTEN = msg("tx.audit_not_written")
 
 
 class _Tx:
@@ -129,17 +137,17 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[bool]:
         except BaseException as exc:
             _rollback(con)
             if _is_conflict(exc):
-                raise ConcurrentChangeError(CONFLICT_MESSAGE_JA) from exc
+                raise ConcurrentChangeError(CONFLICT) from exc
             raise
         if tx.failed:
             _rollback(con)
-            raise SaveRefused(PARTIAL_MESSAGE_JA)
+            raise SaveRefused(PARTIAL)
         try:
             con.execute("commit")
         except duckdb.Error as exc:
             _rollback(con)
             if _is_conflict(exc):
-                raise ConcurrentChangeError(CONFLICT_MESSAGE_JA) from exc
+                raise ConcurrentChangeError(CONFLICT) from exc
             raise
     finally:
         _open.pop(key, None)
@@ -158,7 +166,7 @@ def _run_hooks(tx: _Tx) -> None:
         except duckdb.TransactionException:
             raise
         except Exception as exc:
-            raise AuditNotWritten(AUDIT_MESSAGE_JA) from exc
+            raise AuditNotWritten(AUDIT_NOT_WRITTEN) from exc
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

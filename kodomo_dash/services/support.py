@@ -21,8 +21,9 @@ import duckdb
 import pandas as pd
 
 from kodomo_dash.casework import form_store, vocabulary, workflow
-from kodomo_dash.casework.store import CaseworkError, NotFoundError, fmt_date_ja
+from kodomo_dash.casework.store import CaseworkError, NotFoundError
 from kodomo_dash.config.cities import programmes_for_run
+from kodomo_dash.config.messages import Message, msg
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.services.unit_of_work import Work, casework, unit_of_work
 
@@ -80,7 +81,7 @@ def run_programmes(run_id: str) -> list[str]:
     with casework() as con:
         row = con.execute("select method, cohort from screening_run where run_id = ?", [run_id]).fetchone()
     if row is None:
-        raise NotFoundError(f"スクリーニングの実行 {run_id} が見つかりません。")
+        raise NotFoundError(msg("sv.run_not_found", run_id=run_id))
     method, cohort = row
     found = [p for p in programmes_for_run(method, cohort) if p.cohort == cohort] or programmes_for_run(method, cohort)
     return [p.key for p in found]
@@ -116,7 +117,7 @@ def list_size(list_id: str) -> int:
     with casework() as con:
         row = con.execute("select list_size from wf_list where list_id = ?", [list_id]).fetchone()
     if row is None:
-        raise NotFoundError(f"対象者リスト {list_id} が見つかりません。")
+        raise NotFoundError(msg("sv.list_not_found", list_id=list_id))
     return int(row[0])
 
 
@@ -137,7 +138,7 @@ def queue(principal: Principal, list_id: str, step: str, department: str | None 
     For secondary screening, a department sees the children it has not checked yet.
     """
     if step not in QUEUES:
-        raise CaseworkError(f"段階「{step}」の一覧はありません。")
+        raise CaseworkError(msg("sv.no_queue", step=step))
     with unit_of_work(principal, PAGE, "view") as w:
         scope = w.require_persons()
         where = QUEUES[step]  # a fixed clause from QUEUES, never user text
@@ -155,11 +156,11 @@ def queue(principal: Principal, list_id: str, step: str, department: str | None 
 def _ids(resident_ids: Iterable[str]) -> list[str]:
     ids = [str(r) for r in resident_ids]
     if not ids:
-        raise CaseworkError("こどもを1人以上選んでください。", field_errors={"children": "こどもを選んでください。"})
+        raise CaseworkError(msg("sv.choose_children"), field_errors={"children": msg("sv.choose_children_field")})
     if len(ids) > MAX_BULK:
-        raise CaseworkError(f"一度に記録できるのは{MAX_BULK}人までです（{len(ids)}人が選ばれています）。")
+        raise CaseworkError(msg("sv.too_many", max=MAX_BULK, n=len(ids)))
     if len(set(ids)) != len(ids):
-        raise CaseworkError("同じこどもが2回選ばれています。")
+        raise CaseworkError(msg("sv.chosen_twice"))
     return ids
 
 
@@ -173,31 +174,29 @@ def _check_versions(w: Work, list_id: str, versions: Mapping[str, int] | None) -
     ).fetchall())  # fmt: skip
     stale = [rid for rid, v in versions.items() if rid in rows and rows[rid] != int(v)]
     if stale:
-        raise CaseworkError(
-            f"画面を開いた後に、別の職員が{len(stale)}人（宛名番号 {', '.join(stale[:3])}{' など' if len(stale) > 3 else ''}）"
-            "の記録を更新しました。画面を読み込み直してから、もう一度保存してください。何も保存していません。"
-        )
+        shown = ", ".join(stale[:3]) + (" …" if len(stale) > 3 else "")
+        raise CaseworkError(msg("sv.changed_meanwhile", n=len(stale), ids=shown))
 
 
 def _field_checks(stage: str, *, event_date: date | None, decision: str | None, reason: str | None,
                   note: str | None, assignee: str | None, today: date) -> None:  # fmt: skip
     """Messages next to the fields a person can fix, before any child is touched."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     if event_date is None:
-        errors["event_date"] = "日付を入力してください。"
+        errors["event_date"] = msg("sv.date_required")
     elif event_date > today:
-        errors["event_date"] = f"未来の日付（{fmt_date_ja(event_date)}）は記録できません。"
+        errors["event_date"] = msg("sv.future_date", date=event_date)
     if not decision:
-        errors["decision"] = "結果を選んでください。"
+        errors["decision"] = msg("sv.decision_required")
     needs_reason = {("secondary", "exclude"), ("conference", "no_approach"), ("approach", "not_needed"),
                     ("school_decision", "no_support")}  # fmt: skip
     if (stage, decision) in needs_reason:
         if not reason:
-            errors["reason"] = "理由を選んでください。"
+            errors["reason"] = msg("sv.reason_required")
         elif reason == "other" and not (note or "").strip():
-            errors["note"] = "理由が「その他」のときは、内容を備考に書いてください。"
+            errors["note"] = msg("sv.other_needs_note")
     if (stage, decision) in {("conference", "approach"), ("approach", "start")} and not (assignee or "").strip():
-        errors["assignee"] = "担当者を入力してください。"
+        errors["assignee"] = msg("sv.assignee_required")
     if errors:
         raise CaseworkError(next(iter(errors.values())), field_errors=errors)
 
@@ -223,9 +222,8 @@ def _record_many(
             ev = workflow.record_event(w.con, list_id, rid, stage, actor=w.principal, audit=w.audit,
                                        today=today, **fields)  # fmt: skip
         except CaseworkError as exc:
-            prefix = f"宛名番号 {rid}：" if len(ids) > 1 else ""
-            raise CaseworkError(f"{prefix}{exc.message_ja}（何も保存していません）",
-                                field_errors=exc.field_errors) from exc  # fmt: skip
+            refusal = exc.message if len(ids) == 1 else msg("sv.for_child", rid=rid, message=exc.message)
+            raise CaseworkError(msg("sv.nothing_saved", message=refusal), field_errors=exc.field_errors) from exc
         saved.append(int(ev.event_id))
     return saved
 
@@ -236,7 +234,7 @@ def record_secondary(principal: Principal, list_id: str, resident_ids: Sequence[
     """One department's secondary screening for many children (e.g. 30 marked 支援中 with one reason)."""
     with unit_of_work(principal, PAGE, "save") as w:
         if department not in vocabulary.DEPARTMENTS:
-            raise CaseworkError("確認した課を選んでください。", field_errors={"department": "課を選んでください。"})
+            raise CaseworkError(msg("sv.department_required"), field_errors={"department": msg("sv.department_required_field")})
         return _record_many(w, list_id, resident_ids, "secondary", versions=versions, today=today,
                             department=department, decision=decision, event_date=event_date,
                             reason=reason if decision == "exclude" else None, note=note)  # fmt: skip
@@ -263,7 +261,7 @@ def record_approach(principal: Principal, list_id: str, resident_ids: Sequence[s
     start = decision == "start"
     with unit_of_work(principal, PAGE, "save") as w:
         if start and how is not None and how not in vocabulary.CONTACT_METHODS:
-            raise CaseworkError("方法を選んでください。", field_errors={"how": "方法を選んでください。"})
+            raise CaseworkError(msg("sv.method_required"), field_errors={"how": msg("sv.method_required")})
         return _record_many(w, list_id, resident_ids, "approach", versions=versions, today=today,
                             decision=decision, event_date=event_date, assignee=assignee if start else None,
                             method=how if start else None, reason=None if start else reason, note=note)  # fmt: skip
@@ -287,13 +285,13 @@ def request_sheets(principal: Principal, list_id: str, form_type: str, *,
     were newly requested; asking again keeps the ones that exist.
     """
     if form_type not in SHEET_TYPES:
-        raise CaseworkError("依頼できる様式は、スクリーニングシートとヒアリングシートです。")
+        raise CaseworkError(msg("sv.sheet_types"))
     with unit_of_work(principal, PAGE, "save") as w:
         row = w.con.execute("select path from wf_list where list_id = ?", [list_id]).fetchone()
         if row is None:
-            raise CaseworkError(f"対象者リスト「{list_id}」が見つかりません。")
+            raise CaseworkError(msg("sv.list_not_found", list_id=list_id))
         if row[0] != "school":
-            raise CaseworkError("学校・SSWへのシートの依頼は、学校で確認する対象者リストでのみ行えます。")
+            raise CaseworkError(msg("sv.sheets_school_only"))
         return form_store.request_forms_for_list(
             w.con, form_type, list_id, actor=principal, assignee_for=dict(assignee_for or {}),
             due_date=due_date, audit=w.audit,
@@ -308,7 +306,7 @@ def request_sheets(principal: Principal, list_id: str, form_type: str, *,
 def void_event(principal: Principal, event_id: int, *, note: str, today: date | None = None) -> int:
     """A manager cancels a wrong record with a reason; the record stays in the trail, marked cancelled."""
     if not (note or "").strip():
-        raise CaseworkError("取り消す理由を入力してください。", field_errors={"note": "理由を入力してください。"})
+        raise CaseworkError(msg("sv.void_reason_required"), field_errors={"note": msg("sv.reason_field")})
     with unit_of_work(principal, CORRECTION, "save") as w:
         target = workflow.get_event(w.con, int(event_id))
         w.check_child(target.list_id, target.resident_id)
@@ -322,7 +320,7 @@ def send_back_form(principal: Principal, form_id: str, *, expected_version: int,
                    today: date | None = None) -> form_store.SaveResult:  # fmt: skip
     """A manager sends a submitted form back to draft (差し戻し) with a reason; its events are voided."""
     if not (note or "").strip():
-        raise CaseworkError("差し戻す理由を入力してください。", field_errors={"note": "理由を入力してください。"})
+        raise CaseworkError(msg("sv.back_reason_required"), field_errors={"note": msg("sv.reason_field")})
     with unit_of_work(principal, CORRECTION, "save") as w:
         rec = form_store.get_form(w.con, form_id)
         if rec.list_id and rec.resident_id:

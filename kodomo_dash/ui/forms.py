@@ -28,7 +28,7 @@ from kodomo_dash.security.matrix import can
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.services import workflow as q
 from kodomo_dash.ui import kept_input
-from kodomo_dash.ui.i18n import t
+from kodomo_dash.ui.i18n import error_text, t
 from kodomo_dash.ui.signin import guarded
 
 _STATE = kept_input.FORM_STATE_KEY  # per form_id: version the widgets were loaded from, submit token, messages
@@ -100,15 +100,16 @@ def _on_save(defn: FormDefinition, form_id: str, loaded: int, principal: Princip
         result = q.save_form(form_id, data, expected_version=loaded, principal=principal, page=page,
                              submit=submit, submit_token=state.get("token") if submit else None)  # fmt: skip
     except FormValidationError as exc:
-        state["errors"] = {k: v for k, v in exc.field_errors.items() if k != "_form"}
-        state["banner"] = exc.field_errors.get("_form") or t("form.errors", n=len(exc.field_errors))
+        state["errors"] = {k: error_text(v) for k, v in exc.field_errors.items() if k != "_form"}
+        form_error = exc.field_errors.get("_form")
+        state["banner"] = error_text(form_error) if form_error else t("form.errors", n=len(exc.field_errors))
         return
     except StaleVersionError as exc:
-        state["stale"] = exc.message_ja
+        state["stale"] = error_text(exc)
         return
     except CaseworkError as exc:
-        state["errors"] = dict(exc.field_errors)
-        state["banner"] = exc.message_ja
+        state["errors"] = {k: error_text(v) for k, v in exc.field_errors.items()}
+        state["banner"] = error_text(exc)
         return
     st.session_state["_kd_last_form_save_ms"] = round((time.perf_counter() - started) * 1000, 1)
     state.clear()

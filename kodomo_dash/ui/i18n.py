@@ -16,6 +16,7 @@ import datetime as dt
 from typing import Any
 
 from kodomo_dash.casework import vocabulary
+from kodomo_dash.config.messages import text_of
 
 LANGS: tuple[str, ...] = ("ja", "en")
 DEFAULT_LANG = "ja"
@@ -61,6 +62,16 @@ def t(key: str, lang: str | None = None, /, **fmt: Any) -> str:
         return key
     text = entry.get(lang or current_lang()) or entry[DEFAULT_LANG]
     return text.format(**fmt) if fmt else text
+
+
+def error_text(error: Any, lang: str | None = None) -> str:
+    """A refusal or error in the viewer's language (decision 065).
+
+    Refusals of the core carry a :class:`~kodomo_dash.config.messages.Message` (``.message``) or
+    are one; a field's problems may be a ``Joined`` of several. An older plain message is shown as
+    it is, in the Japanese it was written in.
+    """
+    return text_of(getattr(error, "message", error), lang or current_lang())
 
 
 def label(prefix: str, code: str | None, lang: str | None = None) -> str:

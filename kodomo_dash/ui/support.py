@@ -19,7 +19,7 @@ from kodomo_dash.security.matrix import AccessDenied, can
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.services import support as s
 from kodomo_dash.services.workflow import OutOfScope, ward_name
-from kodomo_dash.ui.i18n import label, t
+from kodomo_dash.ui.i18n import error_text, label, t
 from kodomo_dash.ui.signin import guarded
 from kodomo_dash.ui.widgets import code_select
 
@@ -47,10 +47,10 @@ def _run(key: str, fn, *args: Any, ok: Callable[[Any], str], **kwargs: Any) -> N
     try:
         result = fn(*args, **kwargs)
     except CaseworkError as exc:  # StaleVersionError included
-        box.update(error=exc.message_ja, fields=dict(exc.field_errors))
+        box.update(error=error_text(exc), fields={k: error_text(v) for k, v in exc.field_errors.items()})
         return
     except (OutOfScope, AccessDenied) as exc:
-        box.update(error=str(exc), fields={})
+        box.update(error=error_text(exc), fields={})
         return
     box["ok"] = ok(result)
 

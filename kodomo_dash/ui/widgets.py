@@ -134,7 +134,8 @@ def code_select(label: str, domain: str, key: str, **kwargs: Any) -> str | None:
     """A selectbox of one workflow code domain (casework.vocabulary), labelled in the viewer's language."""
     from kodomo_dash.casework.vocabulary import CODE_DOMAINS
 
-    return st.selectbox(label, list(CODE_DOMAINS[domain]), format_func=lambda c: i18n.label(domain, c), key=key,
+    lang = i18n.current_lang()  # fixed for the run: a format_func called outside it must not fall back to ja
+    return st.selectbox(label, list(CODE_DOMAINS[domain]), format_func=lambda c: i18n.label(domain, c, lang), key=key,
                         **kwargs)  # fmt: skip
 
 
@@ -142,5 +143,6 @@ def code_multiselect(label: str, domain: str, key: str, **kwargs: Any) -> list[s
     """A multiselect of one workflow code domain, labelled in the viewer's language (none chosen at first)."""
     from kodomo_dash.casework.vocabulary import CODE_DOMAINS
 
-    return st.multiselect(label, list(CODE_DOMAINS[domain]), format_func=lambda c: i18n.label(domain, c), key=key,
-                          select_all=False, **kwargs)  # fmt: skip
+    lang = i18n.current_lang()
+    return st.multiselect(label, list(CODE_DOMAINS[domain]), format_func=lambda c: i18n.label(domain, c, lang),
+                          key=key, select_all=False, **kwargs)  # fmt: skip

@@ -96,9 +96,10 @@ def test_messages_that_ask_for_a_correction_name_the_real_button():
 
     place = rules.CORRECTION_PLACE_JA
     assert place == f"「{MESSAGES['page.support_record']['ja']}」画面の「{MESSAGES['sr.tab.history']['ja']}」"
+    place_en = rules.CORRECTION_PLACE.text("en")
+    assert place_en == f'the "{MESSAGES["sr.tab.history"]["en"]}" tab of the "{MESSAGES["page.support_record"]["en"]}" screen'
     for module in (rules, record, form_store):
-        assert place in Path(module.__file__).read_text(encoding="utf-8") or "CORRECTION_PLACE_JA" in Path(
-            module.__file__).read_text(encoding="utf-8")
+        assert "CORRECTION_PLACE" in Path(module.__file__).read_text(encoding="utf-8")
     assert "記録の履歴・訂正" in MESSAGES["form.submitted_note"]["ja"]
     screen = (ROOT / "kodomo_dash/ui/support.py").read_text(encoding="utf-8")
     assert "sr.void.button" in screen and "sr.back.button" in screen

@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from kodomo_dash.services import support, workflow
+from kodomo_dash.ui.i18n import SESSION_KEY
 from tests.casework_people import LISTED, draft, empty_casework, rows
 from tests.services.test_support import MANAGER
 from tests.signin import app_as
@@ -126,3 +127,24 @@ def test_the_city_requests_sheets_and_records_the_school_decision_on_the_screen(
     assert "1人の記録を保存しました。" in [s.value for s in at.success], [e.value for e in at.error]
     assert rows(tmp_path, "select school_decision from wf_child_state where school_decision is not null") == [
         ("yotaikyo_case_meeting",)]
+
+
+def test_a_workflow_refusal_reads_in_the_viewers_language(ward_list):
+    """The refusal is raised as a code with parameters (decision 065): the English screen shows it in
+    English, stage and dates included; the Japanese screen shows the same refusal in Japanese."""
+    folder, _list_id = ward_list
+    for lang, expected, foreign in (
+        ("en", "Secondary screening (2025-08-01) is before the list was accepted (2025-08-20)", "対象者リストの確定日"),
+        ("ja", "二次スクリーニングの日付（2025年8月1日）が対象者リストの確定日（2025年8月20日）より前です", "before the list"),
+    ):
+        at = app_as("ward_staff", page="support_record", ward_codes=("40131",))
+        at.session_state[SESSION_KEY] = lang  # as the language toggle leaves it
+        at.run()
+        at.multiselect(key="sr_secondary_children").set_value(["R0000000"])
+        at.date_input(key="sr_secondary_date").set_value(date(2025, 8, 1))  # before the list was accepted
+        at.selectbox(key="sr_secondary_decision").set_value("pass")
+        at.button(key="sr_secondary_save").click().run()
+        errors = [e.value for e in at.error]
+        assert any(expected in e for e in errors), errors
+        assert not any(foreign in e for e in errors), errors
+    assert rows(folder, "select count(*) from wf_event") == [(0,)]

@@ -91,7 +91,7 @@ def test_bad_input_gets_a_message_next_to_its_field_and_saves_nothing(casework_d
     args = {"department": "health", "event_date": date(2025, 8, 25), **kwargs}
     with pytest.raises(CaseworkError) as err:
         support.record_secondary(STAFF, ward_list, [rid(1)], today=TODAY, **args)
-    assert words in err.value.field_errors[field]
+    assert words in str(err.value.field_errors[field])
     assert rows(casework_dir, "select count(*) from wf_event") == [(0,)]
 
 

@@ -17,7 +17,8 @@ from typing import Any
 import duckdb
 
 from kodomo_dash.casework.store import NotFoundError, fmt_date_ja, tx_scratch
-from kodomo_dash.casework.vocabulary import STAGES
+from kodomo_dash.casework.vocabulary import STAGES, code_label
+from kodomo_dash.config.messages import Localized, msg
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,11 @@ class StageEvent:
         """「三課協議（2025年9月5日）」: how a message names an existing record."""
         return f"{self.label_ja}（{fmt_date_ja(self.event_date)}）"
 
+    def describe(self) -> Localized:
+        """The record as a message names it, in both languages (decision 065)."""
+        en = f"{code_label('stage', self.stage, 'en')} ({self.event_date.isoformat()})"
+        return Localized(self.describe_ja(), en)
+
 
 # Column order of StageEvent, as every event query selects it.
 def _event_from_row(row: Sequence[Any]) -> StageEvent:
@@ -81,7 +87,7 @@ def get_member(con: duckdb.DuckDBPyConnection, list_id: str, resident_id: str) -
         [list_id, resident_id],
     ).fetchone()
     if row is None:
-        raise NotFoundError("このこどもは指定の対象者リストに含まれていません。リストを確認してください。")
+        raise NotFoundError(msg("wf.not_on_list"))
     return ListMember(*row)
 
 
@@ -143,7 +149,7 @@ def _load_child(con: duckdb.DuckDBPyConnection, list_id: str, resident_id: str) 
         [list_id, resident_id],
     ).fetchall()
     if not rows:
-        raise NotFoundError("このこどもは指定の対象者リストに含まれていません。リストを確認してください。")
+        raise NotFoundError(msg("wf.not_on_list"))
     member = ListMember(*rows[0][:9])
     return ChildState(member, [_event_from_row(r[9:]) for r in rows if r[9] is not None])
 
@@ -162,5 +168,5 @@ def get_event(con: duckdb.DuckDBPyConnection, event_id: int) -> StageEvent:
         [event_id],
     ).fetchone()
     if row is None:
-        raise NotFoundError(f"記録（番号 {event_id}）が見つかりません。")
+        raise NotFoundError(msg("wf.event_not_found", event_id=event_id))
     return _event_from_row(row)

@@ -21,12 +21,12 @@ from kodomo_dash.casework.store import (
     actor_name,
     as_date,
     call_audit,
-    fmt_date_ja,
     no_audit,
     transaction,
     utcnow,
 )
 from kodomo_dash.casework.vocabulary import PATHS
+from kodomo_dash.config.messages import msg
 
 
 def accept_list(
@@ -62,37 +62,32 @@ def accept_list(
     """
     who = actor_name(actor)
     if path not in PATHS:
-        raise CaseworkError(f"確認の流れ「{path}」は不明です（ward / school）。")
+        raise CaseworkError(msg("wf.unknown_path", path=path))
     if hasattr(members, "to_dict"):
         members = members.to_dict("records")
     rows = [dict(m) for m in members]
     if not rows:
-        raise CaseworkError("対象者リストが空です。")
+        raise CaseworkError(msg("wf.list_empty"))
     ids = [str(r["resident_id"]) for r in rows]
     if len(set(ids)) != len(ids):
-        raise CaseworkError("対象者リストに同じこどもが重複しています。")
+        raise CaseworkError(msg("wf.list_duplicates"))
     if path == "school" and any(not r.get("school_code") for r in rows):
-        raise CaseworkError("学校で確認する対象者リストには、全員の学校コードが必要です。")
+        raise CaseworkError(msg("wf.list_school_codes"))
     if cohort_size is not None and cohort_size < len(rows):
-        raise CaseworkError(
-            f"母集団の人数（{cohort_size}）がリストの人数（{len(rows)}）より少なくなっています。"
-        )
+        raise CaseworkError(msg("wf.cohort_smaller", cohort=cohort_size, listed=len(rows)))
     list_id = list_id or f"{fy}-{method}-{run_id}"
     accepted = as_date(accepted_on)
     if screening_sheet_required is None:
         screening_sheet_required = path == "school"
     with transaction(con):
         if con.execute("select 1 from wf_list where list_id = ?", [list_id]).fetchone():
-            raise CaseworkError(f"対象者リスト「{list_id}」は確定済みです。")
+            raise CaseworkError(msg("wf.list_exists", list_id=list_id))
         same = con.execute(
             "select list_id, run_id, accepted_on, accepted_by from wf_list where programme = ? and fy = ?",
             [programme, fy],
         ).fetchone() if programme else None  # fmt: skip
         if same is not None:
-            raise CaseworkError(
-                f"{fy}年度のこのプログラムの対象者リストは確定済みです（実行 {same[1]}、{fmt_date_ja(same[2])}、"
-                f"{same[3]}）。1つの年度に確定できるリストはプログラムごとに1つです。"
-            )
+            raise CaseworkError(msg("wf.programme_list_exists", fy=fy, run_id=same[1], date=same[2], by=same[3]))
         con.execute(
             "insert into wf_list (list_id, fy, run_id, method, path, screening_sheet_required, cohort_label_ja,"
             " cohort_size, eligible_size, list_size, accepted_on, accepted_at, accepted_by, note, programme)"
@@ -155,7 +150,7 @@ def accept_screening_run(
     try:
         prog = programme_of(programme)
     except CityConfigError as exc:
-        raise CaseworkError(str(exc)) from exc
+        raise CaseworkError(getattr(exc, "message", str(exc))) from exc
     with transaction(con):
         row = con.execute(
             "select method, status, cohort_size, excluded_count, ward_cohort_json, as_of"
@@ -163,22 +158,21 @@ def accept_screening_run(
             [run_id],
         ).fetchone()
         if row is None:
-            raise NotFoundError(f"スクリーニングの実行 {run_id} が見つかりません。")
+            raise NotFoundError(msg("wf.run_not_found", run_id=run_id))
         method, status, cohort_size, excluded, ward_json, _as_of = row
         if method != prog.method:
-            raise CaseworkError(
-                f"実行 {run_id} の方法（{method}）は、プログラム「{prog.label_ja}」の方法（{prog.method}）と違います。"
-            )
+            raise CaseworkError(msg("wf.run_method_differs", run_id=run_id, method=method, programme=prog.label_ja,
+                                    programme_method=prog.method))  # fmt: skip
         listed = con.execute("select list_id from wf_list where run_id = ?", [run_id]).fetchone()
         if listed is not None:
-            raise CaseworkError(f"実行 {run_id} は確定済みで、対象者リスト「{listed[0]}」になっています。")
+            raise CaseworkError(msg("wf.run_already_listed", run_id=run_id, list_id=listed[0]))
         if status == "draft":
             try:
                 runs.accept_run(con, run_id, who, role)
             except ScreeningError as exc:
-                raise CaseworkError(str(exc)) from exc
+                raise CaseworkError(getattr(exc, "message", str(exc))) from exc
         elif status != "accepted":
-            raise CaseworkError(f"実行 {run_id} は破棄されています。確定できるのは下書きの実行だけです。")
+            raise CaseworkError(msg("wf.run_discarded", run_id=run_id))
         members = runs.workflow_members(con, run_id)
         if prog.path == "school":  # a preschooler on Beppu's list has no school
             members["school_code"] = members["school_code"].fillna(NO_AFFILIATION)

@@ -24,7 +24,8 @@ from kodomo_dash.casework.store import (
     utcnow,
 )
 from kodomo_dash.casework.workflow.events import ChildState, StageEvent, get_event, load_child
-from kodomo_dash.casework.workflow.rules import CORRECTION_PLACE_JA, TransitionError, check_new, requirements
+from kodomo_dash.casework.workflow.rules import CORRECTION_PLACE, TransitionError, check_new, requirements
+from kodomo_dash.config.messages import msg
 
 
 def _touch_member(con: duckdb.DuckDBPyConnection, list_id: str, resident_id: str) -> None:
@@ -191,18 +192,14 @@ def void_events_in_tx(
     ids = {t.event_id for t in targets}
     for t in targets:
         if t.event_id not in {e.event_id for e in current}:
-            raise TransitionError(f"{t.describe_ja()}は既に取り消されています。")
+            raise TransitionError(msg("wf.already_voided", record=t.describe()))
         if t.form_id and not allow_form:
-            raise TransitionError(
-                f"{t.describe_ja()}は様式から作成された記録です。取り消す場合は、{CORRECTION_PLACE_JA}で様式を差し戻してください。"
-            )
+            raise TransitionError(msg("wf.void_from_form", record=t.describe(), place=CORRECTION_PLACE))
     remaining = [e for e in current if e.event_id not in ids]
     for e in remaining:
         others = [o for o in remaining if o.event_id != e.event_id]
         if requirements(member, others, e):
-            raise TransitionError(
-                f"この記録を取り消すと、後の記録「{e.describe_ja()}」の前提がなくなります。先にそちらを取り消してください。"
-            )
+            raise TransitionError(msg("wf.void_breaks_later", record=e.describe()))
     voids = []
     for t in targets:
         void = StageEvent(
@@ -221,13 +218,11 @@ def void_event(
     """Cancel a mistaken record; the original stays in the trail and a 'void' event names it."""
     who = actor_name(actor)
     if not (note or "").strip():
-        raise TransitionError(
-            "取り消す理由を入力してください。", field_errors={"note": "取り消す理由を入力してください。"}
-        )
+        raise TransitionError(msg("wf.void_reason_required"), field_errors={"note": msg("wf.void_reason_required")})
     with transaction(con):
         target = get_event(con, event_id)
         if target.stage == "void":
-            raise TransitionError("取消の記録は取り消せません。")
+            raise TransitionError(msg("wf.void_of_void"))
         (void,) = void_events_in_tx(con, [target], actor=who, note=note, today=today or date.today())
         call_audit(audit, _event_audit(void, "void"), con=con)
     return void

@@ -138,8 +138,12 @@ def sign_in(
     claims: Mapping[str, Any],
     now: datetime | None = None,
     policy: SessionPolicy | None = None,
+    address: str | None = None,
 ) -> Outcome:
-    """Open a session for the identity in ``claims`` (st.user), or refuse it; both are audited."""
+    """Open a session for the identity in ``claims`` (st.user), or refuse it; both are audited.
+
+    ``address`` binds the new tab session to the client address, as for a password sign-in.
+    """
     now = now or utcnow()
     policy = policy or SessionPolicy()
     try:
@@ -188,7 +192,7 @@ def sign_in(
                 [binding, user.username, epoch, identity.issued_at, now],
             )
         authenticated_at = now if first else state[2]
-        info = sessions.start(con, user.username, epoch, now, authenticated_at, METHOD)
+        info = sessions.start(con, user.username, epoch, now, authenticated_at, METHOD, address)
         con.execute("insert into auth_oidc_session (session_id, binding) values (?, ?)", [info.session_id, binding])
     audit.record(con, user.principal(epoch), "login",
                  detail={"method": METHOD, "session": info.short_id, "oidc_signin": binding[: sessions.SHORT_ID],

@@ -7,11 +7,20 @@ password change or deactivation), idle past the policy, older than the absolute 
 before the user's session epoch moved — any of these signs the tab out (decision 060). Timeouts
 follow ASVS 5 V7.3 for sensitive data: idle at most 30 minutes, absolute at most 12 hours from the
 password being typed. A reload of the page starts a new Streamlit session, so it asks again.
+
+A session is also bound to the client address it was opened from (the connection's peer, or behind
+a trusted reverse proxy the last X-Forwarded-For entry): Streamlit reconnects a tab to its server
+session by an id kept in the tab's sessionStorage, so a copy of that id used from another machine
+would reach the same session; the row keeps an HMAC of the address under a key that lives only in
+this process's memory (sessions do not outlive the process), and a rerun from another address ends
+the session.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import ipaddress
 import secrets
 import threading
 from dataclasses import dataclass, replace
@@ -32,12 +41,20 @@ WARN_BEFORE = timedelta(minutes=5)  # the page warns this long before the idle t
 _lock = threading.Lock()
 SHORT_ID = 12  # characters of the stored id shown to people and written to the audit trail
 EPOCH_REASONS = frozenset({"password_change", "revoke"})  # bump_epoch's reasons (users.py)
+LOCAL = "local"  # the address of a connection from this machine (Streamlit reports loopback as none)
+# The key of the address HMACs: random per process, never written anywhere. A Streamlit session
+# lives in this process's memory only, so no session needs its row's address after a restart, and a
+# copy of casework (a backup) holds nothing from which the addresses can be recovered.
+_ADDRESS_KEY = secrets.token_bytes(32)
 
 
 @dataclass(frozen=True)
 class SessionPolicy:
     idle: timedelta = MAX_IDLE
     absolute: timedelta = MAX_ABSOLUTE
+    # True only where the city's reverse proxy is the one way to the server (deploy.md §4): then the
+    # client's address is the last entry of X-Forwarded-For, which that proxy appends.
+    trusted_proxy: bool = False
 
     def __post_init__(self) -> None:
         if not (timedelta(0) < self.idle <= MAX_IDLE) or not (timedelta(0) < self.absolute <= MAX_ABSOLUTE):
@@ -50,8 +67,50 @@ def configured_policy() -> SessionPolicy:
     from kodomo_dash.config.settings import city_settings
 
     raw = city_settings("sessions")
+    trusted = raw.get("trusted_proxy", False)
+    if not isinstance(trusted, bool):
+        raise ValueError("セッションの設定（sessions.yaml）: trusted_proxy は true か false で指定してください。"
+                         " / trusted_proxy must be true or false")
     return SessionPolicy(idle=timedelta(minutes=float(raw.get("idle_minutes", 30))),
-                         absolute=timedelta(hours=float(raw.get("absolute_hours", 12))))  # fmt: skip
+                         absolute=timedelta(hours=float(raw.get("absolute_hours", 12))),
+                         trusted_proxy=trusted)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- client address
+
+
+def client_address(peer: str | None, forwarded_for: list[str] | None = None, trusted_proxy: bool = False) -> str:
+    """The address a request comes from, as sessions are bound to it.
+
+    ``peer`` is the connection's address (None for this machine, as Streamlit reports loopback);
+    ``forwarded_for`` the X-Forwarded-For header values in order. Only with ``trusted_proxy`` is the
+    header read, and then only its last entry: the one the city's proxy appended; entries before
+    it are whatever the client sent. An entry that is not an IP address is ignored.
+    """
+    if trusted_proxy and forwarded_for:
+        entries = [e.strip() for value in forwarded_for for e in value.split(",") if e.strip()]
+        if entries:
+            last = _normalise(entries[-1])
+            if last is not None:
+                return last
+    return _normalise(peer) or LOCAL
+
+
+def _normalise(address: str | None) -> str | None:
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address.strip().strip("[]").split("%")[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return LOCAL if ip.is_loopback else str(ip)
+
+
+def address_hash(address: str) -> str:
+    """What the session row keeps of an address: an HMAC under this process's own key."""
+    return hmac.new(_ADDRESS_KEY, address.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -78,7 +137,7 @@ class SessionInfo:
 @dataclass(frozen=True)
 class SessionCheck:
     ok: bool
-    reason: str = ""  # idle | absolute | epoch | inactive | ended | unknown
+    reason: str = ""  # idle | absolute | epoch | inactive | ended | unknown | address_changed
 
     def message_ja(self) -> str:
         return {
@@ -88,6 +147,8 @@ class SessionCheck:
             "inactive": "このアカウントは現在利用できません。管理者に連絡してください。",
             "ended": "このセッションは終了しています（管理者による終了、または別の画面でのログアウト）。もう一度ログインしてください。",
             "unknown": "セッションが確認できないため、ログアウトしました。もう一度ログインしてください。",
+            "address_changed": "ログインした端末と異なる接続元からの操作のため、このセッションを終了しました。"
+                               "もう一度ログインしてください。",
         }.get(self.reason, "")
 
 
@@ -140,14 +201,20 @@ def start(
     now: datetime | None = None,
     authenticated_at: datetime | None = None,
     method: str = "password",
+    address: str | None = None,
 ) -> SessionInfo:
-    """Open a session for a user who just passed every step of sign-in; its row is written first."""
+    """Open a session for a user who just passed every step of sign-in; its row is written first.
+
+    ``address`` (``client_address``) binds the session to where sign-in came from; None leaves the
+    row unbound (library callers that have no connection, such as kodomo_dash.testing).
+    """
     now = now or utcnow()
     info = SessionInfo(username, epoch, authenticated_at or now, now, method, secrets.token_urlsafe(32))
     con.execute(
-        "insert into auth_session (session_id, username, method, started_at, authenticated_at, last_seen_at)"
-        " values (?, ?, ?, ?, ?, ?)",
-        [info.session_id, username, method, now, info.authenticated_at, now],
+        "insert into auth_session (session_id, username, method, started_at, authenticated_at, last_seen_at,"
+        " client_address_hash) values (?, ?, ?, ?, ?, ?, ?)",
+        [info.session_id, username, method, now, info.authenticated_at, now,
+         None if address is None else address_hash(address)],
     )
     return info
 
@@ -159,11 +226,13 @@ def check(
     policy: SessionPolicy = SessionPolicy(),
     active: bool = True,
     ended: str | None = None,
+    address_changed: bool = False,
 ) -> SessionCheck:
     """Is this session still valid? Checked on every rerun before anything is shown.
 
     ``ended`` is the row's end reason (``"unknown"`` when there is no row at all); a row ended by a
     password change or a revoke reads as the epoch moving, which is what happened.
+    ``address_changed``: this rerun comes from another address than the session was opened from.
     """
     now = now or utcnow()
     if not active:
@@ -172,7 +241,8 @@ def check(
         return SessionCheck(False, "epoch")
     if ended is not None:
         return SessionCheck(False, "unknown" if ended == "unknown" else "ended")
-        return SessionCheck(False, "epoch")
+    if address_changed:
+        return SessionCheck(False, "address_changed")
     if now - info.authenticated_at > policy.absolute:
         return SessionCheck(False, "absolute")
     if now - info.last_seen > policy.idle:
@@ -186,16 +256,23 @@ def validate(
     now: datetime | None = None,
     policy: SessionPolicy = SessionPolicy(),
     active: bool = True,
+    address: str | None = None,
 ) -> tuple[SessionCheck, int]:
-    """Check a session against its row and the user's epoch in one read; returns (check, epoch)."""
-    known, reason, epoch = con.execute(
+    """Check a session against its row and the user's epoch in one read; returns (check, epoch).
+
+    ``address`` is where this rerun comes from (``client_address``); a row opened from another
+    address is refused as ``address_changed``. None skips the comparison (no connection to ask).
+    """
+    known, reason, epoch, bound = con.execute(
         "select (select count(*) from auth_session where session_id = ?),"
         " (select coalesce(end_reason, 'ended') from auth_session where session_id = ? and ended_at is not null),"
-        " coalesce((select epoch from auth_session_epoch where username = ?), 0)",
-        [info.session_id, info.session_id, info.username],
+        " coalesce((select epoch from auth_session_epoch where username = ?), 0),"
+        " (select client_address_hash from auth_session where session_id = ?)",
+        [info.session_id, info.session_id, info.username, info.session_id],
     ).fetchone()
     state = "unknown" if not known else reason
-    return check(info, int(epoch), now, policy, active=active, ended=state), int(epoch)
+    changed = address is not None and bound is not None and not hmac.compare_digest(bound, address_hash(address))
+    return check(info, int(epoch), now, policy, active=active, ended=state, address_changed=changed), int(epoch)
 
 
 def touch(

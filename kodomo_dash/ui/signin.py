@@ -13,7 +13,9 @@ for the password and code again. What is checked, and where:
 * Only the returned Principal means "signed in": between the password and the code nothing of the
   product is shown.
 * Every rerun validates the session row (sessions.validate): sign-out, an administrator, a
-  password change or deactivation, and the idle and absolute timeouts end it at once.
+  password change or deactivation, and the idle and absolute timeouts end it at once; so does a
+  rerun from another client address than sign-in came from (``client_address``; behind the city's
+  proxy, its X-Forwarded-For when sessions.yaml says ``trusted_proxy: true``).
 * Where a city has configured its identity provider (an ``[auth]`` section in Streamlit's
   secrets), a button 「自治体の認証基盤でログイン」 beside the form signs in through it with st.login
   (decision 064): the identity Streamlit reads from its HttpOnly cookie is matched to the user
@@ -76,10 +78,16 @@ Connection = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 class LoginFlow:
     """Sign-in state machine per browser session: form -> TOTP -> signed in -> out."""
 
-    def __init__(self, config: AuthConfig, connection: Connection, now: Callable[[], datetime] = totp.utcnow):
+    def __init__(self, config: AuthConfig, connection: Connection, now: Callable[[], datetime] = totp.utcnow,
+                 address: Callable[[SessionPolicy], str] | None = None):
         self.config = config
         self.connection = connection
         self.now = now
+        self._address = address
+
+    def address(self) -> str:
+        """Where this run's request comes from (``client_address`` unless a test gives its own)."""
+        return (self._address or client_address)(self.config.session)
 
     # ----------------------------------------------------------------- public
 
@@ -93,7 +101,7 @@ class LoginFlow:
             user = users.get(info.username)
             with self.connection() as con:
                 check, epoch = sessions.validate(con, info, now, self.config.session,
-                                                 active=bool(user and user.active))  # fmt: skip
+                                                 active=bool(user and user.active), address=self.address())  # fmt: skip
                 if check.ok:
                     ss[K_SESSION] = sessions.touch(con, info, now, self.config.session)
                     return user.principal(epoch)
@@ -101,7 +109,10 @@ class LoginFlow:
                 ss[K_MESSAGE] = check.message_ja() + " 入力中の内容は、同じ利用者が再度ログインすると表示されます。"
             else:
                 ss[K_MESSAGE] = check.message_ja()
-            self._end(info, check.reason, already_ended=check.reason in ("ended", "unknown"))
+            if check.reason == "address_changed":
+                self._refuse_moved(info)
+            else:
+                self._end(info, check.reason, already_ended=check.reason in ("ended", "unknown"))
 
         provider = oidc_provider()
         if provider is not None and ss.get(K_PENDING) is None:
@@ -164,7 +175,7 @@ class LoginFlow:
             return None  # refused before in this browser session: audited once, not on every rerun
         ss[K_OIDC_TRIED] = seen
         with self.connection() as con:
-            out = oidc.sign_in(con, users, claims, now, self.config.session)
+            out = oidc.sign_in(con, users, claims, now, self.config.session, address=self.address())
         if not out.ok:
             ss[K_OIDC_ERROR] = t(f"auth.oidc.refused.{out.reason}")
             return None
@@ -233,7 +244,8 @@ class LoginFlow:
             if ok:
                 lockout.record_success(con, user.username)
                 epoch = sessions.get_epoch(con, user.username)
-                info = sessions.start(con, user.username, epoch, now, pending["authenticated_at"], pending["method"])
+                info = sessions.start(con, user.username, epoch, now, pending["authenticated_at"], pending["method"],
+                                      address=self.address())
                 audit.record(con, user.principal(epoch), "login",
                              detail={"method": pending["method"], "session": info.short_id}, now=now)  # fmt: skip
                 ss[K_SESSION] = info
@@ -252,6 +264,21 @@ class LoginFlow:
             st.rerun()
         st.error(TOTP_FAILURE_JA)
         return None
+
+    def _refuse_moved(self, info: sessions.SessionInfo) -> None:
+        """The session's id came back from another address (a copied id): end it and audit a refusal.
+
+        Its provider sign-in ends too: whoever holds the id may also hold the identity cookie.
+        Nothing typed is kept for the person at this browser, who may not be the session's user.
+        """
+        now = self.now()
+        with self.connection() as con:
+            sessions.end(con, info.session_id, "address_changed", by="system", now=now)
+            if info.method == oidc.METHOD:
+                oidc.end_for_session(con, info.session_id, "address_changed", by="system", now=now)
+            audit.record(con, info.username, "login_failed",
+                         detail={"reason": "address_changed", "session": info.short_id}, now=now)  # fmt: skip
+        self._end(None, "address_changed")
 
     def _end(self, info: sessions.SessionInfo | None, reason: str, already_ended: bool = False) -> None:
         """Forget every sign-in trace of this browser session; end its row and audit why."""
@@ -279,8 +306,9 @@ def session_alive(connection: Connection | None = None) -> bool:
         return False
     if connection is None:
         from kodomo_dash.infra.db import casework_connection as connection
+    policy = sessions.configured_policy()
     with connection() as con:
-        check, _epoch = sessions.validate(con, info, totp.utcnow(), sessions.configured_policy())
+        check, _epoch = sessions.validate(con, info, totp.utcnow(), policy, address=client_address(policy))
     return check.ok
 
 
@@ -300,6 +328,21 @@ def guarded(callback: Callable[..., Any]) -> Callable[..., Any]:
         return callback(*args, **kwargs)
 
     return run
+
+
+def client_address(policy: SessionPolicy) -> str:
+    """The address this run's request comes from, as sessions are bound to it (sessions.client_address).
+
+    The peer of the browser's websocket (``st.context.ip_address``; Streamlit reports this machine
+    as none), or, when the city's sessions.yaml says ``trusted_proxy: true``, the last entry of the
+    X-Forwarded-For header the proxy sent with it.
+    """
+    try:
+        peer = st.context.ip_address
+        forwarded = st.context.headers.get_all("X-Forwarded-For") if policy.trusted_proxy else []
+    except Exception:  # noqa: BLE001 - no script run context (bare mode): this machine
+        peer, forwarded = None, []
+    return sessions.client_address(peer, list(forwarded), policy.trusted_proxy)
 
 
 def oidc_provider() -> str | None:

@@ -208,6 +208,40 @@ def test_an_ended_or_unknown_session_is_refused_and_only_its_hash_is_stored(con)
     assert sessions.validate(con, forged, T0)[0].reason == "unknown"
 
 
+def test_a_session_is_refused_from_another_address_and_keeps_only_an_hmac(con):
+    info = sessions.start(con, "u", 0, T0, address="192.0.2.10")
+    stored = con.execute("select client_address_hash from auth_session").fetchone()[0]
+    assert "192.0.2" not in stored and stored == sessions.address_hash("192.0.2.10")
+    assert sessions.validate(con, info, T0, address="192.0.2.10")[0].ok
+    check, _epoch = sessions.validate(con, info, T0, address="192.0.2.11")
+    assert (check.ok, check.reason) == (False, "address_changed") and "接続元" in check.message_ja()
+    # An ended row says so first; a row opened without an address is not bound.
+    sessions.end(con, info.session_id, "user", by="u", now=T0)
+    assert sessions.validate(con, info, T0, address="192.0.2.11")[0].reason == "ended"
+    unbound = sessions.start(con, "u", 0, T0)
+    assert sessions.validate(con, unbound, T0, address="192.0.2.11")[0].ok
+
+
+def test_the_client_address_is_the_peer_unless_a_trusted_proxy_forwards_it():
+    peer, xff = "10.0.0.7", ["203.0.113.9, 10.1.1.1", "10.2.2.2"]
+    assert sessions.client_address(peer, xff) == "10.0.0.7"  # an untrusted header is ignored
+    assert sessions.client_address(peer, xff, trusted_proxy=True) == "10.2.2.2"  # the proxy's own entry
+    assert sessions.client_address(None, None) == sessions.LOCAL  # Streamlit's loopback
+    assert sessions.client_address("::1") == sessions.LOCAL
+    assert sessions.client_address("::ffff:10.0.0.7") == "10.0.0.7"
+    assert sessions.client_address(None, [], trusted_proxy=True) == sessions.LOCAL
+    assert sessions.client_address(peer, ["not-an-address"], trusted_proxy=True) == "10.0.0.7"
+
+
+def test_trusted_proxy_must_be_a_yes_or_no(tmp_path, monkeypatch):
+    monkeypatch.setenv("KODOMO_CITIES", str(tmp_path))
+    (tmp_path / "sessions.yaml").write_text("trusted_proxy: true\n", encoding="utf-8")
+    assert sessions.configured_policy().trusted_proxy is True
+    (tmp_path / "sessions.yaml").write_text("trusted_proxy: 'yes please'\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="trusted_proxy"):
+        sessions.configured_policy()
+
+
 def test_policy_limits_cannot_be_loosened():
     with pytest.raises(ValueError):
         sessions.SessionPolicy(idle=timedelta(minutes=31))

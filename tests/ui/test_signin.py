@@ -42,7 +42,12 @@ def _app(users_path: str, db_path: str) -> None:
     def now():
         return _dt.fromisoformat(os.environ["KD_FAKE_NOW"])
 
-    flow = LoginFlow(AuthConfig(users_path=Path(users_path)), conn, now)
+    def address(policy):  # the seam: where this run's request comes from (KD_FAKE_ADDRESS in a test)
+        from kodomo_dash.ui.signin import client_address
+
+        return os.environ.get("KD_FAKE_ADDRESS") or client_address(policy)
+
+    flow = LoginFlow(AuthConfig(users_path=Path(users_path)), conn, now, address)
     p = flow.principal()
     if p is None:
         st.stop()
@@ -253,6 +258,53 @@ def test_a_session_ended_on_the_server_is_refused_and_audited(env):
     # the held id is worthless now: putting it back does not sign anyone in
     at.session_state["kd_auth_session"] = info
     assert not signed_in(run(at))
+
+
+def test_a_session_used_from_another_address_is_ended_and_audited(env):
+    """A copy of the tab's server-session id used from another machine: the next run is refused."""
+    env["mp"].setenv("KD_FAKE_ADDRESS", "10.20.30.40")
+    at = login(env)
+    assert signed_in(at)
+    assert signed_in(run(at))  # the same address: still signed in
+    info = at.session_state["kd_auth_session"]
+    c = duckdb.connect(str(env["db"]))
+    stored = c.execute("select client_address_hash from auth_session").fetchone()[0]
+    c.close()
+    assert stored == sessions.address_hash("10.20.30.40") and "10.20.30.40" not in stored
+
+    env["mp"].setenv("KD_FAKE_ADDRESS", "10.20.30.99")
+    at = run(at)
+    assert not signed_in(at) and "ユーザー名" in [t.label for t in at.text_input]
+    assert "異なる接続元" in texts(at)
+    assert session_rows(env) == [("ward_staff", "password", True, "address_changed")]
+    refused = audit_rows(env, action="login_failed")[-1]
+    assert refused["username"] == "ward_staff"
+    assert '"address_changed"' in refused["detail"] and info.short_id in refused["detail"]
+    assert "10.20.30" not in str(audit_rows(env))  # the trail keeps no address
+    # Back at the first address the id is worthless too: the row has ended.
+    env["mp"].setenv("KD_FAKE_ADDRESS", "10.20.30.40")
+    at.session_state["kd_auth_session"] = info
+    assert not signed_in(run(at))
+
+
+def test_the_address_is_read_from_the_connection_and_from_a_trusted_proxy_only(monkeypatch):
+    """client_address reads st.context: the websocket's peer, or the proxy's last X-Forwarded-For."""
+    import streamlit.runtime.context as st_context
+
+    from kodomo_dash.ui.signin import client_address
+
+    class Client:  # what Streamlit's websocket handler gives st.context
+        def __init__(self, ip, headers):
+            self.remote_ip, self.headers, self.cookies = ip, headers, {}
+
+    forwarded = [("X-Forwarded-For", "6.6.6.6, 10.1.2.3")]  # the client wrote the first, the proxy the last
+    monkeypatch.setattr(st_context, "_get_client_context", lambda: Client("10.9.9.9", forwarded))
+    assert client_address(sessions.SessionPolicy()) == "10.9.9.9"
+    monkeypatch.setattr(st_context, "_get_client_context", lambda: Client("127.0.0.1", forwarded))
+    assert client_address(sessions.SessionPolicy()) == sessions.LOCAL
+    assert client_address(sessions.SessionPolicy(trusted_proxy=True)) == "10.1.2.3"
+    monkeypatch.setattr(st_context, "_get_client_context", lambda: None)  # no connection at all
+    assert client_address(sessions.SessionPolicy(trusted_proxy=True)) == sessions.LOCAL
 
 
 def test_the_absolute_timeout_ends_a_busy_session(env):

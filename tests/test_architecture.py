@@ -146,6 +146,26 @@ def test_tests_mirror_the_package() -> None:
     assert misplaced == []
 
 
+# Service modules that hold no behaviour of their own, so no direct test of theirs.
+NO_DIRECT_TEST = {
+    "access": "re-exports the matrix's can and require for the screens",
+    "errors": "re-exports the refusal types the screens catch",
+}
+
+
+def test_every_service_module_has_direct_tests() -> None:
+    """Issue 13: each module of services/ is imported by a test in tests/services (not only reached
+    through a page), so its scope, refusals and audit rows are pinned where they are written."""
+    imported = set()
+    for path in (REPO / "tests" / "services").glob("test_*.py"):
+        for module in _imports(path):
+            parts = module.split(".")
+            if parts[:2] == ["kodomo_dash", "services"] and len(parts) > 2:
+                imported.add(parts[2])
+    modules = {p.stem for p in (PACKAGE / "services").glob("*.py")} - {"__init__"} - set(NO_DIRECT_TEST)
+    assert sorted(modules - imported) == []
+
+
 # Public service functions with a principal that do not enter unit_of_work, each with its reason.
 OUTSIDE_THE_UNIT = {
     "children.tax_columns_for": "asks the matrix alone, of any principal or none (None), and reads no row",

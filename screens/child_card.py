@@ -1,8 +1,10 @@
-"""こどもカード: one child — indicators, timeline, household, support, forms, quarantined values.
+"""こどもカード: one child — indicators, timeline, household and siblings, support, forms, quarantined values.
 
 Layout only. ``kodomo_dash.services.children.child_card`` checks the right, the scope and the
 columns (tax only for admin and yotaikyo) and audits the view; the summary sheet download is
-audited as an export. All values are shown through plain-text elements (no HTML).
+audited as an export. The household tab is ``kodomo_dash.services.household.household_view`` (its
+own scope, tax columns and audit row), drawn by ``kodomo_dash.ui.household``. All values are shown
+through plain-text elements (no HTML).
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import kodomo_dash.ui.current
 from kodomo_dash.services import WarehouseMissing
 from kodomo_dash.services import audit as qa
 from kodomo_dash.services import children as q
+from kodomo_dash.services import household as qh
 from kodomo_dash.services.access import can
 from kodomo_dash.ui import widgets as ui
+from kodomo_dash.ui.household import household_section
 from kodomo_dash.ui.i18n import fmt_date, label, t
 
 ui.require_entrypoint()
@@ -87,7 +91,7 @@ with tab_tl:
         st.dataframe(card.timeline, hide_index=True, width="stretch", key="cc_timeline")
 with tab_hh:
     st.caption(t("ccard.household.caption"))
-    st.dataframe(card.household, hide_index=True, width="stretch", key="cc_household")
+    household_section(qh.household_view(p, card.resident_id))
 with tab_sup:
     if card.screening.empty and card.funnel.empty:
         st.info(t("ccard.support.none"))

@@ -14,7 +14,6 @@ st.cache_* (it is personal data).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +23,7 @@ import pandas as pd
 from kodomo_dash.reports import summary_sheet
 from kodomo_dash.security import matrix
 from kodomo_dash.security.principal import Principal
+from kodomo_dash.services.household import relationship_label
 from kodomo_dash.services.unit_of_work import unit_of_work
 from kodomo_dash.warehouse.linkage.normalise import kana_loose, name_strict
 
@@ -370,7 +370,10 @@ def _timeline(cur, rid: str, groups: frozenset[str], principal: Principal, schem
 
 
 def _household(cur, basic: dict, groups: frozenset[str], principal: Principal) -> pd.DataFrame:
-    """Everyone registered at the child's address, with their programme flags (if allowed)."""
+    """Everyone registered at the child's address, with their programme flags (if allowed).
+
+    For the summary sheet's household section; the card's household tab is services.household.
+    """
     address = basic.get("address_code")
     if not address:
         return pd.DataFrame()
@@ -392,25 +395,6 @@ def _household(cur, basic: dict, groups: frozenset[str], principal: Principal) -
     if not df.empty:
         df["relationship"] = [relationship_label(c) for c in df["relationship"]]
     return df
-
-
-def relationship_label(code) -> str | None:
-    """続柄 as staff read it (世帯主, 子, ...) from the resident-registry contract's codes.
-
-    An unknown code is shown as it came, marked, rather than hidden: the card shows source
-    values as they are (decision 000, point 3).
-    """
-    if code is None or (isinstance(code, float) and pd.isna(code)):
-        return None
-    labels = _relationship_codes()
-    return labels.get(str(code), f"⚠{code}")
-
-
-@functools.cache
-def _relationship_codes() -> dict[str, str]:
-    from kodomo_dash.warehouse import contracts
-
-    return dict(contracts.get("resident_registry").column("relationship").codes)
 
 
 def _quarantine(cur, rid: str, groups: frozenset[str], schema: _Schema) -> pd.DataFrame:

@@ -72,3 +72,34 @@ def test_relationship_label_keeps_an_unknown_code_visible():
     assert relationship_label("3") == "子"
     assert relationship_label("X") == "⚠X"
     assert relationship_label(None) is None
+
+
+def _child_with_siblings(warehouse: Path, ward: str) -> tuple[str, set[str]]:
+    """A child of `ward` whose household (all in that ward) holds at least one other child: (id, siblings' names)."""
+    con = duckdb.connect(str(warehouse / "kodomo.duckdb"), read_only=True)
+    try:
+        rid, household = con.execute(
+            "select c.resident_id, c.household_id from core.child as c where c.ward_code = ? and"
+            " (select count(*) from core.child as s where s.household_id = c.household_id) >= 2 and"
+            " not exists (select 1 from core.household_member as m where m.household_id = c.household_id"
+            " and m.ward_code <> ?) order by c.resident_id limit 1", [ward, ward]).fetchone()
+        names = {n for (n,) in con.execute("select name_kanji from core.child where household_id = ? and"
+                                           " resident_id <> ?", [household, rid]).fetchall()}
+    finally:
+        con.close()
+    return rid, names
+
+
+def test_a_ward_nurse_sees_the_siblings_in_the_household_tab(built_warehouse):
+    rid, siblings = _child_with_siblings(built_warehouse, "40131")
+    at = _card_by_link("ward_staff", rid)
+    assert not at.error
+    household = next(df.value for df in at.dataframe if "programmes" in df.value.columns)
+    assert siblings and siblings <= set(household["name_kanji"])
+    assert list(household.loc[household["me"] == "◎", "name_kanji"]) != []
+    assert "子" in set(household["relationship"]) and not {"tax_exempt", "income_band"} & set(household.columns)
+    with casework_connection() as con:
+        shown = con.execute("select n_children from audit_log where username = 'ward_staff' and action = 'view_child'"
+                            " and target = 'household' and resident_id = ? order by seq desc limit 1",
+                            [rid]).fetchone()
+    assert shown is not None and shown[0] >= len(siblings) + 1

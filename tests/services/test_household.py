@@ -35,6 +35,7 @@ PEOPLE = [
     ("R0000005", "H1", "4", "福岡 一郎", 66, "1", "40132", ADDR),  # grandfather, registered in 博多区
     ("R0000006", "H2", "1", "博多 隣人", 40, "1", "40131", ADDR),  # another household, same address code
     ("R0000007", "H3", "3", "遠く 他人", 8, "2", "40131", OTHER_ADDR),  # elsewhere: never shown
+    ("R0000008", "H2", "2", "博多 配偶", 39, "2", "40132", ADDR),  # the neighbour's spouse, registered in 博多区
 ]
 CHILD = "R0000002"
 
@@ -133,11 +134,13 @@ def test_the_household_shows_parent_and_siblings_with_relationship_programmes_an
 
 def test_a_member_in_another_ward_is_only_counted_for_a_ward_user_and_shown_to_a_manager(folder):
     ward = hh.household_view(NURSE, CHILD)
-    assert ward.hidden_members == 1 and ward.hidden_same_address == 0
-    assert "R0000005" not in set(ward.members["resident_id"])
-    assert "福岡 一郎" not in ward.members.to_string()
+    assert ward.hidden_members == 1 and ward.hidden_same_address == 1
+    shown = set(ward.members["resident_id"]) | set(ward.same_address["resident_id"])
+    assert not {"R0000005", "R0000008"} & shown
+    assert "一郎" not in ward.members.to_string() and "配偶" not in ward.same_address.to_string()
     managed = hh.household_view(MANAGER, CHILD)
-    assert managed.hidden_members == 0
+    assert managed.hidden_members == 0 and managed.hidden_same_address == 0
+    assert list(managed.same_address["name_kanji"]) == ["博多 隣人", "博多 配偶"]
     grandpa = _by_name(managed.members)["福岡 一郎"]
     assert (grandpa["relationship"], grandpa["ward_name"], grandpa["programmes"]) == (
         "父母", "博多区", ("public_assistance", "disability_handbook"))
@@ -162,7 +165,7 @@ def test_each_view_is_audited_naming_the_child_and_how_many_were_shown(folder):
     (row,) = rows(folder, "select username, action, page, resident_id, target, n_children, detail from audit_log"
                           " where target = 'household'")
     assert row[:6] == ("nurse_higashi", "view_child", "child_card", CHILD, "household", 5)
-    assert '"in_household":4' in row[6] and '"out_of_scope":1' in row[6] and '"same_location":1' in row[6]
+    assert '"in_household":4' in row[6] and '"out_of_scope":2' in row[6] and '"same_location":1' in row[6]
     assert "福岡" not in row[6]
 
 

@@ -45,6 +45,8 @@ from kodomo_dash.casework.store import (
     utcnow,
 )
 from kodomo_dash.casework.workflow import StageEvent, TransitionError
+from kodomo_dash.casework.workflow.rules import CORRECTION_PLACE
+from kodomo_dash.config.messages import msg
 
 STATUS_LABELS: dict[str, str] = {
     "requested": "未着手（依頼済み）",
@@ -58,13 +60,9 @@ class StaleVersionError(CaseworkError):
 
     def __init__(self, current: FormRecord, expected_version: int, *, raced: bool = False) -> None:
         when = current.updated_at.strftime("%Y-%m-%d %H:%M") if current.updated_at else ""
-        lead = "同じ様式を別の画面・職員が同時に保存しました" if raced else (
-            f"この様式は、あなたが開いた後に {current.updated_by} さんが更新しました（{when}、版 {current.version}）"
-        )  # fmt: skip
-        super().__init__(
-            f"{lead}。あなたの変更は保存されていません（上書きを防ぐため）。"
-            "最新の内容を読み込み直し、必要な変更をもう一度入力してください。"
-        )
+        lead = msg("form.raced") if raced else msg("form.updated_since", by=current.updated_by, when=when,
+                                                    version=current.version)  # fmt: skip
+        super().__init__(msg("form.stale", lead=lead))
         self.current = current
         self.expected_version = expected_version
 
@@ -141,7 +139,7 @@ def _sha(text: str) -> str:
 def get_form(con: duckdb.DuckDBPyConnection, form_id: str) -> FormRecord:
     row = con.execute(_SELECT + " where form_id = ?", [form_id]).fetchone()
     if row is None:
-        raise NotFoundError("様式が見つかりません。一覧から開き直してください。")
+        raise NotFoundError(msg("form.not_found"))
     return _record(row)
 
 
@@ -227,9 +225,7 @@ def request_form(
             [form_id, list_id, resident_id],
         ).fetchone()  # one round trip: does the form exist, and is the child on the list
         if found is None:
-            raise NotFoundError(
-                "このこどもは指定の対象者リストに含まれていません。リストを確認してください。"
-            )
+            raise NotFoundError(msg("form.child_not_on_list"))
         if found[0]:
             return get_form(con, form_id)
         member = workflow.ListMember(*found[1:])
@@ -279,7 +275,7 @@ def request_forms_for_list(
     who = actor_name(actor)
     defn = get_definition(form_type)
     if not defn.one_per_child:
-        raise CaseworkError(f"「{defn.title_ja}」はこども1人に複数作る様式のため、一括依頼できません。")
+        raise CaseworkError(msg("form.not_bulk", title=defn.title_ja))
     created = 0
     with transaction(con):
         members = con.execute(
@@ -403,10 +399,7 @@ def _save_in_tx(
         if op == "submit" and ((submit_token and submit_token == rec.submit_token) or sha == rec.data_sha256):
             return rec, _replayed(rec)
         when = rec.submitted_at.strftime("%Y-%m-%d %H:%M") if rec.submitted_at else ""
-        raise AlreadySubmittedError(
-            f"この様式は提出済みです（{when}、{rec.submitted_by} さん）。内容を変更する場合は、"
-            f"管理者が{workflow.CORRECTION_PLACE_JA}で差し戻します。入力した内容は保存されていません。"
-        )
+        raise AlreadySubmittedError(msg("form.already_submitted", when=when, by=rec.submitted_by, place=CORRECTION_PLACE))
     if rec.version != expected_version:
         if rec.data_sha256 == sha and rec.updated_by == who and rec.status == "draft" and op == "draft":
             return rec, _replayed(rec)  # the same draft clicked twice
@@ -464,14 +457,12 @@ def reopen_form(
     """
     who = actor_name(actor)
     if not (note or "").strip():
-        raise CaseworkError(
-            "差し戻す理由を入力してください。", field_errors={"note": "差し戻す理由を入力してください。"}
-        )
+        raise CaseworkError(msg("sv.back_reason_required"), field_errors={"note": msg("sv.back_reason_required")})
     try:
         with transaction(con):
             rec = get_form(con, form_id)
             if rec.status != "submitted":
-                raise CaseworkError("提出されていない様式は差し戻せません。")
+                raise CaseworkError(msg("form.back_not_submitted"))
             if rec.version != expected_version:
                 raise StaleVersionError(rec, expected_version)
             if rec.list_id and rec.resident_id:
@@ -516,7 +507,7 @@ def _emit_events(con, defn: FormDefinition, rec: FormRecord, data: Mapping[str, 
                 con, StageEvent(**base, **kw), actor=who, today=today, child=child
             )
         except TransitionError as exc:
-            raise TransitionError(f"{defn.title_ja}を提出できません：{exc.message_ja}") from exc
+            raise TransitionError(msg("form.cannot_submit", title=defn.title_ja, reason=exc.message)) from exc
         return int(ev.event_id)
 
     kind = defn.kind
@@ -542,7 +533,7 @@ def _emit_events(con, defn: FormDefinition, rec: FormRecord, data: Mapping[str, 
         )]  # fmt: skip
     if kind == "home_visit_record":
         return _emit_visit(child, rec, d, put)
-    raise CaseworkError(f"kind「{kind}」の提出処理がありません。")
+    raise CaseworkError(msg("form.no_handler", kind=kind))
 
 
 def _emit_visit(
@@ -551,7 +542,7 @@ def _emit_visit(
     on = as_date(d["attempted_on"])
     contacted = d["result"] == "contacted"
     if not contacted:
-        extra = {k: "接触できなかった訪問・連絡には記録できません（接触できた回の記録に入力してください）。"
+        extra = {k: msg("form.not_on_failed_attempt")
                  for k in ("needs", "advice", "information", "outcomes") if d.get(k)}  # fmt: skip
         if extra:
             raise FormValidationError(extra, title_ja="訪問・連絡記録")

@@ -31,6 +31,7 @@ import yaml
 
 from kodomo_dash.casework import vocabulary
 from kodomo_dash.casework.store import CaseworkError, canonical_json, fmt_date_ja
+from kodomo_dash.config.messages import CodedError, Joined, Localized, Message, msg
 
 DEFS_DIR = Path(__file__).parent / "form_defs"
 FIELD_TYPES = ("text", "textarea", "integer", "date", "choice", "multichoice", "boolean")
@@ -44,6 +45,13 @@ DATE_CONTEXT_LABELS: dict[str, str] = {
     "secondary_done": "二次スクリーニングの完了日",
     "approach_started": "アプローチ開始日",
     "screening_sheet_submitted": "スクリーニングシートの記入日",
+}
+DATE_CONTEXT_LABELS_EN: dict[str, str] = {
+    "today": "today",
+    "list_accepted": "the date the list was accepted",
+    "secondary_done": "the date secondary screening was finished",
+    "approach_started": "the start of the approach",
+    "screening_sheet_submitted": "the date the screening sheet was filled in",
 }
 
 # What each kind's submit handler reads: field → (type, allowed choice codes or None).
@@ -82,20 +90,18 @@ KIND_FIELDS: dict[str, dict[str, tuple[str, frozenset[str] | None]]] = {
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
-class FormDefinitionError(ValueError):
-    """A YAML definition the product cannot use; says which file and which field."""
+class FormDefinitionError(CodedError, ValueError):
+    """A YAML definition the product cannot use; says which file and which field (a Message)."""
 
 
 class FormValidationError(CaseworkError):
-    """Input refused at save or submit; field_errors maps field name → Japanese message."""
+    """Input refused at save or submit; field_errors maps field name → a Message (decision 065)."""
 
-    def __init__(self, field_errors: Mapping[str, str], *, title_ja: str = "") -> None:
+    def __init__(self, field_errors: Mapping[str, str | Message], *, title_ja: str = "") -> None:
         n = len(field_errors)
-        super().__init__(
-            f"{title_ja + '：' if title_ja else ''}入力内容を確認してください（{n}件）。"
-            + " ".join(field_errors.values()),
-            field_errors=field_errors,
-        )
+        head = msg("form.check_input_titled", title=title_ja, n=n) if title_ja else msg("form.check_input", n=n)
+        super().__init__(msg("form.check_input_with", head=head, problems=Joined(tuple(field_errors.values()))),
+                         field_errors=field_errors)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -155,45 +161,45 @@ class FormDefinition:
 def parse_definition(raw: Mapping[str, Any], source: str = "") -> FormDefinition:
     """Check a definition's shape and the fields its kind needs; a clear error names the problem."""
 
-    def fail(msg: str) -> FormDefinitionError:
-        return FormDefinitionError(f"{source or '様式定義'}: {msg}")
+    def fail(problem: Message) -> FormDefinitionError:
+        return FormDefinitionError(msg("fd.in_source", source=source or msg("fd.definition"), problem=problem))
 
     if not isinstance(raw, Mapping):
-        raise fail("YAML の最上位は項目名と値の組（マッピング）にしてください。")
+        raise fail(msg("fd.not_mapping"))
     for key in ("form_type", "kind", "title_ja", "fields"):
         if key not in raw:
-            raise fail(f"「{key}」がありません。")
+            raise fail(msg("fd.missing_key", key=key))
     form_type, kind = str(raw["form_type"]), str(raw["kind"])
     if not _NAME.match(form_type):
-        raise fail(f"form_type「{form_type}」は英小文字・数字・_ で書いてください。")
+        raise fail(msg("fd.bad_form_type", form_type=form_type))
     if kind not in KIND_FIELDS:
-        raise fail(f"kind「{kind}」は不明です（{', '.join(KIND_FIELDS)} のいずれか）。")
+        raise fail(msg("fd.unknown_kind", kind=kind, kinds=", ".join(KIND_FIELDS)))
     fields: list[FieldDef] = []
     seen: set[str] = set()
     for i, f in enumerate(raw["fields"] or []):
         if not isinstance(f, Mapping) or "name" not in f or "type" not in f or "label_ja" not in f:
-            raise fail(f"{i + 1}番目の項目に name / type / label_ja のいずれかがありません。")
+            raise fail(msg("fd.field_incomplete", n=i + 1))
         name, ftype = str(f["name"]), str(f["type"])
-        where = f"項目「{name}」"
+        where = msg("fd.field", name=name)
         if not _NAME.match(name):
-            raise fail(f"{where}: name は英小文字・数字・_ で書いてください。")
+            raise fail(msg("fd.bad_name", where=where))
         if name in seen:
-            raise fail(f"{where}が重複しています。")
+            raise fail(msg("fd.duplicate", where=where))
         seen.add(name)
         if ftype not in FIELD_TYPES:
-            raise fail(f"{where}: type「{ftype}」は不明です（{', '.join(FIELD_TYPES)}）。")
+            raise fail(msg("fd.unknown_type", where=where, type=ftype, types=", ".join(FIELD_TYPES)))
         choices = tuple(Choice(str(c["value"]), str(c["label_ja"])) for c in (f.get("choices") or []))
         if ftype in ("choice", "multichoice") and not choices:
-            raise fail(f"{where}: 選択肢（choices）がありません。")
+            raise fail(msg("fd.no_choices", where=where))
         if len({c.value for c in choices}) != len(choices):
-            raise fail(f"{where}: 選択肢の value が重複しています。")
+            raise fail(msg("fd.duplicate_choice", where=where))
         max_length = f.get("max_length", DEFAULT_MAX_LENGTH.get(ftype))
         if max_length is not None and not (0 < int(max_length) <= HARD_MAX_LENGTH):
-            raise fail(f"{where}: max_length は 1〜{HARD_MAX_LENGTH} にしてください。")
+            raise fail(msg("fd.max_length", where=where, max=HARD_MAX_LENGTH))
         req_if = f.get("required_if")
         if req_if is not None:
             if not isinstance(req_if, Mapping) or "field" not in req_if or "equals" not in req_if:
-                raise fail(f"{where}: required_if は {{field: 項目名, equals: 値}} の形にしてください。")
+                raise fail(msg("fd.required_if_shape", where=where))
             req_if = (str(req_if["field"]), str(req_if["equals"]))
         rules = {}
         for rule in ("not_before", "not_after"):
@@ -201,11 +207,10 @@ def parse_definition(raw: Mapping[str, Any], source: str = "") -> FormDefinition
             refs = [refs] if isinstance(refs, str) else list(refs)
             for ref in refs:
                 if not (ref in DATE_CONTEXT_LABELS or str(ref).startswith("field:")):
-                    raise fail(
-                        f"{where}: {rule} の「{ref}」は不明です（{', '.join(DATE_CONTEXT_LABELS)}, field:項目名）。"
-                    )
+                    raise fail(msg("fd.unknown_date_ref", where=where, rule=rule, ref=ref,
+                                   refs=", ".join(DATE_CONTEXT_LABELS)))  # fmt: skip
             if refs and ftype != "date":
-                raise fail(f"{where}: {rule} は日付の項目にだけ指定できます。")
+                raise fail(msg("fd.date_rule_on_date", where=where, rule=rule))
             rules[rule] = tuple(str(r) for r in refs)
         fields.append(
             FieldDef(
@@ -218,21 +223,19 @@ def parse_definition(raw: Mapping[str, Any], source: str = "") -> FormDefinition
     by_name = {f.name: f for f in fields}
     for f in fields:
         if f.required_if and f.required_if[0] not in by_name:
-            raise fail(f"項目「{f.name}」: required_if の「{f.required_if[0]}」という項目がありません。")
+            raise fail(msg("fd.required_if_missing", name=f.name, other=f.required_if[0]))
         for ref in f.not_before + f.not_after:
             if ref.startswith("field:") and ref[6:] not in by_name:
-                raise fail(f"項目「{f.name}」: 「{ref}」という項目がありません。")
+                raise fail(msg("fd.ref_missing", name=f.name, ref=ref))
     for name, (ftype, allowed) in KIND_FIELDS[kind].items():
         if name not in by_name:
-            raise fail(f"kind「{kind}」には項目「{name}」が必要です（集計に使うため削除できません）。")
+            raise fail(msg("fd.kind_needs_field", kind=kind, name=name))
         if by_name[name].type != ftype:
-            raise fail(f"項目「{name}」の type は {ftype} にしてください（集計に使うため）。")
+            raise fail(msg("fd.kind_field_type", name=name, type=ftype))
         if allowed is not None:
             unknown = {c.value for c in by_name[name].choices} - allowed
             if unknown:
-                raise fail(
-                    f"項目「{name}」の選択肢 {sorted(unknown)} は集計で使えません（使える値: {sorted(allowed)}）。"
-                )
+                raise fail(msg("fd.kind_choices", name=name, unknown=sorted(unknown), allowed=sorted(allowed)))
     return FormDefinition(
         form_type=form_type,
         kind=kind,
@@ -297,7 +300,7 @@ def _load_cached(
             try:
                 raw = yaml.safe_load(p.read_text(encoding="utf-8"))
             except yaml.YAMLError as exc:
-                raise FormDefinitionError(f"{p.name}: YAML として読めません: {exc}") from exc
+                raise FormDefinitionError(msg("fd.not_yaml", file=p.name, error=exc)) from exc
             defn = parse_definition(raw, source=p.name)
             defs[defn.form_type] = defn
     return tuple(defs.items())
@@ -306,7 +309,7 @@ def _load_cached(
 def get_definition(form_type: str, directory: Path | None = None) -> FormDefinition:
     defs = load_definitions(directory)
     if form_type not in defs:
-        raise CaseworkError(f"様式「{form_type}」は定義されていません（{', '.join(sorted(defs))}）。")
+        raise CaseworkError(msg("form.undefined", form_type=form_type, defined=", ".join(sorted(defs))))
     return defs[form_type]
 
 
@@ -336,57 +339,57 @@ def _parse_date(value: Any) -> date:
         raise ValueError("存在しない") from None
 
 
-def _normalise_field(f: FieldDef, value: Any) -> tuple[Any, str | None]:
+def _normalise_field(f: FieldDef, value: Any) -> tuple[Any, Message | None]:
     """(stored value, error) for one non-empty value: type, choices and length."""
     label = f.label_ja
     if f.type in ("text", "textarea"):
         if not isinstance(value, str):
-            return None, f"{label}は文字で入力してください。"
+            return None, msg("form.text_expected", label=label)
         limit = f.max_length or HARD_MAX_LENGTH
         if len(value) > limit:
-            return None, f"{label}は{limit}文字以内で入力してください（現在{len(value)}文字）。"
+            return None, msg("form.too_long", label=label, limit=limit, n=len(value))
         return value, None  # verbatim: pages escape on output, nothing is rewritten here
     if f.type == "integer":
         if isinstance(value, bool):
-            return None, f"{label}は数字で入力してください。"
+            return None, msg("form.number_expected", label=label)
         if isinstance(value, str):
             text = unicodedata.normalize("NFKC", value).strip()
             if not re.fullmatch(r"-?\d{1,9}", text):
-                return None, f"{label}は数字で入力してください。"
+                return None, msg("form.number_expected", label=label)
             value = int(text)
         if not isinstance(value, int):
-            return None, f"{label}は数字で入力してください。"
+            return None, msg("form.number_expected", label=label)
         if f.min is not None and value < f.min:
-            return None, f"{label}は{f.min}以上にしてください。"
+            return None, msg("form.at_least", label=label, min=f.min)
         if f.max is not None and value > f.max:
-            return None, f"{label}は{f.max}以下にしてください。"
+            return None, msg("form.at_most", label=label, max=f.max)
         return value, None
     if f.type == "date":
         try:
             return _parse_date(value).isoformat(), None
         except ValueError as exc:
             if str(exc) == "存在しない":
-                return None, f"{label}に存在しない日付が入力されています（{value}）。"
-            return None, f"{label}の形式が正しくありません（例：2025-09-01）。"
+                return None, msg("form.no_such_date", label=label, value=value)
+            return None, msg("form.date_format", label=label)
     if f.type == "choice":
         if not isinstance(value, str) or value not in {c.value for c in f.choices}:
-            return None, f"{label}は選択肢から選んでください。"
+            return None, msg("form.choose_from", label=label)
         return value, None
     if f.type == "multichoice":
         if isinstance(value, str) or not isinstance(value, (list, tuple, set, frozenset)):
-            return None, f"{label}は選択肢から選んでください。"
+            return None, msg("form.choose_from", label=label)
         allowed = [c.value for c in f.choices]
         values = list(value)
         if any(not isinstance(v, str) or v not in allowed for v in values):
-            return None, f"{label}に選択肢にない値があります。"
+            return None, msg("form.not_a_choice", label=label)
         if len(set(values)) != len(values):
-            return None, f"{label}に同じ選択肢が重複しています。"
+            return None, msg("form.choice_twice", label=label)
         return [v for v in allowed if v in values], None
     if f.type == "boolean":
         if not isinstance(value, bool):
-            return None, f"{label}ははい・いいえで選んでください。"
+            return None, msg("form.yes_no", label=label)
         return value, None
-    return None, f"{label}: 不明な型です。"
+    return None, msg("form.unknown_type", label=label)
 
 
 def validate(
@@ -405,13 +408,11 @@ def validate(
     if mode not in ("draft", "submit"):
         raise ValueError(mode)
     if not isinstance(data, Mapping):
-        raise FormValidationError({"_form": "入力内容の形式が正しくありません。"}, title_ja=defn.title_ja)
-    errors: dict[str, str] = {}
+        raise FormValidationError({"_form": msg("form.bad_shape")}, title_ja=defn.title_ja)
+    errors: dict[str, Message] = {}
     unknown = [k for k in data if k not in defn.field_names]
     if unknown:
-        errors["_form"] = (
-            f"この様式にない項目があります（{', '.join(map(str, unknown))}）。画面を読み込み直してください。"
-        )
+        errors["_form"] = msg("form.unknown_fields", fields=", ".join(map(str, unknown)))
     out: dict[str, Any] = {}
     for f in defn.fields:
         value = data.get(f.name)
@@ -431,15 +432,13 @@ def validate(
                 f.required_if is not None and out.get(f.required_if[0]) == f.required_if[1]
             )  # fmt: skip
             if needed and _is_empty(out.get(f.name)):
-                verb = (
-                    "選んでください" if f.type in ("choice", "multichoice", "boolean") else "入力してください"
-                )
+                verb = "choose" if f.type in ("choice", "multichoice", "boolean") else "enter"
                 if f.required_if and not f.required:
                     other = defn.field(f.required_if[0])
                     cond = other.choice_label(f.required_if[1])
-                    errors[f.name] = f"{other.label_ja}が「{cond}」のときは、{f.label_ja}を{verb}。"
+                    errors[f.name] = msg(f"form.required_if_{verb}", other=other.label_ja, cond=cond, label=f.label_ja)
                 else:
-                    errors[f.name] = f"{f.label_ja}を{verb}。"
+                    errors[f.name] = msg(f"form.needed_{verb}", label=f.label_ja)
         errors.update(_date_rule_errors(defn, out, errors, context or {}))
     if errors:
         raise FormValidationError(errors, title_ja=defn.title_ja)
@@ -447,41 +446,35 @@ def validate(
 
 
 def _date_rule_errors(
-    defn: FormDefinition, out: Mapping[str, Any], errors: Mapping[str, str], context: Mapping[str, date]
-) -> dict[str, str]:
-    found: dict[str, str] = {}
+    defn: FormDefinition, out: Mapping[str, Any], errors: Mapping[str, Any], context: Mapping[str, date]
+) -> dict[str, Message]:
+    found: dict[str, Message] = {}
     for f in defn.fields:
         if f.type != "date" or f.name in errors or _is_empty(out.get(f.name)):
             continue
         value = date.fromisoformat(out[f.name])
 
-        def ref_date(ref: str) -> tuple[date | None, str]:
+        def ref_date(ref: str) -> tuple[date | None, str | Localized]:
             if ref.startswith("field:"):
                 other = defn.field(ref[6:])
                 raw = out.get(other.name)
                 return (date.fromisoformat(raw) if raw and other.name not in errors else None), other.label_ja
-            return context.get(ref), DATE_CONTEXT_LABELS[ref]
+            return context.get(ref), Localized(DATE_CONTEXT_LABELS[ref], DATE_CONTEXT_LABELS_EN[ref])
 
         for ref in f.not_after:
             limit, what = ref_date(ref)
             if limit is not None and value > limit:
                 if ref == "today":
-                    found[f.name] = (
-                        f"{f.label_ja}（{fmt_date_ja(value)}）は未来の日付です。本日（{fmt_date_ja(limit)}）以前の日付を入力してください。"
-                    )
+                    found[f.name] = msg("form.future_date", label=f.label_ja, date=value, today=limit)
                 else:
-                    found[f.name] = (
-                        f"{f.label_ja}（{fmt_date_ja(value)}）が{what}（{fmt_date_ja(limit)}）より後になっています。"
-                    )
+                    found[f.name] = msg("form.date_after", label=f.label_ja, date=value, what=what, limit=limit)
                 break
         if f.name in found:
             continue
         for ref in f.not_before:
             limit, what = ref_date(ref)
             if limit is not None and value < limit:
-                found[f.name] = (
-                    f"{f.label_ja}（{fmt_date_ja(value)}）が{what}（{fmt_date_ja(limit)}）より前です。日付を確認してください。"
-                )
+                found[f.name] = msg("form.date_before", label=f.label_ja, date=value, what=what, limit=limit)
                 break
     return found
 

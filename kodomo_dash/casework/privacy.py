@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import duckdb
 
 from kodomo_dash.config.calendar import fiscal_year, fy_label  # noqa: F401 - re-exported for the privacy page
+from kodomo_dash.config.messages import CodedError, Localized, msg
 from kodomo_dash.infra.transaction import transaction
 from kodomo_dash.security import audit
 from kodomo_dash.security.principal import Principal
@@ -57,8 +58,8 @@ MAX_EVIDENCE = 2000
 _lock = threading.Lock()
 
 
-class ChecklistError(ValueError):
-    """A save that cannot be accepted; str() is a Japanese message fit for the page."""
+class ChecklistError(CodedError, ValueError):
+    """A save that cannot be accepted; ``.message`` is a Message, str() its Japanese (decision 065)."""
 
 
 @dataclass(frozen=True)
@@ -91,24 +92,24 @@ def validate(
 ) -> tuple[str, str]:
     """The cleaned (person, evidence), or ChecklistError with the reason in Japanese."""
     if fy != fiscal_year(today):
-        raise ChecklistError(f"{fy_label(fy)}は過去の年度のため変更できません（閲覧のみ）。")
+        raise ChecklistError(msg("pc.past_year", fy=Localized(fy_label(fy), f"FY{fy}")))
     if not 1 <= int(item_no) <= N_ITEMS:
-        raise ChecklistError(f"項目番号は1〜{N_ITEMS}です。")
+        raise ChecklistError(msg("pc.item_no", n=N_ITEMS))
     person, evidence = (person or "").strip(), (evidence or "").strip()
     if done_on is None or not person:
-        raise ChecklistError("実施日と担当者を入力してください。")
+        raise ChecklistError(msg("pc.date_and_person"))
     if done_on > today:
-        raise ChecklistError("実施日に未来の日付は入力できません。")
+        raise ChecklistError(msg("pc.future_date"))
     if done_on < dt.date(fy - 1, 4, 1):
-        raise ChecklistError("実施日が古すぎます（前年度より前の日付は入力できません）。")
+        raise ChecklistError(msg("pc.too_old"))
     if len(person) > MAX_PERSON:
-        raise ChecklistError(f"担当者が長すぎます（{MAX_PERSON}文字まで、いまは{len(person)}文字）。")
+        raise ChecklistError(msg("pc.person_too_long", max=MAX_PERSON, n=len(person)))
     if not evidence:
-        raise ChecklistError("根拠資料・確認内容を入力してください。")
+        raise ChecklistError(msg("pc.evidence_required"))
     if len(evidence) > MAX_EVIDENCE:
-        raise ChecklistError(f"根拠資料・確認内容が長すぎます（{MAX_EVIDENCE}文字まで、いまは{len(evidence)}文字）。")
+        raise ChecklistError(msg("pc.evidence_too_long", max=MAX_EVIDENCE, n=len(evidence)))
     if any(ord(c) < 32 and c not in "\n\t" for c in person + evidence):
-        raise ChecklistError("制御文字は入力できません。")
+        raise ChecklistError(msg("pc.control_chars"))
     return person, evidence
 
 

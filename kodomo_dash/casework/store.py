@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from kodomo_dash.config.messages import msg
 from kodomo_dash.infra.transaction import (  # noqa: F401 - re-exported: the casework modules' one import
     CONFLICT,
     AuditNotWritten,
@@ -61,7 +62,7 @@ def actor_name(actor: Any) -> str:
     name = getattr(actor, "username", actor)
     name = "" if name is None else str(name).strip()
     if not name:
-        raise CaseworkError("記録者（ログインユーザー）が分かりません。ログインし直してください。")
+        raise CaseworkError(msg("cw.no_actor"))
     return name
 
 

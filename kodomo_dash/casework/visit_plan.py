@@ -12,11 +12,13 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
+from kodomo_dash.config.messages import CodedError, msg
+
 MAX_PLANNED = 100_000
 
 
-class VisitPlanError(ValueError):
-    """A plan that cannot be saved; the message is Japanese and names the field."""
+class VisitPlanError(CodedError, ValueError):
+    """A plan that cannot be saved; ``.message`` names the field (a Message, decision 065)."""
 
 
 def check_plan(fy: object, ward_code: object, planned: object, wards: Iterable[str]) -> tuple[int, str, int]:
@@ -24,21 +26,21 @@ def check_plan(fy: object, ward_code: object, planned: object, wards: Iterable[s
     try:
         fy_i = int(str(fy))
     except ValueError:
-        raise VisitPlanError("年度が数字ではありません。") from None
+        raise VisitPlanError(msg("vp.fy_not_number")) from None
     if not 2000 <= fy_i <= 2100:
-        raise VisitPlanError("年度は2000〜2100の範囲で指定してください。")
+        raise VisitPlanError(msg("vp.fy_range"))
     if str(ward_code) not in set(wards):
-        raise VisitPlanError("区の指定が正しくありません。")
+        raise VisitPlanError(msg("vp.ward"))
     if isinstance(planned, bool):
-        raise VisitPlanError("訪問計画の件数は0以上の整数で入力してください。")
+        raise VisitPlanError(msg("vp.planned_integer"))
     try:
         as_float = float(str(planned).strip())
     except ValueError:
-        raise VisitPlanError("訪問計画の件数は0以上の整数で入力してください。") from None
+        raise VisitPlanError(msg("vp.planned_integer")) from None
     if as_float != int(as_float) or as_float < 0:
-        raise VisitPlanError("訪問計画の件数は0以上の整数で入力してください。")
+        raise VisitPlanError(msg("vp.planned_integer"))
     if as_float > MAX_PLANNED:
-        raise VisitPlanError(f"訪問計画の件数は{MAX_PLANNED:,}件以下で入力してください。")
+        raise VisitPlanError(msg("vp.planned_max", max=f"{MAX_PLANNED:,}"))
     return fy_i, str(ward_code), int(as_float)
 
 

@@ -103,3 +103,20 @@ def catalogue() -> dict[str, dict[str, str]]:
                 raise KeyError(f"message {key!r} is defined twice ({path.relative_to(PACKAGE)})")
             merged[key] = {lang: str(value[lang]) for lang in LANGS if lang in value}
     return merged
+
+
+class CodedError(Exception):
+    """Base/mixin of the refusals that are plain ``ValueError``/``RuntimeError`` subclasses.
+
+    Constructed with a :class:`Message` (or, for older callers, a plain string): ``.message`` keeps
+    it for the screen to word in the viewer's language (``ui.i18n.error_text``), ``str()`` is the
+    Japanese. Listed first among a class's bases (``class X(CodedError, ValueError)``) so
+    ``except ValueError`` callers still catch it.
+    """
+
+    def __init__(self, message: Any, *args: Any) -> None:
+        super().__init__(str(message), *args)
+        self.message = message
+
+    def text(self, lang: str = "ja") -> str:
+        return text_of(self.message, lang)

@@ -32,6 +32,11 @@ class AuditSpy(list):
         self.append(dict(event))
 
 
+def _ja(exc):
+    """The field messages as the Japanese screen shows them (they are Messages, decision 065)."""
+    return {k: str(v) for k, v in exc.field_errors.items()}
+
+
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
     p = tmp_path / "casework.duckdb"
@@ -93,7 +98,7 @@ def test_submit_validates_and_becomes_the_conference_event(con):
     with pytest.raises(FormValidationError) as err:
         form_store.submit_form(con, rec.form_id, {"held_on": "2025-09-05"}, expected_version=1, actor="kosodate1",
                                today=TODAY)  # fmt: skip
-    assert err.value.field_errors["approach"] == "アプローチの要否を選んでください。"
+    assert _ja(err.value)["approach"] == "アプローチの要否を選んでください。"
     assert form_store.get_form(con, rec.form_id).version == 1  # a refused submit writes nothing
     result = form_store.submit_form(
         con, rec.form_id, CONFERENCE, expected_version=1, actor="kosodate1", today=TODAY
@@ -110,7 +115,7 @@ def test_conference_date_before_secondary_screening_is_a_field_error(con):
     with pytest.raises(FormValidationError) as err:
         form_store.submit_form(con, rec.form_id, CONFERENCE | {"held_on": "2025-08-24"}, expected_version=1,
                                actor="k", today=TODAY)  # fmt: skip
-    assert "二次スクリーニングの完了日（2025年8月25日）より前" in err.value.field_errors["held_on"]
+    assert "二次スクリーニングの完了日（2025年8月25日）より前" in _ja(err.value)["held_on"]
 
 
 def test_a_home_visit_before_any_approach_is_refused_clearly(con):
@@ -236,7 +241,7 @@ def test_home_visit_record_becomes_contact_acts_outcomes_and_follow_up(con):
         v2 = form_store.request_form(con, "home_visit_record", "L1", CHILD, actor="nurse1", client_token="v2")
         form_store.submit_form(con, v2.form_id, {"attempted_on": "2025-10-01", "method": "phone", "result": "absent",
                                                  "advice": ["other"]}, expected_version=1, actor="nurse1", today=TODAY)  # fmt: skip
-    assert "接触できなかった" in err.value.field_errors["advice"]
+    assert "接触できなかった" in _ja(err.value)["advice"]
 
 
 def test_reopen_voids_the_events_and_a_resubmit_replaces_them(con):

@@ -16,6 +16,11 @@ CTX = {"today": TODAY, "list_accepted": date(2025, 8, 20), "approach_started": d
 SHIPPED = ("school_screening_sheet", "ssw_hearing_sheet", "conference_sheet", "home_visit_record")
 
 
+def _ja(exc):
+    """The field messages as the Japanese screen shows them (they are Messages, decision 065)."""
+    return {k: str(v) for k, v in exc.field_errors.items()}
+
+
 def visit(**kw):
     base = {"attempted_on": "2025-09-12", "method": "home_visit", "result": "contacted", "needs": "yes"}
     return base | kw
@@ -35,7 +40,7 @@ def test_the_four_shipped_forms_load_with_japanese_text():
 def test_empty_required_fields_get_a_message_each():
     with pytest.raises(FormValidationError) as err:
         validate(get_definition("home_visit_record"), {"situation": "  "}, mode="submit", context=CTX)
-    e = err.value.field_errors
+    e = _ja(err.value)
     assert e["attempted_on"] == "訪問・連絡日を入力してください。"
     assert e["method"] == "方法を選んでください。"
     assert e["result"] == "結果を選んでください。"
@@ -45,7 +50,7 @@ def test_empty_required_fields_get_a_message_each():
 def test_required_if_explains_the_condition():
     with pytest.raises(FormValidationError) as err:
         validate(get_definition("home_visit_record"), visit(needs=None), mode="submit", context=CTX)
-    assert err.value.field_errors == {
+    assert _ja(err.value) == {
         "needs": "結果が「保護者と接触できた」のときは、ニーズの有無を選んでください。"
     }
     validate(
@@ -75,7 +80,7 @@ def test_required_if_explains_the_condition():
 def test_impossible_dates_are_refused_with_the_reason(value, message):
     with pytest.raises(FormValidationError) as err:
         validate(get_definition("home_visit_record"), visit(attempted_on=value), mode="submit", context=CTX)
-    assert err.value.field_errors == {"attempted_on": message}
+    assert _ja(err.value) == {"attempted_on": message}
 
 
 def test_dates_accept_full_width_and_slashes():
@@ -97,7 +102,7 @@ def test_follow_up_date_not_before_the_visit():
         validate(
             get_definition("home_visit_record"), visit(follow_up_on="2025-09-01"), mode="submit", context=CTX
         )
-    assert "訪問・連絡日（2025年9月12日）より前" in err.value.field_errors["follow_up_on"]
+    assert "訪問・連絡日（2025年9月12日）より前" in _ja(err.value)["follow_up_on"]
 
 
 def test_html_and_script_are_stored_verbatim():
@@ -111,7 +116,7 @@ def test_over_long_input_is_refused_not_cut():
     limit = d.field("situation").max_length
     with pytest.raises(FormValidationError) as err:
         validate(d, visit(situation="あ" * (limit + 1)), mode="draft")
-    assert err.value.field_errors == {
+    assert _ja(err.value) == {
         "situation": f"聞き取った状況は{limit}文字以内で入力してください（現在{limit + 1}文字）。"
     }
     assert validate(d, visit(situation="あ" * limit), mode="draft")["situation"] == "あ" * limit
@@ -121,7 +126,7 @@ def test_choices_and_unknown_fields_are_checked_even_in_drafts():
     d = get_definition("home_visit_record")
     with pytest.raises(FormValidationError) as err:
         validate(d, {"method": "fax", "advice": ["enrolment", "astrology"], "colour": "red"}, mode="draft")
-    e = err.value.field_errors
+    e = _ja(err.value)
     assert e["method"] == "方法は選択肢から選んでください。"
     assert e["advice"] == "助言に選択肢にない値があります。"
     assert "colour" in e["_form"]
@@ -182,3 +187,21 @@ def test_choice_codes_used_by_the_funnel_cannot_be_invented():
     with pytest.raises(FormDefinitionError) as err:
         forms.parse_definition(raw, source="home_visit_record.yaml")
     assert "horoscope" in str(err.value)
+
+
+def test_field_messages_read_in_english_with_english_dates():
+    with pytest.raises(FormValidationError) as err:
+        validate(get_definition("home_visit_record"), visit(attempted_on="2025-08-01"), mode="submit", context=CTX)
+    assert err.value.field_errors["attempted_on"].text("en") == (
+        "訪問・連絡日 (2025-08-01) is before the date the list was accepted (2025-08-20). Check the dates."
+    )
+    assert err.value.text("en").startswith("訪問・連絡記録: check what was entered (1 problems).")
+
+
+def test_a_definition_error_names_the_file_in_both_languages():
+    from kodomo_dash.casework.forms import parse_definition
+
+    with pytest.raises(FormDefinitionError) as err:
+        parse_definition({"form_type": "x", "kind": "nope", "title_ja": "t", "fields": []}, source="x.yaml")
+    assert str(err.value).startswith("x.yaml: kind「nope」は不明です")
+    assert err.value.message.text("en").startswith('x.yaml: kind "nope" is unknown')

@@ -16,9 +16,14 @@ from kodomo_dash.config.messages import Joined, Localized, catalogue, msg, text_
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = sorted([*(REPO / "kodomo_dash").rglob("*.py"), *(REPO / "screens").glob("*.py")])
 # Modules whose refusals are all coded; the rest still raise Japanese text (issue 13 lists them).
-CONVERTED = ("kodomo_dash/casework/workflow/", "kodomo_dash/services/support.py", "kodomo_dash/infra/transaction.py")
+CONVERTED = (
+    "kodomo_dash/casework/workflow/", "kodomo_dash/services/support.py", "kodomo_dash/infra/transaction.py",
+    "kodomo_dash/casework/form_store.py", "kodomo_dash/casework/forms.py", "kodomo_dash/casework/privacy.py",
+    "kodomo_dash/casework/visit_plan.py", "kodomo_dash/casework/store.py",
+)  # fmt: skip
 REFUSALS = {"CaseworkError", "TransitionError", "NotFoundError", "SaveRefused", "ConcurrentChangeError",
-            "AuditNotWritten"}  # fmt: skip
+            "AuditNotWritten", "StaleVersionError", "AlreadySubmittedError", "FormValidationError",
+            "FormDefinitionError", "fail", "ChecklistError", "VisitPlanError"}  # fmt: skip
 
 
 def _fields(template: str) -> set[str]:

@@ -159,6 +159,17 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def attach_read_only(con: duckdb.DuckDBPyConnection, path: Path, alias: str, which: str) -> None:
+    """Attach another database file to ``con`` read-only under ``alias`` (with its key when encrypted):
+    the monthly refresh compares the build it makes with the one being served."""
+    key = database_key(which)
+    if key is not None:
+        encryption.attach(con, path, alias, key, read_only=True)
+        return
+    escaped = str(path).replace("'", "''")
+    con.execute(f"attach '{escaped}' as {alias} (read_only)")
+
+
 class _ReadOnlyHandle:
     """One read-only connection per file generation; callers take cursors from it."""
 

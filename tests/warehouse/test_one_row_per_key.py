@@ -14,13 +14,15 @@ MOVED_AWAY = ["0000000002", "1000000009", "3", "山田 花子", "ヤマダ ハ�
 
 
 def _keys(wh) -> dict[str, tuple[int, int]]:
-    """(rows, distinct keys) of every core and features table keyed by a person or household."""
+    """(rows, distinct keys) of every core and features table keyed by a person, a household or a fact."""
     out = {}
     tables = query(wh, "select schema_name, table_name from duckdb_tables() where schema_name in ('core', 'features')")
     for schema, table in tables:
         cols = {r[0] for r in query(wh, "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
                                     [schema, table])}  # fmt: skip
         key = next((c for c in ("resident_id", "household_id") if c in cols), None)
+        if "event_key" in cols:  # one row per fact (and per build that found it), not per person
+            key = "concat_ws('|', build_id, event_key)" if "build_id" in cols else "event_key"
         if key is None or (table.startswith("household") and key == "household_id" and "resident_id" in cols):
             continue
         name = f'"{schema}"."{table}"'

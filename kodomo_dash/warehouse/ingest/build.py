@@ -24,6 +24,7 @@ from kodomo_dash import __version__
 from kodomo_dash.config import calendar
 from kodomo_dash.infra.db import analytics_path, connect_file, sql_files
 from kodomo_dash.infra.encryption import default_temp_dir
+from kodomo_dash.warehouse import refresh
 from kodomo_dash.warehouse.contracts import Contract, all_contracts
 from kodomo_dash.warehouse.ingest import gate, history
 from kodomo_dash.warehouse.ingest import validate as v
@@ -363,6 +364,10 @@ def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target
         _link_school_records(con, log)
         log("コア・特徴量を作成中 (building core and features)")
         run_sql_files(con, log=log)
+        report.changes, report.changes_seconds = refresh.record_changes(
+            con, target if compare_with_served else None)
+        log(f"  前回のビルドからの変化 (changes since the previous build): {report.changes:,} 件"
+            f" ({report.changes_seconds:.2f}s)")
         report.seconds = time.perf_counter() - t_start
         con.execute("update meta.build_info set duration_s = ?", [report.seconds])
         verdict = gate.judge(gate.figures(con), served, thresholds, accepted)

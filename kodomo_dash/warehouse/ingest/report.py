@@ -39,6 +39,8 @@ class BuildReport:
     refusals: list[Refusal] = field(default_factory=list)  # the gate's, not accepted
     accepted: list[Refusal] = field(default_factory=list)  # drops accepted on purpose (--accept-drop)
     swapped: bool = False
+    changes: int = 0  # facts new since the build served before (warehouse/refresh, decision 066)
+    changes_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -56,6 +58,7 @@ class BuildReport:
                     f" (the warehouse in use is unchanged): {self.path}")  # fmt: skip
         lines = [
             head,
+            *([f"  前回のビルドからの変化 {self.changes:,} 件 (changes since the previous build)"] if self.swapped else []),
             f"  読込 {rows_in:,} 行 = 取込 {staged:,} + 隔離 {quarantined:,}; 無効値 {nullified:,} 件は NULL として取込"
             f" (rows in = staged + quarantined; invalid values nulled)",
         ]

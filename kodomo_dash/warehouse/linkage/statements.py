@@ -13,31 +13,14 @@ name in the package.
 
 from __future__ import annotations
 
-import re
-from functools import cache
-from importlib import resources
-
-_FILE = re.compile(r"^[0-9]{2}_(?P<name>[a-z0-9_]+)\.sql$")
+from kodomo_dash.warehouse.statements import statement_of, statements_of
 
 
-@cache
 def all_statements() -> dict[str, str]:
     """Every statement by name (the file name without its number), from the packaged folder."""
-    found: dict[str, str] = {}
-    for entry in sorted(resources.files(__package__).joinpath("sql").iterdir(), key=lambda e: e.name):
-        match = _FILE.match(entry.name)
-        if not match:
-            continue
-        name = match["name"]
-        if name in found:
-            raise RuntimeError(f"two linkage SQL files are named {name!r}")
-        found[name] = entry.read_text(encoding="utf-8")
-    return found
+    return statements_of(__package__)
 
 
 def statement(name: str) -> str:
     """The text of ``sql/NN_<name>.sql``."""
-    try:
-        return all_statements()[name]
-    except KeyError:
-        raise KeyError(f"no linkage SQL file named NN_{name}.sql") from None
+    return statement_of(__package__, name)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from kodomo_dash.config.messages import msg
 from kodomo_dash.screening.errors import ScreeningError
 
 
@@ -37,41 +38,39 @@ class ParamSpec:
         if value is None:
             if self.optional:
                 return None
-            raise ScreeningError(f"「{self.label_ja}」を指定してください。", code="missing_param")
+            raise ScreeningError(msg("sc.param_missing", label=self.label_ja), code="missing_param")
         if self.kind == "bool":
             if not isinstance(value, bool):
-                raise ScreeningError(f"「{self.label_ja}」は はい／いいえ で指定してください。", code="bad_param")
+                raise ScreeningError(msg("sc.param_bool", label=self.label_ja), code="bad_param")
             return value
         if self.kind == "choice":
             if value not in self.choices:
                 shown = "、".join(str(c) for c in self.choices)
-                raise ScreeningError(f"「{self.label_ja}」は次のいずれかにしてください: {shown}。", code="bad_param")
+                raise ScreeningError(msg("sc.param_choice", label=self.label_ja, choices=shown), code="bad_param")
             return value
         number = check_number(value, self.label_ja)
         if self.kind == "int":
             if not float(number).is_integer():
-                raise ScreeningError(f"「{self.label_ja}」は整数で指定してください（値: {value}）。", code="bad_param")
+                raise ScreeningError(msg("sc.param_int", label=self.label_ja, value=value), code="bad_param")
             number = int(number)
         check_range(number, self.label_ja, self.min, self.max)
         return number
 
 
-def check_number(value: Any, label: str) -> float | int:
+def check_number(value: Any, label: Any) -> float | int:
     """Numbers only: a bool, a string or NaN from a form or YAML is refused, not coerced."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScreeningError(f"「{label}」は数値で指定してください（値: {value!r}）。", code="not_numeric")
+        raise ScreeningError(msg("sc.not_number", label=label, value=repr(value)), code="not_numeric")
     if isinstance(value, float) and not math.isfinite(value):
-        raise ScreeningError(f"「{label}」に有限の数値を指定してください（値: {value}）。", code="not_numeric")
+        raise ScreeningError(msg("sc.not_finite", label=label, value=value), code="not_numeric")
     return value
 
 
-def check_range(value: float, label: str, lo: float | None, hi: float | None) -> None:
+def check_range(value: float, label: Any, lo: float | None, hi: float | None) -> None:
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         lo_s = "" if lo is None else f"{lo:g}"
         hi_s = "" if hi is None else f"{hi:g}"
-        raise ScreeningError(
-            f"「{label}」は{lo_s}～{hi_s}の範囲で指定してください（値: {value}）。", code="out_of_range"
-        )
+        raise ScreeningError(msg("sc.out_of_range", label=label, lo=lo_s, hi=hi_s, value=value), code="out_of_range")
 
 
 def validate_params(specs: Sequence[ParamSpec], params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -80,10 +79,8 @@ def validate_params(specs: Sequence[ParamSpec], params: Mapping[str, Any] | None
     known = {s.name for s in specs}
     unknown = sorted(set(params) - known)
     if unknown:
-        raise ScreeningError(
-            f"知らないパラメータが指定されました: {'、'.join(unknown)}。指定できるのは {'、'.join(sorted(known))} です。",
-            code="unknown_param",
-        )
+        raise ScreeningError(msg("sc.unknown_params", unknown="、".join(unknown), known="、".join(sorted(known))),
+                             code="unknown_param")  # fmt: skip
     return {s.name: s.validate(params.get(s.name, s.default)) for s in specs}
 
 
@@ -163,11 +160,11 @@ class Method(ABC):
         """Validate, then score. An empty frame is refused: there is nobody to rank."""
         checked = self.validate_params(params)
         if "resident_id" not in frame.columns:
-            raise ScreeningError("データに宛名番号（resident_id）の列がありません。", code="missing_columns")
+            raise ScreeningError(msg("sc.no_resident_id"), code="missing_columns")
         if len(frame) == 0:
-            raise ScreeningError("対象のこどもが0人です。コホートと除外条件を確認してください。", code="empty_cohort")
+            raise ScreeningError(msg("sc.no_children"), code="empty_cohort")
         if frame["resident_id"].duplicated().any():
-            raise ScreeningError("同じ宛名番号のこどもが複数行あります。1人1行のデータにしてください。", code="duplicate_ids")
+            raise ScreeningError(msg("sc.duplicate_ids"), code="duplicate_ids")
         result = self._score(frame.reset_index(drop=True), checked)
         missing = [c for c in RESULT_COLUMNS if c not in result.frame.columns]
         if missing:  # a programming error in a method, not user input

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kodomo_dash.config.messages import Localized, msg
 from kodomo_dash.screening.base import check_number
 from kodomo_dash.screening.errors import ScreeningError
 
@@ -30,6 +31,18 @@ STAGES_JA = {
     "contacted": "接触",
     "needs": "ニーズあり",
 }
+STAGES_EN = {
+    "listed": "primary screening (the list)",
+    "secondary": "after secondary screening",
+    "conference": "approach decided at the conference",
+    "approached": "approached (moves etc. excluded)",
+    "contacted": "contacted",
+    "needs": "with needs",
+}
+
+
+def _stage(name: str) -> Localized:
+    return Localized(STAGES_JA[name], STAGES_EN[name])
 
 
 @dataclass(frozen=True)
@@ -46,11 +59,11 @@ class FunnelRates:
     def from_counts(cls, counts: Mapping[str, int]) -> FunnelRates:
         stages = list(STAGES_JA)
         for s in stages:
-            check_number(counts.get(s), f"{STAGES_JA[s]}の人数")
+            check_number(counts.get(s), msg("cap.count_of", stage=_stage(s)))
         rates = {}
         for prev, cur in zip(stages, stages[1:], strict=False):
             if counts[prev] <= 0:
-                raise ScreeningError(f"{STAGES_JA[prev]}の人数は1以上にしてください。", code="out_of_range")
+                raise ScreeningError(msg("cap.count_positive", stage=_stage(prev)), code="out_of_range")
             rates[cur] = counts[cur] / counts[prev]
         return cls(**rates)
 
@@ -60,10 +73,9 @@ class FunnelRates:
 
     def validate(self) -> None:
         for name, v in self.__dict__.items():
-            check_number(v, f"{STAGES_JA[name]}への通過率")
+            check_number(v, msg("cap.rate_of", stage=_stage(name)))
             if not 0 < v <= 1:
-                raise ScreeningError(f"{STAGES_JA[name]}への通過率は0より大きく1以下にしてください（値: {v}）。",
-                                     code="out_of_range")
+                raise ScreeningError(msg("cap.rate_range", stage=_stage(name), value=v), code="out_of_range")
 
     def listed_to_approached(self) -> float:
         return self.secondary * self.conference * self.approached
@@ -95,12 +107,12 @@ def plan_from_capacity(
     including repeat attempts. scores: calibrated probabilities of the ranked cohort (the
     similarity model's), to add the expected number of children resembling past cases.
     """
-    check_number(visits_available, "訪問できる件数")
-    check_number(visits_per_family, "1家庭あたりの訪問・電話の回数")
+    check_number(visits_available, msg("cap.visits"))
+    check_number(visits_per_family, msg("cap.per_family"))
     if visits_available < 0:
-        raise ScreeningError("訪問できる件数は0以上にしてください。", code="out_of_range")
+        raise ScreeningError(msg("cap.visits_nonnegative"), code="out_of_range")
     if visits_per_family <= 0:
-        raise ScreeningError("1家庭あたりの訪問・電話の回数は0より大きくしてください。", code="out_of_range")
+        raise ScreeningError(msg("cap.per_family_positive"), code="out_of_range")
     rates = rates or FunnelRates.fukuoka_fy2025()
     rates.validate()
     families = visits_available / visits_per_family
@@ -127,7 +139,7 @@ def plan_by_ward(
 ) -> pd.DataFrame:
     """One plan per ward (each ward's nurses visit their own families); totals in the last row."""
     if not visits_by_ward:
-        raise ScreeningError("区ごとの訪問できる件数を1区以上入れてください。", code="missing_param")
+        raise ScreeningError(msg("cap.no_wards"), code="missing_param")
     rows = []
     for ward, visits in visits_by_ward.items():
         plan = plan_from_capacity(visits, visits_per_family, rates)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from kodomo_dash.config.calendar import class_age_series
+from kodomo_dash.config.messages import Localized, msg
 from kodomo_dash.infra.db import sql_dir
 from kodomo_dash.screening.errors import ScreeningError
 from kodomo_dash.screening.features import require_columns
@@ -37,11 +38,11 @@ MIN_PERCENTILE_GROUP = 20
 
 def as_date(value: date | str | pd.Timestamp | None) -> date:
     if value is None:
-        raise ScreeningError("基準日（as_of）を指定してください。", code="missing_as_of")
+        raise ScreeningError(msg("sc.as_of_missing"), code="missing_as_of")
     try:
         return pd.Timestamp(value).date()
     except (ValueError, TypeError) as exc:
-        raise ScreeningError(f"基準日「{value}」を日付として読めません（例: 2025-09-01）。", code="bad_as_of") from exc
+        raise ScreeningError(msg("sc.as_of_unreadable", value=value), code="bad_as_of") from exc
 
 
 def in_first_half(as_of: date) -> bool:
@@ -80,7 +81,7 @@ def derive(frame: pd.DataFrame, as_of: date | str) -> pd.DataFrame:
     everyone of the same age and sex rather than with a small cohort.
     """
     as_of = as_date(as_of)
-    require_columns(frame, ["birth_date", "age_years", "sex", "grade"], "派生列の計算")
+    require_columns(frame, ["birth_date", "age_years", "sex", "grade"], Localized("派生列の計算", "Computing the derived columns"))
     out = frame.copy()
     # The build's class_age is the same count (sql/20_core_person.sql); prefer it when present.
     out["fiscal_age"] = (out["class_age"].astype("Int64") if "class_age" in out.columns
@@ -110,7 +111,7 @@ def fukuoka_unenrolled_3_6(frame: pd.DataFrame, as_of: date | str) -> pd.DataFra
     first-graders are treated as preschoolers: their enrolled_any is their last preschool year.
     """
     as_of = as_date(as_of)
-    require_columns(frame, ["age_years", "grade", "enrolled_any"], "コホート（3～6歳の未就園児）")
+    require_columns(frame, ["age_years", "grade", "enrolled_any"], Localized("コホート（3～6歳の未就園児）", "The cohort (children aged 3-6 not in childcare)"))
     unenrolled = frame["enrolled_any"].fillna(0) == 0
     # School year from the registry when present (class_age 6 = first grade): school records can
     # be missing or quarantined for a pupil. Frames without it fall back to the school's grade.
@@ -127,12 +128,12 @@ def fukuoka_unenrolled_3_6(frame: pd.DataFrame, as_of: date | str) -> pd.DataFra
 
 def school_children(frame: pd.DataFrame, school_codes: Iterable[str] | None = None) -> pd.DataFrame:
     """Izumi: school-age children (grade 1–9) of the chosen model schools; all schools if none given."""
-    require_columns(frame, ["grade", "school_code"], "コホート（学齢児）")
+    require_columns(frame, ["grade", "school_code"], Localized("コホート（学齢児）", "The cohort (school-age children)"))
     keep = frame["grade"].notna()
     if school_codes is not None:
         codes = [str(c) for c in school_codes]
         if not codes:
-            raise ScreeningError("対象の学校を1校以上選んでください。", code="bad_cohort")
+            raise ScreeningError(msg("sc.choose_schools"), code="bad_cohort")
         keep &= frame["school_code"].astype("string").isin(codes)
     return frame[keep].copy()
 
@@ -160,13 +161,11 @@ COHORTS: dict[str, Cohort] = {
 
 def select_cohort(frame: pd.DataFrame, name: str, **params: object) -> pd.DataFrame:
     if name not in COHORTS:
-        raise ScreeningError(
-            f"コホート「{name}」はありません。選べるのは {'、'.join(COHORTS)} です。", code="unknown_cohort"
-        )
+        raise ScreeningError(msg("sc.unknown_cohort", name=name, choices="、".join(COHORTS)), code="unknown_cohort")
     cohort = COHORTS[name]
     kwargs = {k: params[k] for k in cohort.needs if k in params}
     if "as_of" in cohort.needs and "as_of" not in kwargs:
-        raise ScreeningError("このコホートには基準日（as_of）が必要です。", code="missing_as_of")
+        raise ScreeningError(msg("sc.cohort_needs_as_of"), code="missing_as_of")
     return cohort.select(frame, **kwargs)
 
 
@@ -181,7 +180,7 @@ def exclusion_reasons(
     moved_out: a `moved_out` flag column if the frame has one, else children missing from
     `current_resident_ids` (the residents of the latest build) when that is given.
     """
-    require_columns(frame, ["resident_id", "yotaikyo_open", "open_consultation", "enrolled_any"], "除外判定")
+    require_columns(frame, ["resident_id", "yotaikyo_open", "open_consultation", "enrolled_any"], Localized("除外判定", "The exclusions"))
     parts = []
     support = (frame["yotaikyo_open"].fillna(0) == 1) | (frame["open_consultation"].fillna(0) == 1)
     parts.append(frame.loc[support, ["resident_id"]].assign(reason="already_in_support"))
@@ -210,10 +209,8 @@ def apply_exclusions(
     """
     unknown = [r for r in reasons if r not in EXCLUSION_REASONS]
     if unknown:
-        raise ScreeningError(
-            f"知らない除外理由です: {'、'.join(unknown)}。選べるのは {'、'.join(EXCLUSION_REASONS)} です。",
-            code="unknown_exclusion",
-        )
+        raise ScreeningError(msg("sc.unknown_exclusion", unknown="、".join(unknown), choices="、".join(EXCLUSION_REASONS)),
+                             code="unknown_exclusion")  # fmt: skip
     all_reasons = exclusion_reasons(frame, current_resident_ids)
     excluded = all_reasons[all_reasons["reason"].isin(list(reasons))].reset_index(drop=True)
     kept = frame[~frame["resident_id"].isin(set(excluded["resident_id"]))].copy()
@@ -241,7 +238,7 @@ COHORT_QUERIES: dict[str, str] = {
 def cohort_query(name: str) -> str:
     """The read a page or run does for a cohort; `school_children` takes `$school_codes`."""
     if name not in COHORT_QUERIES:
-        raise ScreeningError(f"コホート「{name}」はありません。", code="unknown_cohort")
+        raise ScreeningError(msg("sc.no_cohort", name=name), code="unknown_cohort")
     return COHORT_QUERIES[name]
 
 
@@ -277,14 +274,12 @@ CITY_PERCENTILES_SQL = (  # constant text: no value is formatted in
 def _cohort_filter(name: str, params: Mapping[str, object]) -> tuple[str, list[object]]:
     """The cohort view and its own WHERE (Izumi's chosen schools), with bound values."""
     if name not in COHORT_VIEWS:
-        raise ScreeningError(
-            f"コホート「{name}」はありません。選べるのは {'、'.join(COHORTS)} です。", code="unknown_cohort"
-        )
+        raise ScreeningError(msg("sc.unknown_cohort", name=name, choices="、".join(COHORTS)), code="unknown_cohort")
     if name != "school_children":
         return "TRUE", []
     codes = params.get("school_codes")
     if codes is None or isinstance(codes, str) or not list(codes):  # type: ignore[call-overload]
-        raise ScreeningError("対象の学校を1校以上選んでください。", code="bad_cohort")
+        raise ScreeningError(msg("sc.choose_schools"), code="bad_cohort")
     return "list_contains(?::varchar[], school_code)", [[str(c) for c in codes]]  # type: ignore[union-attr]
 
 
@@ -339,8 +334,5 @@ def ensure_derived(frame: pd.DataFrame, as_of: date | str | None = None) -> pd.D
     if as_of is None and "as_of" in frame.columns and len(frame):
         as_of = frame["as_of"].iloc[0]
     if as_of is None:
-        raise ScreeningError(
-            "基準日（as_of）が分からないため、年度当初の年齢（年少・年中・年長）を計算できません。基準日を指定してください。",
-            code="missing_as_of",
-        )
+        raise ScreeningError(msg("sc.as_of_for_class_age"), code="missing_as_of")
     return derive(frame, as_of)

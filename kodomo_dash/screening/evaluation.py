@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from kodomo_dash.config.messages import Localized, msg
 from kodomo_dash.screening.base import Method, ScoreResult
 from kodomo_dash.screening.errors import ScreeningError
 from kodomo_dash.screening.features import LABEL_DERIVED, label_ja, require_columns
@@ -24,13 +25,17 @@ from kodomo_dash.screening.features import LABEL_DERIVED, label_ja, require_colu
 PUBLISHED_AUC = {"ニュージーランド": 0.76, "ロサンゼルス（2023）": 0.83, "デンマーク（2024）": 0.87}
 
 
-def _binary(y: Any, what: str = "正解ラベル") -> np.ndarray:
+COMPARING = Localized("手法の比較", "The comparison of methods")
+THE_LABEL = Localized("正解ラベル", "The label")
+
+
+def _binary(y: Any, what: Any = THE_LABEL) -> np.ndarray:
     arr = pd.Series(y).astype("Float64")
     if arr.isna().any() or not arr.isin([0, 1]).all():
-        raise ScreeningError(f"{what}は 0 か 1 にしてください（欠損も不可）。", code="bad_label")
+        raise ScreeningError(msg("sc.label_binary", what=what), code="bad_label")
     out = arr.to_numpy(dtype=int)
     if out.min() == out.max():
-        raise ScreeningError(f"{what}に正例（1）と負例（0）の両方が必要です。", code="one_class")
+        raise ScreeningError(msg("sc.label_one_class", what=what), code="one_class")
     return out
 
 
@@ -52,7 +57,7 @@ def _top_k_mask(score: np.ndarray, k: int) -> np.ndarray:
 
 def precision_at_k(y: Any, score: Any, k: int) -> float:
     if k <= 0:
-        raise ScreeningError("k は1以上にしてください。", code="out_of_range")
+        raise ScreeningError(msg("sc.k_positive"), code="out_of_range")
     y = np.asarray(y, dtype=int)
     mask = _top_k_mask(np.asarray(score, dtype=float), k)
     return float(y[mask].mean())
@@ -75,7 +80,7 @@ def calibration_curve_data(y: Any, prob: Any, n_bins: int = 10, strategy: str = 
     elif strategy == "uniform":
         edges = np.linspace(0, 1, n_bins + 1)
     else:
-        raise ScreeningError("strategy は quantile か uniform にしてください。", code="bad_param")
+        raise ScreeningError(msg("sc.strategy"), code="bad_param")
     if len(edges) < 2:
         edges = np.array([p.min(), p.max() + 1e-12])
     idx = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
@@ -97,9 +102,9 @@ def expected_auc(score: Any, label_p: Any) -> float:
     s = np.asarray(score, dtype=float)
     p = np.asarray(label_p, dtype=float)
     if s.shape != p.shape:
-        raise ScreeningError("スコアと確率の件数が一致しません。", code="bad_label")
+        raise ScreeningError(msg("sc.score_p_lengths"), code="bad_label")
     if np.any((p < 0) | (p > 1)) or np.isnan(p).any() or np.isnan(s).any():
-        raise ScreeningError("真の確率は0～1の値にしてください（スコアも欠損不可）。", code="bad_label")
+        raise ScreeningError(msg("sc.p_range"), code="bad_label")
     _, inv = np.unique(s, return_inverse=True)
     pos_w = np.bincount(inv, weights=p)  # expected positives per distinct score
     neg_w = np.bincount(inv, weights=1 - p)  # expected negatives per distinct score
@@ -108,7 +113,7 @@ def expected_auc(score: Any, label_p: Any) -> float:
     num = float((pos_w * neg_below).sum() + 0.5 * (pos_w * neg_w).sum() - 0.5 * (p * (1 - p)).sum())
     den = float(p.sum() * (1 - p).sum() - (p * (1 - p)).sum())
     if den <= 0:
-        raise ScreeningError("真の確率から正例と負例の両方が生じません。", code="one_class")
+        raise ScreeningError(msg("sc.p_one_class"), code="one_class")
     return num / den
 
 
@@ -195,7 +200,7 @@ def compare_methods(
     and it does not move by ±0.02 with one draw of a few hits in 200. `label_columns` names the
     label-derived columns a method reads (see `with_label_free_variants`).
     """
-    require_columns(frame, ["resident_id", label], "手法の比較")
+    require_columns(frame, ["resident_id", label], COMPARING)
     y = frame.set_index("resident_id")[label]
     need = frame.set_index("resident_id")[truth] if truth and truth in frame.columns else None
     lp = frame.set_index("resident_id")[label_p] if label_p and label_p in frame.columns else None
@@ -255,7 +260,7 @@ def precision_curves(
     short list (one ward's visits) to a long one. Columns as in `compare_methods`:
     precision_at_list, and with synthetic truth expected_precision and precision_of_true_need.
     """
-    require_columns(frame, ["resident_id", label], "手法の比較")
+    require_columns(frame, ["resident_id", label], COMPARING)
     by_id = frame.set_index("resident_id")
     targets = {"precision_at_list": label}
     if label_p and label_p in frame.columns:
@@ -310,7 +315,7 @@ def fairness_report(
     """
     groups = dict(groups or FAIRNESS_GROUPS)
     tol = {**DEFAULT_TOLERANCE, **(tolerance or {})}
-    require_columns(frame, [selected, label, *groups], "公平性の確認")
+    require_columns(frame, [selected, label, *groups], Localized("公平性の確認", "The fairness check"))
     rows = []
     for attr, attr_ja in groups.items():
         for value, g in frame.groupby(attr, dropna=False):

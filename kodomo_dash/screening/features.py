@@ -12,9 +12,11 @@ import hashlib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
+from kodomo_dash.config.messages import msg
 from kodomo_dash.screening.errors import ScreeningError
 
 
@@ -214,7 +216,7 @@ def column(name: str) -> Column:
         return DERIVED_COLUMNS[name]
     if name in OPTIONAL_COLUMNS:
         return OPTIONAL_COLUMNS[name]
-    raise ScreeningError(f"列「{name}」は特徴量表（features.child_features）にありません。", code="unknown_column")
+    raise ScreeningError(msg("sc.unknown_column", name=name), code="unknown_column")
 
 
 def label_ja(name: str) -> str:
@@ -229,17 +231,14 @@ def feature_signature(features: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(features).encode()).hexdigest()[:16]
 
 
-def require_columns(frame: pd.DataFrame, names: Iterable[str], context_ja: str) -> None:
+def require_columns(frame: pd.DataFrame, names: Iterable[str], context_ja: Any) -> None:
     """Fail early, in Japanese, when the frame lacks columns a step needs."""
     missing = [n for n in names if n not in frame.columns]
     if missing:
         shown = "、".join(f"{label_ja(n)}（{n}）" for n in missing[:8])
-        more = f" ほか{len(missing) - 8}列" if len(missing) > 8 else ""
-        raise ScreeningError(
-            f"{context_ja}に必要な列がデータにありません: {shown}{more}。"
-            "特徴量表（features.child_features）の作成処理を確認してください。",
-            code="missing_columns",
-        )
+        more = msg("sc.more_columns", n=len(missing) - 8) if len(missing) > 8 else ""
+        raise ScreeningError(msg("sc.missing_columns", context=context_ja, shown=shown, more=more),
+                             code="missing_columns")  # fmt: skip
 
 
 def _format_number(v: float) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kodomo_dash.config.messages import msg
 from kodomo_dash.screening.base import ParamSpec, ScoreResult, order_ranks
 from kodomo_dash.screening.cohorts import ensure_derived
 from kodomo_dash.screening.errors import ScreeningError
@@ -31,17 +32,15 @@ def check_assessments(rule_set: RuleSet, assessments: pd.DataFrame | None) -> pd
         return pd.DataFrame(columns=cols)
     missing = [c for c in cols if c not in assessments.columns]
     if missing:
-        raise ScreeningError(f"アセスメントの記録に列がありません: {'、'.join(missing)}。", code="bad_assessment")
+        raise ScreeningError(msg("sc.assessment_columns", missing="、".join(missing)), code="bad_assessment")
     keys = {i.key for i in rule_set.items if i.section == "assessment"}
     unknown = sorted(set(assessments["item_key"]) - keys)
     if unknown:
-        raise ScreeningError(
-            f"アセスメント項目「{'、'.join(unknown)}」はルールセット「{rule_set.label_ja}」にありません。",
-            code="bad_assessment",
-        )
+        raise ScreeningError(msg("sc.assessment_unknown_item", item="、".join(unknown), rule_set=rule_set.label_ja),
+                             code="bad_assessment")  # fmt: skip
     bad = ~assessments["value"].isin([0, 1])
     if bad.any():
-        raise ScreeningError("アセスメントの値は 0（該当しない）か 1（該当する）で記録してください。", code="bad_assessment")
+        raise ScreeningError(msg("sc.assessment_values"), code="bad_assessment")
     return assessments[cols]
 
 

@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kodomo_dash.config.messages import msg
 from kodomo_dash.screening.errors import ScreeningError
 from kodomo_dash.screening.evaluation import expected_auc
 from kodomo_dash.screening.features import LABEL, MODEL_FEATURES
@@ -83,7 +84,7 @@ def label_rates(frame: pd.DataFrame, label: str = LABEL, need: str = NEED) -> tu
     y = frame[label].astype(float).to_numpy()
     n = frame[need].astype(bool).to_numpy()
     if n.all() or not n.any():
-        raise ScreeningError("正解データの真のニーズに該当・非該当の両方が必要です。", code="one_class")
+        raise ScreeningError(msg("sc.need_one_class"), code="one_class")
     return float(y[n].mean()), float(y[~n].mean())
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kodomo_dash.config.messages import msg
 from kodomo_dash.screening.base import Method
 from kodomo_dash.screening.errors import ScreeningError
 
@@ -26,7 +27,7 @@ def build_method(name: str, **kwargs: Any) -> Method:
     """e.g. build_method('rule_points', rule_set=rs, assessments=df, as_of='2025-07-01');
     build_method('similarity', model=SimilarityModel.load(path))."""
     if name not in METHODS:
-        raise ScreeningError(f"手法「{name}」はありません。選べるのは {'、'.join(METHODS)} です。", code="unknown_method")
+        raise ScreeningError(msg("sc.unknown_method", name=name, choices="、".join(METHODS)), code="unknown_method")
     module, cls = METHODS[name][1].split(":")
     import importlib
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from kodomo_dash.config.messages import Message, msg
 from kodomo_dash.screening.base import check_number, check_range
 from kodomo_dash.screening.errors import ScreeningError
 from kodomo_dash.screening.features import BY_NAME, DERIVED_COLUMNS, OPTIONAL_COLUMNS, label_ja
@@ -118,17 +119,15 @@ class RuleSet:
         try:
             d = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise ScreeningError(f"ルールセットのYAMLを読めません: {exc}", code="bad_rule_set") from exc
+            raise ScreeningError(msg("rs.not_yaml", error=exc), code="bad_rule_set") from exc
         if not isinstance(d, dict):
-            raise ScreeningError("ルールセットの形式が正しくありません（先頭は項目名: 値 の形にしてください）。",
-                                 code="bad_rule_set")
+            raise ScreeningError(msg("rs.not_mapping"), code="bad_rule_set")
         return cls.from_dict(d)
 
     @classmethod
     def preset(cls, name: str) -> RuleSet:
         if name not in PRESETS:
-            raise ScreeningError(f"プリセット「{name}」はありません。選べるのは {'、'.join(PRESETS)} です。",
-                                 code="unknown_preset")
+            raise ScreeningError(msg("rs.unknown_preset", name=name, choices="、".join(PRESETS)), code="unknown_preset")
         return cls.from_dict(_preset_definition(name))
 
     def to_dict(self) -> dict[str, Any]:
@@ -153,11 +152,11 @@ class RuleSet:
         for kind, changes in (("points", points), ("enabled", enabled)):
             for key, value in (changes or {}).items():
                 if key not in items:
-                    raise ScreeningError(f"項目「{key}」はこのルールセットにありません。", code="unknown_item")
+                    raise ScreeningError(msg("rs.unknown_item", key=key), code="unknown_item")
                 items[key][kind] = value
         for key, value in (params or {}).items():
             if key not in (d.get("params") or {}):
-                raise ScreeningError(f"パラメータ「{key}」はこのルールセットにありません。", code="unknown_param")
+                raise ScreeningError(msg("rs.unknown_param", key=key), code="unknown_param")
             d["params"][key]["value"] = value
         return RuleSet.from_dict(d)
 
@@ -167,7 +166,7 @@ class RuleSet:
         for i in self.items:
             if i.key == key:
                 return i
-        raise ScreeningError(f"項目「{key}」はこのルールセットにありません。", code="unknown_item")
+        raise ScreeningError(msg("rs.unknown_item", key=key), code="unknown_item")
 
     def items_in(self, section: str) -> list[RuleItem]:
         return [i for i in self.items if i.section == section and i.enabled]
@@ -256,8 +255,7 @@ class RuleSet:
         missing = [c for c in needed if c not in frame.columns]
         if missing:
             shown = "、".join(f"{label_ja(c)}（{c}）" for c in missing)
-            raise ScreeningError(f"ルールセット「{self.label_ja}」の判定に必要な列がありません: {shown}。",
-                                 code="missing_columns")
+            raise ScreeningError(msg("rs.missing_columns", rule_set=self.label_ja, shown=shown), code="missing_columns")
         stage = frame["stage"].astype("string")
         out = {}
         for i in items:
@@ -287,18 +285,18 @@ class RuleSet:
 # ---------------------------------------------------------------- validation
 
 
-def _fail(msg: str, code: str = "bad_rule_set") -> None:
-    raise ScreeningError(msg, code=code)
+def _fail(message: Message, code: str = "bad_rule_set") -> None:
+    raise ScreeningError(message, code=code)
 
 
-def _validate_condition(cond: Any, where: str, params: Mapping[str, Any], optional: bool) -> None:
+def _validate_condition(cond: Any, where: Message, params: Mapping[str, Any], optional: bool) -> None:
     if not isinstance(cond, Mapping):
-        _fail(f"{where}の条件の形式が正しくありません。")
+        _fail(msg("rs.cond_shape", where=where))
     for key in ("any", "all"):
         if key in cond:
             subs = cond[key]
             if not isinstance(subs, list) or not subs:
-                _fail(f"{where}の条件「{key}」には1つ以上の条件を並べてください。")
+                _fail(msg("rs.cond_list", where=where, key=key))
             for s in subs:
                 _validate_condition(s, where, params, optional)
             return
@@ -307,81 +305,81 @@ def _validate_condition(cond: Any, where: str, params: Mapping[str, Any], option
         return
     col = cond.get("column")
     if not isinstance(col, str) or (not optional and not _known_column(col)):
-        _fail(f"{where}の条件の列「{col}」は特徴量表にありません。")
+        _fail(msg("rs.cond_column", where=where, column=col))
     if cond.get("op") not in OPS:
-        _fail(f"{where}の比較「{cond.get('op')}」は使えません。使えるのは {'、'.join(sorted(OPS))} です。")
+        _fail(msg("rs.cond_op", where=where, op=cond.get("op"), ops="、".join(sorted(OPS))))
     has_param, has_value = "param" in cond, "value" in cond
     if has_param == has_value:
-        _fail(f"{where}の条件には value（値）か param（パラメータ名）のどちらか一方を書いてください。")
+        _fail(msg("rs.cond_value_or_param", where=where))
     if has_param and cond["param"] not in params:
-        _fail(f"{where}の条件が参照するパラメータ「{cond['param']}」が定義されていません。")
+        _fail(msg("rs.cond_param_undefined", where=where, param=cond["param"]))
     if has_value:
         v = cond["value"]
         if cond["op"] == "in":
             if not isinstance(v, list) or not v:
-                _fail(f"{where}の条件「in」の値は1つ以上の値の並びにしてください。")
+                _fail(msg("rs.cond_in", where=where))
         elif not isinstance(v, str):
-            check_number(v, f"{where}の比較値")
+            check_number(v, msg("rs.compared_value", where=where))
 
 
 def _validate_definition(d: dict[str, Any]) -> None:
     for key in ("name", "label_ja", "items"):
         if key not in d:
-            _fail(f"ルールセットに「{key}」がありません。")
+            _fail(msg("rs.missing_key", key=key))
     if not isinstance(d["name"], str) or not d["name"].strip():
-        _fail("ルールセットの名前（name）を入れてください。")
+        _fail(msg("rs.name_required"))
     params = d.get("params") or {}
     if not isinstance(params, Mapping):
-        _fail("ルールセットのパラメータ（params）の形式が正しくありません。")
+        _fail(msg("rs.params_shape"))
     allowed = {"label_ja", "value", "min", "max", "kind", "unit", "format"}
     for key, p in params.items():
         if not isinstance(p, Mapping) or "label_ja" not in p or "value" not in p:
-            _fail(f"パラメータ「{key}」には label_ja と value が必要です。")
+            _fail(msg("rs.param_needs", key=key))
         extra = set(p) - allowed
         if extra:
-            _fail(f"パラメータ「{p['label_ja']}」に知らない設定があります: {'、'.join(sorted(map(str, extra)))}。")
-        label = f"パラメータ「{p['label_ja']}」"
+            _fail(msg("rs.param_unknown_settings", label=p["label_ja"], extra="、".join(sorted(map(str, extra)))))
+        label = msg("rs.param", label=p["label_ja"])
         value = check_number(p["value"], label)
-        lo = check_number(p.get("min", value), f"{label}の下限")
-        hi = check_number(p.get("max", value), f"{label}の上限")
+        lo = check_number(p.get("min", value), msg("rs.lower", what=label))
+        hi = check_number(p.get("max", value), msg("rs.upper", what=label))
         if lo > hi:
-            _fail(f"{label}の下限が上限より大きくなっています。")
+            _fail(msg("rs.lower_above_upper", what=label))
         check_range(value, p["label_ja"], lo, hi)
         kind = p.get("kind", "int")
         if kind not in ("int", "float"):
-            _fail(f"{label}の種類は int か float にしてください。")
+            _fail(msg("rs.param_kind", what=label))
         if kind == "int" and not float(value).is_integer():
-            _fail(f"「{p['label_ja']}」は整数で指定してください（値: {value}）。", code="bad_param")
+            _fail(msg("sc.param_int", label=p["label_ja"], value=value), code="bad_param")
         p.setdefault("min", lo)
         p.setdefault("max", hi)
     items = d["items"]
     if not isinstance(items, list) or not items:
-        _fail("ルールセットに項目（items）が1つもありません。")
+        _fail(msg("rs.no_items"))
     seen: set[str] = set()
     sections = d.get("sections") or {}
     allowed_items = {"key", "label_ja", "section", "points", "item_no", "target", "when", "suggest", "reason_ja",
                      "enabled", "optional", "basic_item"}
     for item in items:
         if not isinstance(item, Mapping) or "key" not in item or "label_ja" not in item:
-            _fail("各項目には key と label_ja が必要です。")
-        where = f"項目「{item['label_ja']}」（{item['key']}）"
+            _fail(msg("rs.item_needs"))
+        where = msg("rs.item", label=item["label_ja"], key=item["key"])
         extra = set(item) - allowed_items
         if extra:
-            _fail(f"{where}に知らない設定があります: {'、'.join(sorted(map(str, extra)))}。")
+            _fail(msg("rs.item_unknown_settings", where=where, extra="、".join(sorted(map(str, extra)))))
         if item["key"] in seen:
-            _fail(f"項目のキー「{item['key']}」が重複しています。")
+            _fail(msg("rs.item_key_twice", key=item["key"]))
         seen.add(item["key"])
         if "section" not in item or (sections and item["section"] not in sections):
-            _fail(f"{where}の区分（section）が正しくありません。")
-        points = check_number(item.get("points"), f"{where}の点数")
+            _fail(msg("rs.item_section", where=where))
+        points = check_number(item.get("points"), msg("rs.points_of", where=where))
         if points < 0:
-            _fail(f"{where}の点数は0以上にしてください（値: {points}）。負の点数は使えません。", code="negative_weight")
+            _fail(msg("rs.points_negative", where=where, value=points), code="negative_weight")
         if points > MAX_POINTS:
-            _fail(f"{where}の点数は{MAX_POINTS}点以下にしてください（値: {points}）。", code="out_of_range")
+            _fail(msg("rs.points_max", where=where, max=MAX_POINTS, value=points), code="out_of_range")
         if item.get("target", "all") not in TARGETS:
-            _fail(f"{where}の対象（target）は {'、'.join(TARGETS)} のいずれかにしてください。")
+            _fail(msg("rs.item_target", where=where, targets="、".join(TARGETS)))
         if not isinstance(item.get("enabled", True), bool):
-            _fail(f"{where}の有効／無効（enabled）は true か false にしてください。")
+            _fail(msg("rs.item_enabled", where=where))
         optional = bool(item.get("optional", False))
         for key in ("when", "suggest"):
             if item.get(key) is not None:
@@ -390,7 +388,7 @@ def _validate_definition(d: dict[str, Any]) -> None:
         try:
             template.format(value="", **{k: "" for k in params})
         except (KeyError, IndexError, ValueError) as exc:
-            _fail(f"{where}の理由の文面に知らない差し込み {exc} があります。")
+            _fail(msg("rs.reason_placeholder", where=where, error=exc))
 
 
 # ---------------------------------------------------------------- helpers shared by the methods

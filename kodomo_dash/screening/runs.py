@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from kodomo_dash.config.messages import Localized, msg
 from kodomo_dash.infra.transaction import transaction
 from kodomo_dash.screening.base import Method, ScoreResult, check_number
 from kodomo_dash.screening.cohorts import COHORTS, DEFAULT_EXCLUSIONS, apply_exclusions, as_date
@@ -42,9 +43,18 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
 
 
+ACTS = {  # the acts a screening record names its actor for, in both languages
+    "実行": Localized("実行", "ran"), "確定": Localized("確定", "decided"), "保存": Localized("保存", "saved"),
+    "学習": Localized("学習", "trained"), "記録": Localized("記録", "recorded"),
+}  # fmt: skip
+TOP_N = Localized("リストの人数（上位N）", "The list size (top N)")
+THRESHOLD = Localized("リストに載せるスコアの下限（閾値）", "The lowest score put on the list (threshold)")
+
+
 def _require_actor(actor: str | None, what: str) -> str:
+    """``what`` is one of ACTS: the act whose actor is missing."""
     if not actor or not str(actor).strip():
-        raise ScreeningError(f"{what}した職員（ユーザー名）を指定してください。", code="missing_actor")
+        raise ScreeningError(msg("sc.actor_missing", act=ACTS[what]), code="missing_actor")
     return str(actor)
 
 
@@ -97,12 +107,12 @@ class RunResult:
 
 def _check_selection(top_n: Any, threshold: Any) -> tuple[int | None, float | None]:
     if top_n is not None:
-        check_number(top_n, "リストの人数（上位N）")
+        check_number(top_n, TOP_N)
         if not float(top_n).is_integer() or top_n < 1:
-            raise ScreeningError(f"リストの人数（上位N）は1以上の整数にしてください（値: {top_n}）。", code="out_of_range")
+            raise ScreeningError(msg("sc.top_n", value=top_n), code="out_of_range")
         top_n = int(top_n)
     if threshold is not None:
-        threshold = float(check_number(threshold, "リストに載せるスコアの下限（閾値）"))
+        threshold = float(check_number(threshold, THRESHOLD))
     return top_n, threshold
 
 
@@ -126,26 +136,22 @@ def execute_run(
     top_n and no threshold the method's own list rule applies (Beppu's 20 + 10, ...).
     """
     if cohort not in COHORTS:
-        raise ScreeningError(f"コホート「{cohort}」はありません。選べるのは {'、'.join(COHORTS)} です。",
-                             code="unknown_cohort")
+        raise ScreeningError(msg("sc.unknown_cohort", name=cohort, choices="、".join(COHORTS)), code="unknown_cohort")
     top_n, threshold = _check_selection(top_n, threshold)
     checked = method.validate_params(params)
     as_of_d = as_date(as_of) if as_of is not None else cohort_frame.attrs.get("as_of")
     if len(cohort_frame) == 0:
-        raise ScreeningError("コホートに該当するこどもが0人です。基準日とコホートの条件を確認してください。",
-                             code="empty_cohort")
+        raise ScreeningError(msg("sc.empty_cohort"), code="empty_cohort")
     kept, excluded = apply_exclusions(cohort_frame, exclusions, current_resident_ids)
     if len(kept) == 0:
-        raise ScreeningError("除外した結果、対象のこどもが0人になりました。除外条件を確認してください。",
-                             code="empty_cohort")
+        raise ScreeningError(msg("sc.all_excluded"), code="empty_cohort")
     kept.attrs.update(cohort_frame.attrs)
     if as_of_d is not None:
         kept.attrs["as_of"] = as_of_d  # methods derive 年少/年中/年長 from it
     result = method.score(kept, checked)
     chosen = result.select(top_n=top_n, threshold=threshold)
     if len(chosen) == 0:
-        raise ScreeningError("条件に合うこどもがいないため、リストは空です。人数や閾値を見直してください。",
-                             code="empty_list")
+        raise ScreeningError(msg("sc.empty_list"), code="empty_list")
     chosen = chosen.drop(columns=["in_list"]).copy()
     chosen["method_rank"] = chosen["rank"]
     chosen["rank"] = np.arange(1, len(chosen) + 1)
@@ -187,10 +193,9 @@ def save_run(con: duckdb.DuckDBPyConnection, run: RunResult, created_by: str, no
     if run.rule_set_id is not None:
         row = con.execute("select checksum from screening_rule_set where rule_set_id = ?", [run.rule_set_id]).fetchone()
         if row is None:
-            raise ScreeningError(f"ルールセットの版 {run.rule_set_id} が見つかりません。", code="unknown_rule_set")
+            raise ScreeningError(msg("sc.rule_set_version_missing", id=run.rule_set_id), code="unknown_rule_set")
         if not (run.method_version or "").endswith(":" + row[0]):
-            raise ScreeningError("実行に使ったルールが、指定された保存済みの版と一致しません。版を保存してから実行してください。",
-                                 code="rule_set_mismatch")
+            raise ScreeningError(msg("sc.rule_set_mismatch"), code="rule_set_mismatch")
     run_id = _new_id("run")
     base_cols = {"resident_id", "ward_code", "school_code", "rank", "score", "reasons"}
     sub_cols = [c for c in run.list.columns if c not in base_cols]
@@ -249,15 +254,14 @@ def create_run(con: duckdb.DuckDBPyConnection, cohort_frame: pd.DataFrame, metho
 def _set_status(con: duckdb.DuckDBPyConnection, run_id: str, status: str, decided_by: str, role: str) -> None:
     decided_by = _require_actor(decided_by, "確定")
     if role not in DECIDER_ROLES:
-        raise ScreeningError("リストを確定・破棄できるのは管理者（manager）だけです。", code="forbidden")
+        raise ScreeningError(msg("sc.decide_manager_only"), code="forbidden")
     with transaction(con):
         row = con.execute("select status from screening_run where run_id = ?", [run_id]).fetchone()
         if row is None:
-            raise ScreeningError(f"実行 {run_id} が見つかりません。", code="unknown_run")
+            raise ScreeningError(msg("sc.run_missing", run_id=run_id), code="unknown_run")
         if row[0] != "draft":
-            shown = {"accepted": "確定済み", "discarded": "破棄済み"}[row[0]]
-            raise ScreeningError(f"実行 {run_id} は既に{shown}です。下書きの実行だけを確定・破棄できます。",
-                                 code="not_draft")
+            shown = {"accepted": Localized("確定済み", "accepted"), "discarded": Localized("破棄済み", "discarded")}[row[0]]
+            raise ScreeningError(msg("sc.run_not_draft", run_id=run_id, status=shown), code="not_draft")
         con.execute("update screening_run set status = ?, decided_by = ?, decided_at = current_timestamp"
                     " where run_id = ?", [status, decided_by, run_id])
 
@@ -278,7 +282,7 @@ def get_run(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
     cur = con.execute("select * from screening_run where run_id = ?", [run_id])
     row = cur.fetchone()
     if row is None:
-        raise ScreeningError(f"実行 {run_id} が見つかりません。", code="unknown_run")
+        raise ScreeningError(msg("sc.run_missing", run_id=run_id), code="unknown_run")
     out = dict(zip([d[0] for d in cur.description], row, strict=True))
     for key in ("params_json", "cohort_params_json", "exclusions_json", "ward_cohort_json"):
         out[key.removesuffix("_json")] = json.loads(out[key])
@@ -440,7 +444,7 @@ def save_rule_set(con: duckdb.DuckDBPyConnection, rule_set: RuleSet, created_by:
         parent = con.execute(f"select {_VERSION_COLS} from screening_rule_set where rule_set_id = ?",  # noqa: S608
                              [parent_id]).fetchone()
         if parent is None:
-            raise ScreeningError(f"元にした版 {parent_id} が見つかりません。", code="unknown_rule_set")
+            raise ScreeningError(msg("sc.parent_version_missing", id=parent_id), code="unknown_rule_set")
         if parent[4] == rule_set.checksum():
             return _version_from_row(parent)
     with transaction(con):
@@ -461,7 +465,7 @@ def save_rule_set(con: duckdb.DuckDBPyConnection, rule_set: RuleSet, created_by:
 def load_rule_set(con: duckdb.DuckDBPyConnection, rule_set_id: str) -> RuleSet:
     row = con.execute("select definition_json from screening_rule_set where rule_set_id = ?", [rule_set_id]).fetchone()
     if row is None:
-        raise ScreeningError(f"ルールセットの版 {rule_set_id} が見つかりません。", code="unknown_rule_set")
+        raise ScreeningError(msg("sc.rule_set_version_missing", id=rule_set_id), code="unknown_rule_set")
     return RuleSet.from_dict(json.loads(row[0]))
 
 
@@ -510,11 +514,10 @@ def record_assessment(con: duckdb.DuckDBPyConnection, resident_id: str, item_key
     rule_set = rule_set or RuleSet.preset("amagasaki")
     keys = {i.key: i for i in rule_set.items if i.section == "assessment"}
     if item_key not in keys:
-        raise ScreeningError(f"アセスメント項目「{item_key}」はルールセット「{rule_set.label_ja}」にありません。",
-                             code="bad_assessment")
+        raise ScreeningError(msg("sc.assessment_unknown_item", item=item_key, rule_set=rule_set.label_ja),
+                             code="bad_assessment")  # fmt: skip
     if isinstance(value, bool) or value not in (0, 1):
-        raise ScreeningError(f"「{keys[item_key].label_ja}」は 0（該当しない）か 1（該当する）で記録してください。",
-                             code="bad_assessment")
+        raise ScreeningError(msg("sc.assessment_value", label=keys[item_key].label_ja), code="bad_assessment")
     aid = _new_id("asm")
     con.execute("insert into screening_assessment (assessment_id, resident_id, rule_set_name, item_key, value, note,"
                 " recorded_by) values (?, ?, ?, ?, ?, ?, ?)",

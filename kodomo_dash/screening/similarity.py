@@ -44,6 +44,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from kodomo_dash.config.messages import Joined, Localized, Message, msg
 from kodomo_dash.screening.base import Method, ParamSpec, ScoreResult, order_ranks, validate_params
 from kodomo_dash.screening.errors import ScreeningError
 from kodomo_dash.screening.evaluation import auc, pr_auc
@@ -96,7 +97,7 @@ def cross_fitted_scores(
     as it is, instead of on the 20 % calibration split. Same trees and parameters as `train`.
     """
     p = validate_params(TRAIN_PARAMS, params)
-    require_columns(frame, [*features, label], "類似度モデルの交差推定")
+    require_columns(frame, [*features, label], Localized("類似度モデルの交差推定", "The cross-fitted similarity model"))
     x = to_matrix(frame, features)
     y = frame[label].astype(int).to_numpy()
     out = np.empty(len(y))
@@ -119,7 +120,7 @@ def openmp_threads(limit: int = OPENMP_THREADS) -> Iterator[None]:
 
 def to_matrix(frame: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
     """Feature matrix with missing values as MISSING (-1): float64, C-contiguous."""
-    require_columns(frame, features, "類似度モデル")
+    require_columns(frame, features, Localized("類似度モデル", "The similarity model"))
     cols = []
     for f in features:
         s = frame[f]
@@ -174,29 +175,18 @@ class SimilarityModel:
     ) -> SimilarityModel:
         """Fit on past support cases (label 1) vs other children, calibrate on a held-out split."""
         p = validate_params(TRAIN_PARAMS, params)
-        require_columns(frame, [*features, label], "類似度モデルの学習")
+        require_columns(frame, [*features, label], Localized("類似度モデルの学習", "Training the similarity model"))
         y_series = frame[label].astype("Float64")
         if y_series.isna().any() or not y_series.isin([0, 1]).all():
-            raise ScreeningError("正解ラベル（過去の支援ケース）は 0 か 1 にしてください（欠損も不可）。",
-                                 code="bad_label")
+            raise ScreeningError(msg("sim.label_binary"), code="bad_label")
         y = y_series.to_numpy(dtype=int)
         n_pos = int(y.sum())
         if n_pos == 0:
-            raise ScreeningError(
-                "学習に使うコホートに過去の支援ケース（養護相談（虐待）を主訴とする相談歴のあるこども）が"
-                "1人もいません。比べる相手がいないため類似度モデルを作れません。コホートを広げてください"
-                "（例: 全てのこども）。",
-                code="no_positives",
-            )
+            raise ScreeningError(msg("sim.no_positives"), code="no_positives")
         if n_pos == len(y):
-            raise ScreeningError("学習に使うコホートが全員過去の支援ケースです。比べる相手（その他のこども）が必要です。",
-                                 code="no_negatives")
+            raise ScreeningError(msg("sim.no_negatives"), code="no_negatives")
         if n_pos < p["min_positives"]:
-            raise ScreeningError(
-                f"過去の支援ケースが{n_pos}人しかいません（最低{p['min_positives']}人必要）。"
-                "少なすぎると類似度が偶然に左右されます。コホートを広げてください。",
-                code="too_few_positives",
-            )
+            raise ScreeningError(msg("sim.too_few_positives", n=n_pos, min=p["min_positives"]), code="too_few_positives")
         x = to_matrix(frame, features)
         fit_rows, cal_rows = train_test_split(
             np.arange(len(y)), test_size=p["calibration_fraction"], stratify=y, random_state=p["random_state"]
@@ -389,19 +379,17 @@ class SimilarityModel:
         """
         path = Path(path)
         if not path.exists():
-            raise ScreeningError(f"モデルファイル {path.name} が見つかりません。モデルを学習してください。",
-                                 code="model_missing")
+            raise ScreeningError(msg("sim.model_missing", file=path.name), code="model_missing")
         try:
             bundle = joblib.load(path)
         except Exception as exc:  # noqa: BLE001 - any unpickling failure means the same to the user
-            raise ScreeningError(f"モデルファイル {path.name} を読み込めません（{type(exc).__name__}）。"
-                                 "モデルを学習し直してください。", code="model_unreadable") from exc
+            raise ScreeningError(msg("sim.model_unreadable", file=path.name, error=type(exc).__name__),
+                                 code="model_unreadable") from exc  # fmt: skip
         if not isinstance(bundle, dict) or bundle.get("kind") != "kodomo_dash.similarity":
-            raise ScreeningError(f"{path.name} は類似度モデルのファイルではありません。", code="model_unreadable")
+            raise ScreeningError(msg("sim.not_a_model", file=path.name), code="model_unreadable")
         if bundle.get("format_version") != FORMAT_VERSION:
-            raise ScreeningError(
-                f"モデルファイルの形式（{bundle.get('format_version')}）がこの版（{FORMAT_VERSION}）と違います。"
-                "モデルを学習し直してください。", code="model_format")
+            raise ScreeningError(msg("sim.model_format", found=bundle.get("format_version"), expected=FORMAT_VERSION),
+                                 code="model_format")  # fmt: skip
         saved = list(bundle["features"])
         check_features(saved, expected_features, bundle.get("model_version", "?"))
         importance = bundle.get("importance")
@@ -438,18 +426,15 @@ def check_features(saved: Sequence[str], expected: Sequence[str], version: str =
         return
     missing = [f for f in expected if f not in saved]
     extra = [f for f in saved if f not in expected]
-    parts = []
+    parts: list[Message] = []
     if missing:
-        parts.append("モデルにない特徴量: " + "、".join(label_ja(f) for f in missing))
+        parts.append(msg("sim.features_not_in_model", features="、".join(label_ja(f) for f in missing)))
     if extra:
-        parts.append("現在はない特徴量: " + "、".join(label_ja(f) for f in extra))
+        parts.append(msg("sim.features_gone", features="、".join(label_ja(f) for f in extra)))
     if not parts:
-        parts.append("特徴量の並び順が違います")
-    raise ScreeningError(
-        f"保存されたモデル（版 {version}）の特徴量が現在の特徴量と一致しません（{'／'.join(parts)}）。"
-        "このモデルでは採点できません。現在のデータでモデルを学習し直してください。",
-        code="feature_mismatch",
-    )
+        parts.append(msg("sim.features_order"))
+    raise ScreeningError(msg("sim.feature_mismatch", version=version, parts=Joined(tuple(parts), sep="／")),
+                         code="feature_mismatch")  # fmt: skip
 
 
 class SimilarityMethod(Method):
@@ -517,7 +502,7 @@ class SimilarityFromScores(SimilarityMethod):
     def _score(self, frame: pd.DataFrame, params: dict[str, Any]) -> ScoreResult:
         raw = self.scores.reindex(frame["resident_id"]).to_numpy(dtype=float)
         if np.isnan(raw).any():
-            raise ScreeningError("類似度のスコアがないこどもがいます。", code="missing_scores")
+            raise ScreeningError(msg("sim.missing_scores"), code="missing_scores")
         out = self._ranked(frame, raw, params["top_n"])
         out["reasons"] = pd.Series([[] for _ in range(len(out))], dtype=object)
         return ScoreResult(method=self.name, label_ja=self.label_ja, frame=out, params=params,

@@ -19,11 +19,11 @@ SOURCES = sorted([*(REPO / "kodomo_dash").rglob("*.py"), *(REPO / "screens").glo
 CONVERTED = (
     "kodomo_dash/casework/workflow/", "kodomo_dash/services/support.py", "kodomo_dash/infra/transaction.py",
     "kodomo_dash/casework/form_store.py", "kodomo_dash/casework/forms.py", "kodomo_dash/casework/privacy.py",
-    "kodomo_dash/casework/visit_plan.py", "kodomo_dash/casework/store.py",
+    "kodomo_dash/casework/visit_plan.py", "kodomo_dash/casework/store.py", "kodomo_dash/screening/",
 )  # fmt: skip
 REFUSALS = {"CaseworkError", "TransitionError", "NotFoundError", "SaveRefused", "ConcurrentChangeError",
             "AuditNotWritten", "StaleVersionError", "AlreadySubmittedError", "FormValidationError",
-            "FormDefinitionError", "fail", "ChecklistError", "VisitPlanError"}  # fmt: skip
+            "FormDefinitionError", "fail", "ChecklistError", "VisitPlanError", "ScreeningError", "_fail"}  # fmt: skip
 
 
 def _fields(template: str) -> set[str]:
@@ -84,3 +84,14 @@ def test_parameters_are_worded_in_the_viewers_language() -> None:
     assert text_of(both, "en") == "The list is empty. plain"
     with pytest.raises(KeyError):
         msg("no.such.code").text()
+
+
+def test_a_screening_refusal_reads_in_english_and_stays_a_value_error() -> None:
+    from kodomo_dash.screening.capacity import plan_from_capacity
+    from kodomo_dash.screening.errors import ScreeningError
+
+    with pytest.raises(ValueError) as err:
+        plan_from_capacity(-1)
+    assert isinstance(err.value, ScreeningError) and err.value.code == "out_of_range"
+    assert str(err.value) == "訪問できる件数は0以上にしてください。"
+    assert text_of(err.value.message, "en") == "The number of visits available must be 0 or more."

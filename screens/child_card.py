@@ -88,7 +88,10 @@ with tab_tl:
     if card.timeline.empty:
         st.info(t("ccard.timeline.empty"))
     else:
-        st.dataframe(card.timeline, hide_index=True, width="stretch", key="cc_timeline")
+        st.caption(t("ccard.timeline.caption"))
+        shown = card.timeline.assign(kind=[t(f"ccard.tl.kind.{k}") for k in card.timeline["kind"]])
+        st.dataframe(shown, hide_index=True, width="stretch", key="cc_timeline",
+                     column_config={c: st.column_config.Column(t(f"ccard.tl.col.{c}")) for c in shown.columns})
 with tab_hh:
     st.caption(t("ccard.household.caption"))
     household_section(qh.household_view(p, card.resident_id))

@@ -166,8 +166,8 @@ def summary_sheet_pdf(card, *, printed_by: str, sections: list[str] | None = Non
                  new_x="LMARGIN", new_y="NEXT")
     if "timeline" in sections and not card.timeline.empty and room(20):
         heading(SECTIONS["timeline"])
-        tl = card.timeline.dropna(subset=["date"]).sort_values("date", ascending=False)
-        rows = [[_s(r["date"]), _s(r["source"]), _s(r["detail"])] for _, r in tl.iterrows()]
+        tl = card.timeline[card.timeline["kind"] == "data"].dropna(subset=["date"]).sort_values("date", ascending=False)
+        rows = [[_s(r["date"].date()), _s(r["what"]), _s(r["detail"])] for _, r in tl.iterrows()]
         table(["日付", "資料", "内容"], rows, [30, 50, width - 80], 14)
     if "support" in sections and room(16):
         heading(SECTIONS["support"])

@@ -201,28 +201,6 @@ OTHER_FEATURES: dict[str, tuple[str, str]] = {
 SCHOOL_FEATURES = {"weight_kg", "absence_days", "late_days", "lifestyle_concern", "untreated_caries",
                    "lunch_arrears_months"}
 
-# (source, person column, date column, detail columns) for the timeline; missing ones are skipped.
-TIMELINE_SOURCES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("pregnancy_notification", "child_resident_id", "notification_date", ("weeks_at_notification",)),
-    ("prenatal_checkup", "child_resident_id", "checkup_date", ("checkup_no",)),
-    ("postnatal_checkup", "child_resident_id", "checkup_date", ("epds_score",)),
-    ("newborn_visit", "resident_id", "visit_date", ("visit_type", "result")),
-    ("infant_checkup", "resident_id", "checkup_date", ("checkup_type", "overall_result")),
-    ("immunisation", "resident_id", "vaccination_date", ("vaccine_code", "dose_no")),
-    ("nurse_contact", "resident_id", "contact_date", ("contact_type", "reason")),
-    ("nursery_enrolment", "resident_id", "start_date", ("facility_type", "end_date")),
-    ("child_consultation", "resident_id", "opened_date", ("main_complaint", "closed_date")),
-    ("yotaikyo_case", "resident_id", "registered_date", ("category", "closed_date")),
-    ("public_assistance", "resident_id", "start_date", ("end_date",)),
-    ("child_rearing_allowance", "child_resident_id", "start_date", ("payment_class",)),
-    ("special_child_allowance", "child_resident_id", "start_date", ("disability_grade",)),
-    ("disability_handbook", "resident_id", "issue_date", ("handbook_type", "grade")),
-    ("child_disability_service", "resident_id", "start_date", ("service_type", "end_date")),
-    ("medical_subsidy", "resident_id", "start_date", ("subsidy_type",)),
-    ("single_parent_loan", "child_resident_id", "loan_date", ("loan_type",)),
-)
-
-
 @dataclass
 class Indicator:
     item: int | None
@@ -262,7 +240,7 @@ def _fmt(value: Any, kind: str) -> tuple[str, bool]:
 
 
 class _Schema:
-    """Tables and columns of the build's stg and raw schemas, read in one query per card.
+    """Tables and columns of the build's stg, raw and core schemas, read in one query per card.
 
     The card looks at some forty source tables; asking information_schema once per table cost
     more than all the card's data reads together.
@@ -272,7 +250,7 @@ class _Schema:
         self.columns: dict[tuple[str, str], set[str]] = {}
         for schema, table, column in cur.execute(
             "select schema_name, table_name, column_name from duckdb_columns()"
-            " where database_name = current_database() and schema_name in ('stg', 'raw')"
+            " where database_name = current_database() and schema_name in ('stg', 'raw', 'core')"
         ).fetchall():
             self.columns.setdefault((schema, table), set()).add(column)
 
@@ -308,7 +286,7 @@ def child_card(principal: Principal, resident_id: str) -> ChildCard | None:
         card = ChildCard(resident_id=rid, basic=basic)
         schema = _Schema(cur)
         card.indicators, card.school_linked = _indicators(cur, rid, groups)
-        card.timeline = _timeline(cur, rid, groups, principal, schema)
+        data_events = _data_events(cur, rid, groups, schema)
         card.household = _household(cur, basic, groups, principal)
         card.quarantine = _quarantine(cur, rid, groups, schema)
         if "tax" in groups:
@@ -317,6 +295,7 @@ def child_card(principal: Principal, resident_id: str) -> ChildCard | None:
         if event.alert is not None:
             card.alert = event.alert.message_ja()
         card.screening, card.funnel, card.forms, card.support_history = _casework(w.con, rid)
+        card.timeline = _timeline(data_events, card.screening, card.support_history)
     return card
 
 
@@ -345,28 +324,88 @@ def _indicators(cur, rid: str, groups: frozenset[str]) -> tuple[list[Indicator],
     return out, school_linked
 
 
-def _timeline(cur, rid: str, groups: frozenset[str], principal: Principal, schema: _Schema) -> pd.DataFrame:
+TIMELINE_COLUMNS = ["date", "kind", "what", "detail", "first_seen"]
+
+
+def _data_events(cur, rid: str, groups: frozenset[str], schema: _Schema) -> pd.DataFrame:
+    """The child's facts from the extracts (core.child_event), each source only for the roles whose
+    column groups hold it, with the as-of of the monthly build that first brought it (decision 066).
+
+    A code is shown with its label from the contract (meta.code_label); a build from before the
+    event table shows none.
+    """
     from kodomo_dash.warehouse.contracts import all_contracts
 
+    if "child_event" not in schema.tables("core"):
+        return pd.DataFrame(columns=TIMELINE_COLUMNS)
     contracts = all_contracts()
-    have = schema.tables("stg")
-    parts, params = [], []
-    for source, person, date_col, details in TIMELINE_SOURCES:
-        if source not in have or matrix.column_group(date_col, source) not in groups:
-            continue
-        cols = schema.table_columns("stg", source)
-        if person not in cols or date_col not in cols:
-            continue
-        dets = [d for d in details if d in cols]
-        detail_sql = " || ' / ' || ".join(f"coalesce(cast({d} as varchar), '—')" for d in dets) or "''"
-        label = contracts[source].label_ja if source in contracts else source
-        parts.append(f"select cast({date_col} as date) as date, ? as source, {detail_sql} as detail "  # noqa: S608 - identifiers from code, values bound
-                     f"from stg.{source} where {person} = ?")
-        params += [label, rid]
-    if not parts:
-        return pd.DataFrame(columns=["date", "source", "detail"])
-    sql = " union all ".join(parts) + " order by date nulls last"
-    return cur.execute(sql, params).fetchdf()
+    sources = [r[0] for r in cur.execute("select distinct source from core.child_event where resident_id = ?",
+                                         [rid]).fetchall()]  # fmt: skip
+    allowed = [src for src in sources if matrix.column_group("event_date", src) in groups]
+    if not allowed:
+        return pd.DataFrame(columns=TIMELINE_COLUMNS)
+    first_seen = ("left join (select event_key, min(as_of) as first_seen from core.child_change_log group by 1) l"
+                  " using (event_key)") if "child_change_log" in schema.tables("core") else ""  # fmt: skip
+    df = cur.execute(
+        "select e.event_date as date, e.kind, e.source, e.code, e.value, "  # noqa: S608 - fixed text, values bound
+        + ("l.first_seen" if first_seen else "null::date as first_seen")
+        + f" from core.child_event e {first_seen} where e.resident_id = ? and list_contains(?, e.source)"
+        " order by e.event_date nulls last, e.kind",
+        [rid, allowed],
+    ).fetchdf()
+    labels = dict(((s, v), lab) for s, v, lab in cur.execute(
+        "select source, code, label_ja from meta.code_label").fetchall())  # fmt: skip
+    details = []
+    for src, code, value in zip(df["source"], df["code"], df["value"], strict=True):
+        parts = []
+        if isinstance(code, str):
+            parts.append(labels.get((src, code), code))
+        if value is not None and not pd.isna(value):
+            parts.append(f"{value:g}")
+        details.append(" / ".join(parts))
+    return pd.DataFrame({
+        "date": df["date"], "kind": "data",
+        "what": [contracts[src].label_ja if src in contracts else src for src in df["source"]],
+        "detail": [f"{EVENT_KINDS.get(k, k)}{'：' + d if d else ''}" for k, d in zip(df["kind"], details, strict=True)],
+        "first_seen": df["first_seen"],
+    })  # fmt: skip
+
+
+# How the card names each kind of fact (core.child_event.kind).
+EVENT_KINDS = {
+    "moved_in": "転入", "moved_out": "転出", "left_registry": "住基から削除", "checkup": "乳幼児健診",
+    "missed_checkup": "健診未受診", "pregnancy_notification": "妊娠届", "prenatal_checkup": "妊婦健診",
+    "postnatal_checkup": "産婦健診", "immunisation": "予防接種", "newborn_visit": "訪問", "nurse_contact": "保健師の関わり",
+    "allowance": "手当", "public_assistance": "生活保護", "disability_handbook": "障害者手帳", "medical_subsidy": "医療費助成",
+    "single_parent_loan": "ひとり親資金貸付", "disability_service": "障害児サービス", "nursery_start": "入園",
+    "nursery_end": "退園", "consultation": "児童相談", "temporary_protection": "一時保護", "yotaikyo": "要対協登録",
+    "school_absence": "欠席日数",
+}  # fmt: skip
+
+
+def _timeline(data: pd.DataFrame, screening: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """One chronological list (issue 14, point 2): the facts the builds brought, every screening run
+    that listed the child (which run, how, score, reasons) and every casework step, voids included."""
+    parts = [data]
+    if not screening.empty:
+        parts.append(pd.DataFrame({
+            "date": screening["as_of"], "kind": "screening",
+            "what": [f"スクリーニング（{m}）" for m in screening["method"]],
+            "detail": [f"実行 {r}・順位 {k}・スコア {sc:.3f}・{why}" for r, k, sc, why in
+                       zip(screening["run_id"], screening["rank"], screening["score"], screening["reasons"], strict=True)],
+            "first_seen": None,
+        }))  # fmt: skip
+    if not history.empty:
+        parts.append(pd.DataFrame({
+            "date": history["event_date"], "kind": "casework", "what": history["stage_label"],
+            "detail": [f"{w}（{by}）" + ("　取消" if bool(v) else "") for w, by, v in
+                       zip(history["what"], history["recorded_by"], history["voided"], strict=True)],
+            "first_seen": None,
+        }))  # fmt: skip
+    merged = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(
+        not p.empty for p in parts) else pd.DataFrame(columns=TIMELINE_COLUMNS)
+    merged["date"] = pd.to_datetime(merged["date"], errors="coerce")
+    return merged.sort_values("date", na_position="last", kind="mergesort").reset_index(drop=True)[TIMELINE_COLUMNS]
 
 
 def _household(cur, basic: dict, groups: frozenset[str], principal: Principal) -> pd.DataFrame:
@@ -441,8 +480,8 @@ def _safe_df(con, sql: str, params: list) -> pd.DataFrame:
 def _casework(con, rid: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     screening = _safe_df(
         con,
-        "select l.run_id, l.rank, l.score, l.reasons_json from screening_list as l where l.resident_id = ?"
-        " order by l.run_id desc limit 5", [rid])
+        "select l.run_id, r.method_label_ja as method, r.as_of, l.rank, l.score, l.reasons_json from screening_list as l"
+        " join screening_run as r using (run_id) where l.resident_id = ? order by r.created_at desc limit 5", [rid])
     if not screening.empty:
         screening["reasons"] = [
             "、".join(json.loads(r)) if isinstance(r, str) and r.startswith("[") else str(r)

@@ -32,6 +32,19 @@ events as (
     select resident_id, 'missed_checkup', null, '3y', null, 'infant_checkup'
     from features.child_features where missed_checkup_3y = 1
     union all
+    select child_resident_id, 'pregnancy_notification', notification_date, null, weeks_at_notification::double,
+           'pregnancy_notification'
+    from stg.pregnancy_notification where notification_date is not null and child_resident_id is not null
+    union all
+    select child_resident_id, 'prenatal_checkup', checkup_date, null, checkup_no::double, 'prenatal_checkup'
+    from stg.prenatal_checkup where checkup_date is not null and child_resident_id is not null
+    union all
+    select child_resident_id, 'postnatal_checkup', checkup_date, null, epds_score::double, 'postnatal_checkup'
+    from stg.postnatal_checkup where checkup_date is not null and child_resident_id is not null
+    union all
+    select resident_id, 'immunisation', vaccination_date, vaccine_code, dose_no::double, 'immunisation'
+    from stg.immunisation where vaccination_date is not null
+    union all
     select resident_id, 'newborn_visit', visit_date, visit_type, null, 'newborn_visit'
     from stg.newborn_visit where visit_date is not null
     union all
@@ -43,6 +56,18 @@ events as (
     union all
     select child_resident_id, 'allowance', start_date, disability_grade, null, 'special_child_allowance'
     from stg.special_child_allowance where start_date is not null
+    union all
+    select resident_id, 'public_assistance', start_date, null, null, 'public_assistance'
+    from stg.public_assistance where start_date is not null
+    union all
+    select resident_id, 'disability_handbook', issue_date, handbook_type, null, 'disability_handbook'
+    from stg.disability_handbook where issue_date is not null
+    union all
+    select resident_id, 'medical_subsidy', start_date, subsidy_type, null, 'medical_subsidy'
+    from stg.medical_subsidy where start_date is not null
+    union all
+    select child_resident_id, 'single_parent_loan', loan_date, loan_type, null, 'single_parent_loan'
+    from stg.single_parent_loan where loan_date is not null and child_resident_id is not null
     union all
     select resident_id, 'disability_service', start_date, service_type, null, 'child_disability_service'
     from stg.child_disability_service where start_date is not null

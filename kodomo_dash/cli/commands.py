@@ -17,6 +17,12 @@ from pathlib import Path
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
+    if args.follow_on:  # next month of a city already generated (issue 14, decision 066)
+        from kodomo_dash.demo.synth.follow_on import generate_follow_on
+
+        follow = generate_follow_on(Path(args.follow_on), Path(args.out), months=args.months, seed=args.seed)
+        print(follow.summary())
+        return 0
     from kodomo_dash.demo.synth.city import generate
 
     result = generate(scenario=args.scenario, scale=args.scale, seed=args.seed, out_dir=Path(args.out))
@@ -85,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--scale", type=float, default=1.0)
     s.add_argument("--seed", type=int, default=1)
     s.add_argument("--out", required=True)
+    s.add_argument("--follow-on", metavar="PREV_EXTRACTS", default=None,
+                   help="write the next month of the city in PREV_EXTRACTS (same people, a month's events)")
+    s.add_argument("--months", type=int, default=1, help="with --follow-on: how many months later (default 1)")
     s.set_defaults(func=_cmd_synth)
 
     b = sub.add_parser("build", help="load extracts and build the analytical warehouse")

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import bcrypt
 
+from kodomo_dash.config.messages import CodedError, Joined, Message, msg
+
 MIN_LENGTH = 12
 MAX_BYTES = 72  # bcrypt's hard limit
 BCRYPT_ROUNDS = 12
@@ -42,12 +44,12 @@ HINT_JA = (
 )
 
 
-class PasswordRejected(ValueError):
-    """The password breaks the policy; .messages lists every reason, in Japanese."""
+class PasswordRejected(CodedError, ValueError):
+    """The password breaks the policy; .messages lists every reason (Messages), str() in Japanese."""
 
-    def __init__(self, messages: list[str]) -> None:
+    def __init__(self, messages: list[Message]) -> None:
         self.messages = messages
-        super().__init__(" ".join(messages))
+        super().__init__(Joined(tuple(messages)))
 
 
 def normalise(password: str) -> str:
@@ -73,38 +75,30 @@ def _is_trivial(pw: str) -> bool:
     return steps in ({1}, {-1})
 
 
-def check_policy(password: str, username: str | None = None) -> list[str]:
-    """Every reason the password is refused, in Japanese; an empty list means accepted."""
-    problems: list[str] = []
+def check_policy(password: str, username: str | None = None) -> list[Message]:
+    """Every reason the password is refused (Messages, str() Japanese); an empty list means accepted."""
+    problems: list[Message] = []
     if password != password.strip():
-        problems.append("パスワードの先頭と末尾に空白は使えません（ログイン画面で取り除かれるため）。")
+        problems.append(msg("pw.surrounding_space"))
     pw = normalise(password)
     if any(unicodedata.category(ch) == "Cc" for ch in pw):
-        problems.append("パスワードに制御文字（改行・タブなど）は使えません。")
+        problems.append(msg("pw.control_chars"))
     n_bytes = len(pw.encode("utf-8"))
     if len(pw) < MIN_LENGTH:
-        problems.append(f"パスワードは{MIN_LENGTH}文字以上にしてください（現在{len(pw)}文字）。")
+        problems.append(msg("pw.too_short", min=MIN_LENGTH, n=len(pw)))
     if n_bytes > MAX_BYTES:
-        problems.append(
-            f"パスワードが長すぎます。UTF-8で{MAX_BYTES}バイト以内にしてください（現在{n_bytes}バイト。"
-            f"半角英数字は1文字1バイト、全角文字は1文字3バイトです）。"
-            "この上限はパスワードの保存方式（bcrypt）によるもので、切り詰めずにお断りしています。"
-        )
+        problems.append(msg("pw.too_long", max=MAX_BYTES, n=n_bytes))
     low = pw.lower()
     if pw:
         base = _AROUND.match(low).group(1)
         if low in common_passwords() or (base and base in common_passwords()):
-            problems.append(
-                "よく使われるパスワード（またはそれに数字や記号を足しただけのもの）は使えません。"
-            )
+            problems.append(msg("pw.common"))
         elif _is_trivial(low):
-            problems.append(
-                "同じ文字の繰り返しや連続した並び（aaaa…、1234…など）だけのパスワードは使えません。"
-            )
+            problems.append(msg("pw.trivial"))
     if username and len(username) >= 3 and normalise(username).lower() in low:
-        problems.append("ユーザー名を含むパスワードは使えません。")
+        problems.append(msg("pw.username"))
     if any(w in low for w in CONTEXT_WORDS):
-        problems.append("システム名や「パスワード」などの語を含むパスワードは使えません。")
+        problems.append(msg("pw.context_words"))
     return problems
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from kodomo_dash.config.messages import CodedError, msg
 from kodomo_dash.config.units import unit_name
 from kodomo_dash.security import audit, passwords, sessions, totp
 from kodomo_dash.security.principal import ROLES, Principal
@@ -35,8 +36,8 @@ _B32_RE = re.compile(r"^[A-Z2-7]{16,}=*$")
 
 
 
-class UserFileError(ValueError):
-    """users.yaml is missing, malformed or names an invalid role/scope."""
+class UserFileError(CodedError, ValueError):
+    """users.yaml is missing, malformed or names an invalid role/scope (``.message``, decision 065)."""
 
 
 @dataclass(frozen=True)
@@ -111,10 +112,7 @@ def load_users(path: Path | None = None) -> dict[str, UserRecord]:
     try:
         st = path.stat()
     except FileNotFoundError as e:
-        raise UserFileError(
-            f"ユーザー設定ファイルがありません: {path}（.streamlit/users.example.yaml を参考に作成するか、"
-            "デモでは create_demo_users() を実行してください）"
-        ) from e
+        raise UserFileError(msg("users.file_missing", path=path)) from e
     ident = (st.st_mtime_ns, st.st_size)
     with _cache_lock:
         hit = _cache.get(str(path))
@@ -171,7 +169,7 @@ def add_user(
     """Create a user with a fresh TOTP secret (show it once, as a QR code, for enrolment)."""
     users = dict(load_users(path)) if Path(path or users_path()).exists() else {}
     if username in users:
-        raise UserFileError(f"ユーザー {username} は既に存在します。")
+        raise UserFileError(msg("users.exists", username=username))
     rec = UserRecord(
         username=username,
         role=role,
@@ -212,7 +210,7 @@ def set_password(
     """Change a password (policy-checked), end every session of the user; returns the new epoch."""
     users = dict(load_users(path))
     if username not in users:
-        raise UserFileError(f"ユーザー {username} は存在しません。")
+        raise UserFileError(msg("user.no_such_user", username=username))
     users[username] = replace(
         users[username], password_hash=passwords.hash_password(new_password, username, rounds)
     )
@@ -236,7 +234,7 @@ def _set_active(username: str, active: bool, path: Path | None, missing_ok: bool
     if username not in users:
         if missing_ok:
             return
-        raise UserFileError(f"ユーザー {username} は存在しません。")
+        raise UserFileError(msg("user.no_such_user", username=username))
     users[username] = replace(users[username], active=active)
     save_users(users, path)
 
@@ -315,9 +313,7 @@ def create_demo_users(
     if path.exists() and not force:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if not raw.get("demo"):
-            raise UserFileError(
-                f"{path} は本番のユーザー設定です。デモ用に上書きしません（force=True で上書き）。"
-            )
+            raise UserFileError(msg("users.not_demo", path=path))
     ward = ward_codes[:1]
     plan = [
         ("admin", "admin", "デモ 管理者", (), ()),

@@ -22,14 +22,15 @@ from pathlib import Path
 
 import duckdb
 
+from kodomo_dash.config.messages import CodedError, msg
 from kodomo_dash.infra.db import casework_connection, casework_path, connect_file
 from kodomo_dash.infra.migrate import migrate
 from kodomo_dash.security import audit
 from kodomo_dash.services.errors import Unavailable
 
 
-class BackupRefused(ValueError):
-    """A backup or restore that must not happen; str() is Japanese and names the file."""
+class BackupRefused(CodedError, ValueError):
+    """A backup or restore that must not happen; names the file (``.message`` a Message, str() Japanese)."""
 
 
 @dataclass(frozen=True)
@@ -45,18 +46,17 @@ def check_copy(path: Path) -> BackupCheck:
     try:
         con = connect_file(path, "casework", read_only=True)
     except (duckdb.Error, OSError) as e:
-        raise BackupRefused(f"{path} はケースワークのバックアップとして開けません（キーが違うか、ファイルが壊れています）: "
-                            f"{type(e).__name__}") from None
+        raise BackupRefused(msg("bk.unopenable", path=path, error=type(e).__name__)) from None
     try:
         result = audit.verify(con)
         rows = con.execute("select count(*) from audit_log").fetchone()[0]
     except duckdb.Error as e:
-        raise BackupRefused(f"{path} に操作ログがありません: {type(e).__name__}") from None
+        raise BackupRefused(msg("bk.no_audit_log", path=path, error=type(e).__name__)) from None
     finally:
         con.close()
     if not result.ok:
         where = f"seq {result.first_bad_seq}" if result.first_bad_seq is not None else "the chain head"
-        raise BackupRefused(f"{path} の操作ログが検証できません（最初の異常: {where}）。このファイルは使えません。")
+        raise BackupRefused(msg("bk.audit_unverified", path=path, where=where))
     head = f"{result.head_seq}:{result.head_hash}" if result.head_seq is not None else "empty"
     return BackupCheck(path, path.stat().st_size, int(rows), head)
 
@@ -67,7 +67,7 @@ def backup(dest: Path | str, actor: str) -> BackupCheck:
     if not source.exists():
         raise Unavailable(f"casework が見つかりません: {source} / no casework database yet")
     if dest.exists():
-        raise BackupRefused(f"{dest} は既にあります。バックアップは既存のファイルを上書きしません。")
+        raise BackupRefused(msg("bk.dest_exists", dest=dest))
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     try:
@@ -94,7 +94,7 @@ def restore(source: Path | str, actor: str, now: datetime | None = None) -> Rest
     """Put a verified backup in place of casework (stop the app first); the old file is kept."""
     source, target = Path(source), casework_path()
     if not source.is_file():
-        raise BackupRefused(f"{source} が見つかりません。")
+        raise BackupRefused(msg("bk.source_missing", source=source))
     check = check_copy(source)
     staged = target.with_name(target.name + ".restoring")
     kept = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from kodomo_dash.casework.store import CaseworkError as CaseworkError
 from kodomo_dash.casework.store import NotFoundError as NotFoundError
 from kodomo_dash.casework.visit_plan import VisitPlanError as VisitPlanError
+from kodomo_dash.config.messages import CodedError
 from kodomo_dash.infra.db import WarehouseMissing as WarehouseMissing
 from kodomo_dash.infra.encryption import EncryptionError as EncryptionError
 from kodomo_dash.infra.encryption import KeyMissing as KeyMissing
@@ -21,7 +22,7 @@ from kodomo_dash.security.matrix import AccessDenied as AccessDenied
 from kodomo_dash.security.users import UserFileError as UserFileError
 
 
-class OutOfScope(PermissionError):
+class OutOfScope(CodedError, PermissionError):
     """A ward, school, child or form outside the viewer's row scope (the matrix allowed the page itself)."""
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from kodomo_dash.config.calendar import fiscal_year
+from kodomo_dash.config.messages import msg
 from kodomo_dash.infra.cache import resource_cache
 from kodomo_dash.infra.db import analytics_cursor, warehouse_dir
 from kodomo_dash.screening import cohorts, runs
@@ -301,10 +302,10 @@ def edited_rule_set(rule_set: RuleSet, items: pd.DataFrame, params: pd.DataFrame
               if pd.isna(v) or float(v) != float(rule_set.params[k].value)}
     for key, v in points.items():
         if v is None or (isinstance(v, float) and pd.isna(v)):
-            raise ScreeningError(f"「{by_key[key].label_ja}」の点数を入力してください。", code="not_numeric")
+            raise ScreeningError(msg("sv.points_required", label=by_key[key].label_ja), code="not_numeric")
     for key, v in values.items():
         if v is None or (isinstance(v, float) and pd.isna(v)):
-            raise ScreeningError(f"「{rule_set.params[key].label_ja}」の値を入力してください。", code="not_numeric")
+            raise ScreeningError(msg("sv.value_required", label=rule_set.params[key].label_ja), code="not_numeric")
     if not (points or enabled or values):
         return rule_set
     return rule_set.with_changes(points=points, params=values, enabled=enabled)
@@ -327,7 +328,7 @@ def existing_model() -> Any | None:
 def _model_version(model_version: str) -> Any:
     model = existing_model()
     if model is None or model.model_version != model_version:
-        raise ScreeningError("類似度モデルが見つかりません。", code="model_missing")
+        raise ScreeningError(msg("sv.model_missing"), code="model_missing")
     return model
 
 

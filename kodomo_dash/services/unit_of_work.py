@@ -29,6 +29,7 @@ from typing import Any
 import duckdb
 
 from kodomo_dash.casework import workflow as casework_workflow
+from kodomo_dash.config.messages import msg
 from kodomo_dash.infra.db import analytics_cursor, casework_connection, casework_path
 from kodomo_dash.infra.migrate import migrate
 from kodomo_dash.infra.transaction import transaction
@@ -201,7 +202,7 @@ class Work:
     def require_persons(self) -> Scope:
         """The scope, refused when the role never receives rows about individual children."""
         if not self.scope.persons:
-            raise OutOfScope("個人単位の一覧は閲覧できません。")
+            raise OutOfScope(msg("scope.no_persons"))
         return self.scope
 
     def check_child(self, list_id: str, resident_id: str) -> casework_workflow.ChildState:
@@ -212,7 +213,7 @@ class Work:
         """
         child = casework_workflow.load_child(self.con, list_id, resident_id)
         if not self.in_scope(child.member.ward_code, child.member.school_code):
-            raise OutOfScope(f"宛名番号 {resident_id} のこどもは担当の範囲にありません。")
+            raise OutOfScope(msg("scope.child_out_of_scope", rid=resident_id))
         return child
 
 

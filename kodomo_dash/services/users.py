@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kodomo_dash.config.messages import CodedError, msg
 from kodomo_dash.config.units import FUKUOKA_WARDS
 from kodomo_dash.security import lockout, sessions
 from kodomo_dash.security import users as users_mod
@@ -24,8 +25,8 @@ COLUMNS = ["username", "display_name", "role", "ward_codes", "school_codes", "ac
            "locked_until", "epoch"]
 
 
-class UserActionRefused(ValueError):
-    """An action the page must not do (e.g. revoke yourself); str() is Japanese."""
+class UserActionRefused(CodedError, ValueError):
+    """An action the page must not do (e.g. revoke yourself); ``.message`` a Message, str() Japanese."""
 
 
 def user_table(principal: Principal) -> pd.DataFrame:
@@ -48,7 +49,7 @@ def user_table(principal: Principal) -> pd.DataFrame:
 
 def _known(username: str) -> None:
     if username not in users_mod.load_users():
-        raise UserActionRefused(f"ユーザー {username} は存在しません。")
+        raise UserActionRefused(msg("user.no_such_user", username=username))
 
 
 def revoke_user(principal: Principal, username: str, *, deactivate: bool = True) -> int:
@@ -59,7 +60,7 @@ def revoke_user(principal: Principal, username: str, *, deactivate: bool = True)
     with unit_of_work(principal, PAGE, "save", library_tx=True) as w:
         _known(username)
         if username == principal.username:
-            raise UserActionRefused("自分自身の権限は取り消せません。")
+            raise UserActionRefused(msg("user.not_yourself"))
         return users_mod.revoke(w.con, username, principal, deactivate=deactivate)
 
 
@@ -91,6 +92,6 @@ def end_session(principal: Principal, short_id: str) -> str:
     with unit_of_work(principal, PAGE, "save") as w:
         who = sessions.end_by_short_id(w.con, short_id, "admin", by=principal.username)
         if who is None:
-            raise UserActionRefused(f"セッション {short_id} は既に終了しています。")
+            raise UserActionRefused(msg("user.session_ended", session=short_id))
         w.record("logout", target=who, detail={"reason": "admin", "session": short_id})
     return who

@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from kodomo_dash.casework import form_store, forms, funnel, progress
+from kodomo_dash.config.messages import msg
 from kodomo_dash.config.units import unit_name
 from kodomo_dash.infra.db import casework_path
 from kodomo_dash.reports.funnel_adapter import casework_programmes, shape_for_programme
@@ -108,7 +109,7 @@ def _ward_options(w: Work) -> list[str]:
 
 def _check_ward(w: Work, ward_code: str) -> None:
     if ward_code not in _ward_options(w):
-        raise OutOfScope(f"区コード {ward_code} は閲覧できる範囲にありません。")
+        raise OutOfScope(msg("scope.ward", ward_code=ward_code))
 
 
 @dataclass(frozen=True)
@@ -340,7 +341,7 @@ def _check_form(w: Work, rec: form_store.FormRecord) -> None:
         and (scope.school_codes is None or rec.school_code in scope.school_codes)
     )
     if not ok:
-        raise OutOfScope("この様式は閲覧できる範囲にありません。")
+        raise OutOfScope(msg("scope.form"))
 
 
 def candidates_for_new_form(form_type: str, principal: Principal) -> pd.DataFrame:
@@ -376,18 +377,18 @@ def start_form(form_type: str, list_id: str, resident_id: str, principal: Princi
                client_token: str | None = None) -> form_store.FormRecord:  # fmt: skip
     with unit_of_work(principal, page, "save") as w:
         if _form_page(form_type) != page:
-            raise OutOfScope("この画面では、この様式を作成できません。")
+            raise OutOfScope(msg("scope.form_here"))
         member = w.con.execute(
             "select ward_code, school_code from wf_list_member where list_id = ? and resident_id = ?",
             [list_id, resident_id],
         ).fetchone()
         if member is None:
-            raise OutOfScope("このこどもは対象者リストにいません。")
+            raise OutOfScope(msg("scope.child_not_on_list"))
         scope = w.scope
         if (scope.ward_codes is not None and member[0] not in scope.ward_codes) or (
             scope.school_codes is not None and member[1] not in scope.school_codes
         ):
-            raise OutOfScope("このこどもは担当の範囲にありません。")
+            raise OutOfScope(msg("scope.child"))
         return form_store.request_form(
             w.con, form_type, list_id, resident_id, actor=principal, assignee=principal.username,
             client_token=client_token or uuid.uuid4().hex, audit=w.audit,

@@ -20,10 +20,21 @@ CONVERTED = (
     "kodomo_dash/casework/workflow/", "kodomo_dash/services/support.py", "kodomo_dash/infra/transaction.py",
     "kodomo_dash/casework/form_store.py", "kodomo_dash/casework/forms.py", "kodomo_dash/casework/privacy.py",
     "kodomo_dash/casework/visit_plan.py", "kodomo_dash/casework/store.py", "kodomo_dash/screening/",
+    "kodomo_dash/services/users.py", "kodomo_dash/services/unit_of_work.py", "kodomo_dash/services/workflow.py",
+    "kodomo_dash/services/screening.py", "kodomo_dash/services/backup.py", "kodomo_dash/security/users.py",
+    "kodomo_dash/security/passwords.py",
 )  # fmt: skip
 REFUSALS = {"CaseworkError", "TransitionError", "NotFoundError", "SaveRefused", "ConcurrentChangeError",
             "AuditNotWritten", "StaleVersionError", "AlreadySubmittedError", "FormValidationError",
-            "FormDefinitionError", "fail", "ChecklistError", "VisitPlanError", "ScreeningError", "_fail"}  # fmt: skip
+            "FormDefinitionError", "fail", "ChecklistError", "VisitPlanError", "ScreeningError", "_fail", "UserActionRefused", "OutOfScope",
+            "BackupRefused", "UserFileError", "PasswordRejected"}  # fmt: skip
+# Raises in converted modules left as plain text on purpose, each with its reason (path, start of the text):
+NOT_PEOPLES = {
+    # users.yaml's shape (top-level mapping, user name, role, hash, TOTP secret, scope codes): read at
+    # start-up by the operator who edits the file, in English with the file and user named; no screen
+    # of a signed-in person shows it.
+    ("kodomo_dash/security/users.py", "{path}: "),
+}
 
 
 def _fields(template: str) -> set[str]:
@@ -72,6 +83,9 @@ def test_converted_modules_raise_no_finished_japanese(path: Path) -> None:
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) in REFUSALS and node.args:
             first = node.args[0]
             literal = isinstance(first, (ast.Constant, ast.JoinedStr))
+            rel = str(path.relative_to(REPO))
+            if any(rel == p and ast.unparse(first).lstrip("f")[1:].startswith(start) for p, start in NOT_PEOPLES):
+                continue
             assert not literal, f"{path.relative_to(REPO)}:{node.lineno} raises a sentence, not a code"
 
 

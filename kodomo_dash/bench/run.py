@@ -41,6 +41,8 @@ def bench_steps(scale: float, seed: int, work: Path) -> list[Step]:
         Step("signin_oidc", [*steps_module, "signin-oidc"]),
         Step("forms", ["-m", "kodomo_dash.bench.forms", "--kills", "200"]),
         Step("refused", [*steps_module, "refused", "--extracts", str(extracts)]),
+        # last: it replaces the warehouse every step above reads with the city's next month
+        Step("refresh", [*steps_module, "refresh", "--extracts", str(extracts), "--seed", str(seed)]),
     ]
 
 
@@ -164,6 +166,9 @@ def write_benchmarks_doc(result: dict, doc: Path) -> None:
         "Sign-in (issue 18): signin_password_totp_p95_s ≤ 1 and signin_oidc_p95_s ≤ 1 (step `signin_oidc`: real",
         "server, local OIDC provider, headless chromium; click to signed-in page, the provider's form filled by",
         "the script; `signin_oidc_callback_*` is the product's share from /oauth2callback on).",
+        "Monthly refresh (issue 14, step `refresh`, last: the city's next month from `kodomo synth --follow-on`",
+        "built over the served warehouse): refresh_build_s ≤ refresh_first_build_s; refresh_change_detection_s is",
+        "the build's share spent finding refresh_changes; refresh_changes_match_truth compares them with the truth.",
         "",
         f"## Latest run — {result['started_at']}, scale {result['scale']}, "
         f"{result['machine']['cpus']} CPUs, Python {result['machine']['python']}",

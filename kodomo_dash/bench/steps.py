@@ -8,7 +8,9 @@ screening and simulated casework and records the funnel the SQL computes from it
 then renders every page over that year, times child search (kodomo_dash.bench.pages) and
 sign-in with password and code (kodomo_dash.bench.signin); `signin-oidc` times sign-in through the
 city's identity provider in a real browser against the real server (kodomo_dash.bench.signin_oidc),
-in its own process because the server it starts must open casework alone.
+in its own process because the server it starts must open casework alone. `refresh`, last, writes
+the city's next month (kodomo synth --follow-on) and builds it over the served warehouse: the
+monthly refresh's time and the changes it finds (issue 14, decision 066).
 """
 
 from __future__ import annotations
@@ -107,6 +109,58 @@ def step_refused(extracts: Path) -> None:
                    build_refused_reasons=[r.name for r in report.refusals])
 
 
+def _truth_matches(cur, truth_dir: Path) -> bool:
+    """Whether core.child_change is exactly the follow-on truth's changes (pupils read through 名寄せ)."""
+    truth = pd.read_csv(truth_dir / "changes.csv", dtype=str)
+    link = dict(cur.execute("select student_no, resident_id from core.student_link").fetchall())
+    pupil = truth["kind"] == "school_absence"
+    truth.loc[pupil, "resident_id"] = truth.loc[pupil, "student_no"].map(link)
+    truth = truth[truth["resident_id"].notna()]
+    expected = {(r.resident_id, r.kind, None if pd.isna(r.event_date) else r.event_date,
+                 None if pd.isna(r.code) else r.code, None if pd.isna(r.value) else float(r.value))
+                for r in truth.itertuples()}  # fmt: skip
+    got = set(cur.execute("select resident_id, kind, event_date::varchar, code, value from core.child_change").fetchall())
+    return got == expected
+
+
+def step_refresh(extracts: Path, seed: int) -> None:
+    """Next month of the bench's city (kodomo synth --follow-on), built over the served warehouse.
+
+    Run last: the warehouse the other steps read (and the funnel they record) is then the first
+    month's. refresh_build_s is the whole second build as `kodomo build` runs it; the target is
+    refresh_build_s <= refresh_first_build_s (the first build's own time, meta.build_info).
+    """
+    from kodomo_dash.demo.synth.follow_on import generate_follow_on
+    from kodomo_dash.infra.db import analytics_path, open_read_only
+    from kodomo_dash.services.build import build
+
+    con = open_read_only(analytics_path())
+    first_s = con.execute("select duration_s from wh.meta.build_info").fetchone()[0]
+    con.close()
+    nxt = extracts.parent / f"{extracts.name}_next"
+    t0 = time.perf_counter()
+    follow = generate_follow_on(extracts, nxt, months=1, seed=seed)
+    synth_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    report = build(nxt)
+    build_s = time.perf_counter() - t0
+    if not report.swapped:
+        raise SystemExit(f"the follow-on month was refused: {[r.name for r in report.refusals]}")
+    con = open_read_only(analytics_path())
+    try:
+        con.execute("use wh")
+        exact = _truth_matches(con, follow.truth_dir)
+        builds = con.execute("select count(*) from meta.build_chain").fetchone()[0]
+    finally:
+        con.close()
+    record_figures(refresh_synth_s=round(synth_s, 2), refresh_build_s=round(build_s, 2),
+                   refresh_first_build_s=round(float(first_s), 2),
+                   refresh_within_first_build=bool(build_s <= float(first_s)),
+                   refresh_changes=int(report.changes), refresh_change_detection_s=round(report.changes_seconds, 2),
+                   refresh_truth_changes=int(follow.changes), refresh_changes_match_truth=bool(exact),
+                   refresh_build_chain=int(builds))  # fmt: skip
+
+
 def step_pages(runs: int) -> None:
     from kodomo_dash.bench.pages import bench_pages
     from kodomo_dash.bench.signin import bench_signin
@@ -123,8 +177,9 @@ def step_signin_oidc(runs: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="kodomo bench-step")
-    p.add_argument("step", choices=["link", "screening", "year", "pages", "signin-oidc", "refused"])
-    p.add_argument("--extracts", help="the extracts folder the bench built from (refused)")
+    p.add_argument("step", choices=["link", "screening", "year", "pages", "signin-oidc", "refused", "refresh"])
+    p.add_argument("--extracts", help="the extracts folder the bench built from (refused, refresh)")
+    p.add_argument("--seed", type=int, default=1, help="the follow-on month's seed (refresh)")
     p.add_argument("--truth", help="the generator's truth folder (link, screening, year)")
     p.add_argument("--runs", type=int, default=None,
                    help="warm runs per page (pages, default 3); sign-ins (signin-oidc, default 10)")
@@ -138,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.step == "refused":
         step_refused(Path(args.extracts))
+        return 0
+    if args.step == "refresh":
+        step_refresh(Path(args.extracts), args.seed)
         return 0
     if not args.truth:
         p.error("--truth is required for this step")

@@ -108,7 +108,7 @@ def _read(path: Path) -> pd.DataFrame:
     """A CSV exactly as its text: every column a string, an empty field an empty string."""
     table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
         column_types={n: pa.string() for n in _header(path)}, strings_can_be_null=False, quoted_strings_can_be_null=False))
-    return table.to_pandas()
+    return table.to_pandas().astype(object)  # plain Python strings: the loops below iterate them
 
 
 def _header(path: Path) -> list[str]:

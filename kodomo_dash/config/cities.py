@@ -16,12 +16,14 @@ from typing import Any
 
 import yaml
 
+from kodomo_dash.config.messages import CodedError, msg
+
 CITIES_DIR = Path(__file__).with_name("cities")
 PATHS = ("ward", "school")
 
 
-class CityConfigError(ValueError):
-    """A city file that does not say what the product needs (message names the file)."""
+class CityConfigError(CodedError, ValueError):
+    """A city file that does not say what the product needs (the Message names the file)."""
 
 
 @dataclass(frozen=True)
@@ -56,14 +58,14 @@ def _parse(path: Path) -> City:
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     for name in ("key", "name_ja", "units", "programmes"):
         if name not in raw:
-            raise CityConfigError(f"{path.name}: 「{name}」がありません。")
+            raise CityConfigError(msg("city.missing_key", file=path.name, key=name))
     progs = []
     for i, p in enumerate(raw["programmes"], 1):
         missing = [k for k in _REQUIRED if not p.get(k)]
         if missing:
-            raise CityConfigError(f"{path.name}: programmes の {i} 件目に {', '.join(missing)} がありません。")
+            raise CityConfigError(msg("city.programme_incomplete", file=path.name, n=i, missing=", ".join(missing)))
         if p["path"] not in PATHS:
-            raise CityConfigError(f"{path.name}: programme {p['key']} の path は ward か school です。")
+            raise CityConfigError(msg("city.programme_path", file=path.name, key=p["key"]))
         progs.append(Programme(
             key=str(p["key"]), city=str(raw["key"]), city_name_ja=str(raw["name_ja"]), label_ja=str(p["label_ja"]),
             path=p["path"], method=str(p["method"]), cohort=str(p["cohort"]),
@@ -91,13 +93,13 @@ def _cities(shipped: Path, extra: str | None) -> tuple[City, ...]:
     if extra:
         folder = Path(extra)
         if not folder.is_dir():
-            raise CityConfigError(f"KODOMO_CITIES のフォルダ {folder} がありません。")
+            raise CityConfigError(msg("city.no_folder", folder=folder))
         by_key |= {c.key: c for c in (_parse(p) for p in sorted(folder.glob("*.yaml")) if p.name not in SETTING_FILES)}
     found = tuple(by_key.values())
     keys = [p.key for c in found for p in c.programmes]
     dupes = {k for k in keys if keys.count(k) > 1}
     if dupes:
-        raise CityConfigError(f"プログラムのキーが重複しています: {', '.join(sorted(dupes))}")
+        raise CityConfigError(msg("city.duplicate_programmes", keys=", ".join(sorted(dupes))))
     return found
 
 
@@ -109,7 +111,7 @@ def programme(key: str) -> Programme:
     try:
         return programmes()[key]
     except KeyError:
-        raise CityConfigError(f"プログラム「{key}」はどの市の設定にもありません。") from None
+        raise CityConfigError(msg("city.unknown_programme", key=key)) from None
 
 
 def programme_or_none(key: str | None) -> Programme | None:

@@ -51,6 +51,10 @@ if card.alert:
     st.warning(card.alert, icon=":material/warning:")
 
 b = card.basic
+if b.get("is_resident") is False or (b.get("is_resident") is not None and not bool(b.get("is_resident"))):
+    moved = b.get("moved_out_date")
+    st.warning(t("ccard.moved_out", date=fmt_date(moved.date() if moved is not None else None)),
+               icon=":material/move_item:")
 st.subheader(t("ccard.basic"))
 with st.container(horizontal=True, key="cc_basic"):
     st.metric(t("csearch.col.name_kanji"), str(b.get("name_kanji") or "—"), border=True)

@@ -274,8 +274,11 @@ def child_card(principal: Principal, resident_id: str) -> ChildCard | None:
         groups = matrix.allowed_column_groups(principal)
         cur = w.analytics()
         cols = matrix.allowed_columns(principal, IDENTITY_COLUMNS)
+        # core.person, not core.child: a child who moved out keeps a card (転出) with the casework and
+        # the timeline, in the scope of the ward they last lived in (issue 14, point 1).
         row = cur.execute(
-            f"select {', '.join('c.' + c for c in cols)}, c.address_code from core.child as c where c.resident_id = ?",  # noqa: S608 - identifiers from code, values bound
+            f"select {', '.join('c.' + c for c in cols)}, c.address_code, c.is_resident, c.moved_out_date"  # noqa: S608 - identifiers from code, values bound
+            " from core.person as c where c.resident_id = ? and c.age_years between 0 and 17",
             [rid],
         ).fetchdf()
         if row.empty or not w.in_scope(ward_code=row.iloc[0]["ward_code"]):

@@ -63,7 +63,8 @@ SUPPORT_COLUMNS = ["support_fy", "support_stage", "support_open", "assignee"]
 PEOPLE_SQL = """
 with
 target as (
-    select household_id, address_code from core.person where resident_id = $rid and is_resident
+    -- the child's household and address; for a child who moved out, the last ones in the city
+    select household_id, address_code from core.person where resident_id = $rid
 ),
 people as (
     select
@@ -73,7 +74,8 @@ people as (
         coalesce($all_wards or list_contains(cast($wards as varchar[]), p.ward_code), false) as in_scope
     from core.person as p
     cross join target as t
-    where p.is_resident and (p.household_id = t.household_id or p.address_code = t.address_code)
+    where (p.is_resident or p.resident_id = $rid)
+      and (p.household_id = t.household_id or p.address_code = t.address_code)
 ),
 shown as (select * from people where in_scope),
 params as (select as_of from meta.build_info),
@@ -210,7 +212,9 @@ def household_view(principal: Principal, resident_id: str) -> HouseholdView | No
         matrix.require_columns(principal, ["identity"], "child_card")
         rid = str(resident_id or "")[:32]
         cur = w.analytics()
-        child = cur.execute("select ward_code from core.child where resident_id = ?", [rid]).fetchone()
+        # core.person like the card: a child who moved out keeps the view of the household they left
+        child = cur.execute("select ward_code from core.person where resident_id = ? and age_years between 0 and 17",
+                            [rid]).fetchone()  # fmt: skip
         if child is None or not w.in_scope(ward_code=child[0]):
             if child is not None:
                 w.record("access_denied", resident_id=rid, target="household",

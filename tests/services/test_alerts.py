@@ -114,3 +114,17 @@ def test_a_broken_rule_is_refused_in_japanese(tmp_path, monkeypatch):
     monkeypatch.setenv("KODOMO_CITIES", str(tmp_path))
     with pytest.raises(AlertConfigError, match="expires_days"):
         alert_rules()
+
+
+def test_the_child_who_moved_out_keeps_a_card_with_the_move_in_its_timeline(city):
+    from kodomo_dash.services import children
+
+    card = children.child_card(NURSE_A, A)
+    assert card is not None and not bool(card.basic["is_resident"])
+    data = card.timeline[card.timeline["kind"] == "data"]
+    assert "転出" in " ".join(data["detail"])
+    assert (card.timeline["kind"] == "casework").sum() == 4  # three divisions' checks and the conference
+    from kodomo_dash.services import household
+
+    view = household.household_view(NURSE_A, A)  # the household the child left, the child marked in it
+    assert view is not None and A in set(view.members["resident_id"]) and "0000000001" in set(view.members["resident_id"])

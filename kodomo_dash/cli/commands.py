@@ -15,9 +15,11 @@ import os
 import sys
 from pathlib import Path
 
+from kodomo_dash.cli.text import refusal
+
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    if args.follow_on:  # next month of a city already generated (issue 14, decision 066)
+    if args.follow_on:  # next month of a city already generated (decision 066)
         from kodomo_dash.demo.synth.follow_on import generate_follow_on
 
         follow = generate_follow_on(Path(args.follow_on), Path(args.out), months=args.months, seed=args.seed)
@@ -134,8 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; every failure ends in a message, never a Python traceback.
 
     A refusal a person can act on (a bad value, a missing folder, a refused save) is printed as it
-    is — the library's messages are Japanese and name what to fix — with exit 2. Anything else
-    prints its kind and a way to see the details (KODOMO_DEBUG=1), with exit 1.
+    is — the library's messages name what to fix; a coded one in Japanese and then English
+    (``cli.text.refusal``) — with exit 2. Anything else prints its kind and a way to see the details
+    (KODOMO_DEBUG=1), with exit 1.
     """
     args = build_parser().parse_args(argv)
     try:
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if isinstance(e, KeyMissing):
             # No database key and plaintext not allowed: say where the key goes, not a traceback.
-            print(str(e), file=sys.stderr)
+            print(refusal(e), file=sys.stderr)
             return 2
         if os.environ.get("KODOMO_DEBUG"):
             raise
@@ -158,10 +161,10 @@ def _explain(e: Exception) -> int:
     from kodomo_dash.services.errors import SaveRefused
 
     if isinstance(e, SaveRefused):
-        print(f"エラー / error: {e.message_ja}", file=sys.stderr)
+        print(f"エラー / error: {refusal(e)}", file=sys.stderr)
         return 2
     if isinstance(e, (ValueError, LookupError, FileNotFoundError, PermissionError)):
-        text = str(e).strip() or type(e).__name__
+        text = refusal(e).strip() or type(e).__name__
         if not any(ord(ch) > 0x3000 for ch in text):  # a message of Python's own (e.g. a date out of range)
             text = f"入力を確認してください / please check the input: {text}"
         print(f"エラー / error: {text}", file=sys.stderr)

@@ -3,7 +3,7 @@
 Modules (import what you need; this file stays light so pages load fast):
   base        Method / ParamSpec / ScoreResult — the interface
   features    the input contract (features.child_features columns, labels, model features)
-  cohorts     cohorts and exclusions, in pandas and SQL (sql/40_cohorts.sql)
+  cohorts     cohorts and exclusions, in pandas and SQL (sql/40_cohorts/)
   rules       rule sets as data (presets/*.yaml), validation, conditions
   similarity  Fukuoka: gradient boosting + calibration + SHAP reasons
   points      Amagasaki: rule points (表 8-2 + recorded 表 8-3)

@@ -1,6 +1,6 @@
 """Cohorts (who is screened) and exclusions (who is taken off, and why).
 
-Each cohort exists twice on purpose: as SQL for the warehouse (`sql/40_cohorts.sql`, text
+Each cohort exists twice on purpose: as SQL for the warehouse (`sql/40_cohorts/`, text
 kept here so it is tested beside its pandas twin) and as a pandas function the tests and
 the run code use on frames. The two are checked against each other in the tests.
 
@@ -225,7 +225,8 @@ def moved_out_ids(listed_ids: Iterable[str], current_resident_ids: Iterable[str]
 
 # ---------------------------------------------------------------- cohorts (SQL)
 
-COHORTS_SQL = sql_dir().joinpath("40_cohorts", "40_cohorts.sql").read_text(encoding="utf-8")
+# The cohorts' SQL files (one view each, in order), run together where a test or a tool needs them all.
+COHORTS_SQL = "\n".join(p.read_text(encoding="utf-8") for p in sorted(sql_dir().joinpath("40_cohorts").glob("[0-9][0-9]_*.sql")))
 
 
 COHORT_QUERIES: dict[str, str] = {

@@ -1,4 +1,4 @@
-"""Alerts for watched children (issue 14, point 4; decision 067): what a monthly build brought about
+"""Alerts for watched children (decision 067): what a monthly build brought about
 a child someone is working with.
 
 A child is watched while on a list of the workflow (casework ``wf_list_member``) or on someone's

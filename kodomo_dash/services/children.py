@@ -275,7 +275,7 @@ def child_card(principal: Principal, resident_id: str) -> ChildCard | None:
         cur = w.analytics()
         cols = matrix.allowed_columns(principal, IDENTITY_COLUMNS)
         # core.person, not core.child: a child who moved out keeps a card (転出) with the casework and
-        # the timeline, in the scope of the ward they last lived in (issue 14, point 1).
+        # the timeline, in the scope of the ward they last lived in (decision 066).
         row = cur.execute(
             f"select {', '.join('c.' + c for c in cols)}, c.address_code, c.is_resident, c.moved_out_date"  # noqa: S608 - identifiers from code, values bound
             " from core.person as c where c.resident_id = ? and c.age_years between 0 and 17",
@@ -387,7 +387,7 @@ EVENT_KINDS = {
 
 
 def _timeline(data: pd.DataFrame, screening: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
-    """One chronological list (issue 14, point 2): the facts the builds brought, every screening run
+    """One chronological list (decision 066): the facts the builds brought, every screening run
     that listed the child (which run, how, score, reasons) and every casework step, voids included."""
     parts = [data]
     if not screening.empty:

@@ -1,4 +1,4 @@
-"""The child card's household and siblings view (Fukuoka's 情報共有画面, issue 14 point 3).
+"""The child card's household and siblings view (Fukuoka's 情報共有画面).
 
 Everyone in the child's registry household (same ``household_id``) and, apart from them, everyone
 else registered at the same address code, each with age, 続柄, programme use (the flags the build

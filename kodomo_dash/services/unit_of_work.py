@@ -1,4 +1,4 @@
-"""The one frame of every service call a person makes: matrix, scope, casework, audit (issue 13).
+"""The one frame of every service call a person makes: matrix, scope, casework, audit (decision 059).
 
 A screen, the command line or the scenario simulation asks a service to read or save on behalf of
 a principal; every such function enters :func:`unit_of_work` with the page and action it serves,

@@ -1,5 +1,5 @@
 """Cohorts and exclusions: the pandas functions on hand-built children, and the SQL views
-(sql/40_cohorts.sql text) agreeing with them on a synthetic frame."""
+(sql/40_cohorts/ text) agreeing with them on a synthetic frame."""
 
 from __future__ import annotations
 

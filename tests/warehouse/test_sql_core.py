@@ -117,3 +117,19 @@ def test_fukuoka_factors(wh):
 def test_past_support_case_label(wh):
     f = features(wh, "0000000014")
     assert f.past_support_case == 1 and f.past_temporary_protection == 1 and f.open_consultation == 0
+
+
+def test_each_warehouse_sql_file_makes_one_table_or_view_and_says_so_first():
+    """One table a file (decision 059): each numbered file creates one table or view, and its first
+    line is a header comment naming the file, so the folder reads as the list of what a build makes."""
+    import re
+
+    from kodomo_dash.infra.db import sql_files
+
+    files = sql_files()
+    assert len(files) >= 15
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith(f"-- {path.stem}: "), path.name
+        made = re.findall(r"create or replace (?:table|view) ([a-z_]+\.[a-z_0-9]+)", text, flags=re.IGNORECASE)
+        assert len(made) == 1, (path.name, made)

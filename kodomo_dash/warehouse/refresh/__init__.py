@@ -1,4 +1,4 @@
-"""The monthly refresh: what changed per child since the build being served (issue 14, decision 066).
+"""The monthly refresh: what changed per child since the build being served (decision 066).
 
 A city rebuilds from next month's extracts. The new build attaches the one it replaces, read-only,
 and keeps three things: ``core.child_change`` (the facts of ``core.child_event`` the previous build

@@ -1,4 +1,4 @@
--- 25_core_child_event: every dated fact the extracts hold about a child (0-17, moved-out children
+-- 35_core_child_event: every dated fact the extracts hold about a child (0-17, moved-out children
 -- included), one row per fact: moves, check-ups and visits, allowances and services, nursery,
 -- consultations and protection, 要対協, school absence by month. The per-child timeline reads it,
 -- and each monthly build compares it with the previous build's to say what changed (decision 066).

@@ -1,4 +1,4 @@
--- 22_core_child: children aged 0-17 living in the city at the as-of date (Fukuoka serves
+-- 23_core_child: children aged 0-17 living in the city at the as-of date (Fukuoka serves
 -- about 210,000 aged 0-15 in 7 wards). The unit every screening, card and funnel counts.
 create or replace table core.child as
 with

@@ -1,4 +1,4 @@
--- 23_core_student_link: which registry child each school record (児童生徒番号) belongs to.
+-- 24_core_student_link: which registry child each school record (児童生徒番号) belongs to.
 -- The 名寄せ step (kodomo_dash.warehouse.linkage, run by the build before this file) wrote
 -- link.student_link: the 対応表, the exact four-fact pass, the probabilistic pass and the
 -- decisions people made on the 名寄せ確認 page. School records without a link are counted

@@ -1,4 +1,4 @@
--- 24_core_child_search: the search keys of こども検索, one row per core.child, normalised exactly
+-- 25_core_child_search: the search keys of こども検索, one row per core.child, normalised exactly
 -- as 名寄せ normalises (kodomo_dash.warehouse.linkage.normalise, called through the kd_* functions the build
 -- registers), so a search compares precomputed keys instead of normalising 210,000 names per
 -- query. Kanji name, alias and address: NFKC, spaces removed (kd_name_strict). Kana name and

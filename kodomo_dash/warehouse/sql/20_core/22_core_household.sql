@@ -1,12 +1,7 @@
--- 21_core_household: registry households of resident children, with the household facts the
--- screening uses (children, adults, single parent) and core.household_member.
+-- 22_core_household: registry households of resident children, with the household facts the
+-- screening uses (children, adults, single parent), counted from core.household_member.
 -- Single parent (ひとり親): exactly one parent-generation adult, as Fukuoka judges it from the
 -- registry composition (図表 3-1 kept this rule although it can miss the real situation).
-create or replace table core.household_member as
-select resident_id, household_id, relationship, sex, age_years, ward_code, address_code
-from core.person
-where is_resident;
-
 create or replace table core.household as
 with
 members as (select * from core.household_member),

@@ -1,0 +1,561 @@
+"""Many users at once (issue 14, point 5; decision 068): N signed-in sessions on the real server.
+
+The real app server (``streamlit run app.py``, kodomo_dash.testing.server) on the bench's warehouse
+(encrypted when the bench runs it) on 127.0.0.1, and N concurrent clients that speak Streamlit's
+websocket protocol as the browser does: each connects to ``/_stcore/stream``, sends ``BackMsg``s
+(``rerun_script`` with the page's script hash, the query string and the widget states a browser
+holds) and reads the ``ForwardMsg``s back (the script run's deltas, ``navigation``,
+``script_finished``). Widget ids are read from the deltas, as the browser does; nothing is
+computed from Streamlit's hashing.
+
+Each session signs in through the real form (user name and password, then the six-digit code;
+every session has its own throw-away ward-staff account, since a code is accepted once per
+30-second step and account), opens the home-visit record page once and starts its own record
+(「新規作成」), then loops until the time is up over a weighted mix of
+
+* ``search`` — こども検索: the form filled with a surname (kana) from the session's ward, submitted;
+* ``card`` — こどもカード opened by ``?rid=`` for a child of its ward;
+* ``worklist`` — 担当一覧;
+* ``save`` — 「下書き保存」 on its home-visit record, with a unique marker in 聞き取った状況,
+
+with a think time between actions. A page action is timed from the send to the ``script_finished``
+that ends the run (``FINISHED_SUCCESSFULLY``; a run that ends early for ``st.rerun``/``switch_page``
+is followed to the run after it); a save from the click to the end of the run that shows
+「下書きを保存しました」. Errors: an exception element in any run, a run that never finishes within
+the timeout, a closed websocket, a save without its message, a page that signs the session out.
+Afterwards (server stopped) every acknowledged save — (form, version, marker) — is looked up in
+casework's ``form_revision``: ``lost_saves`` counts those not there.
+
+Run as ``python -m kodomo_dash.bench.load --sessions 10 30 60 --seconds 60`` (``kodomo bench``'s
+step ``load``); figures go to KODOMO_BENCH_FIGURES as ``load_<N>_*``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import random
+import secrets
+import statistics
+import tempfile
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kodomo_dash.bench.run import record_figures
+from kodomo_dash.bench.signin import nearest_rank
+from kodomo_dash.security import passwords, totp
+from kodomo_dash.security import users as users_mod
+
+ACTIONS = {"search": 0.35, "card": 0.25, "worklist": 0.2, "save": 0.2}  # weights of the mix
+PAGES = ("search", "card", "worklist", "form")  # page times, by what was opened ("form": the save's page)
+ACTION_TIMEOUT_S = 60.0
+FORM_TYPE = "home_visit_record"
+FORM_PAGE = "forms_home_visit"
+SAVED_JA = "下書きを保存しました"
+
+
+class ActionFailed(RuntimeError):
+    """One action went wrong (counted as an error of its kind)."""
+
+
+# ------------------------------------------------------------------------------------------ protocol
+
+
+@dataclass
+class Widget:
+    id: str
+    kind: str  # the Element oneof: text_input, button, selectbox, ...
+    label: str
+    form_id: str
+    proto: object
+
+    @property
+    def key(self) -> str:
+        """The user key Streamlit puts at the end of a keyed widget's id ('' when none)."""
+        parts = self.id.split("-", 2)
+        return parts[2] if self.id.startswith("$$ID-") and len(parts) == 3 else ""
+
+
+@dataclass
+class Run:
+    """What one action's script run(s) drew: widgets, alerts, exceptions, the navigation."""
+
+    widgets: list[Widget] = field(default_factory=list)
+    alerts: list[tuple[int, str]] = field(default_factory=list)  # (format, body)
+    exceptions: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    page_not_found: bool = False
+
+    def widget(self, *, key: str | None = None, label: str | None = None, kind: str | None = None,
+               key_prefix: str | None = None, key_suffix: str | None = None) -> Widget:  # fmt: skip
+        for w in self.widgets:
+            if key is not None and w.key != key:
+                continue
+            if label is not None and w.label != label:
+                continue
+            if kind is not None and w.kind != kind:
+                continue
+            if key_prefix is not None and not w.key.startswith(key_prefix):
+                continue
+            if key_suffix is not None and not w.key.endswith(key_suffix):
+                continue
+            return w
+        raise ActionFailed(f"no widget key={key} label={label} kind={kind} prefix={key_prefix} suffix={key_suffix}; "
+                           f"have {[(w.kind, w.key or w.label) for w in self.widgets][:40]}")
+
+    def has_widget(self, **match: str) -> bool:
+        try:
+            self.widget(**match)
+        except ActionFailed:
+            return False
+        return True
+
+    def has_alert(self, text: str) -> bool:
+        return any(text in body for _, body in self.alerts)
+
+
+class Client:
+    """One browser tab: a websocket to the server and the widget states a browser would hold."""
+
+    def __init__(self, base_url: str, timeout_s: float = ACTION_TIMEOUT_S) -> None:
+        self.ws_url = base_url.replace("http://", "ws://") + "/_stcore/stream"
+        self.base_url = base_url
+        self.timeout_s = timeout_s
+        self.ws = None
+        self.pages: dict[str, str] = {}  # url path -> page script hash (from the navigation message)
+        self.page_hash = ""
+        self.states: dict[str, object] = {}  # widget id -> WidgetState (values the browser keeps)
+
+    async def open(self) -> None:
+        from websockets.asyncio.client import connect
+
+        self.ws = await connect(self.ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout_s,
+                                ping_interval=None, compression=None)  # fmt: skip
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+    def set_value(self, widget: Widget, **value) -> None:
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        state = WidgetState(id=widget.id)
+        for name, v in value.items():
+            if name == "string_array_value":
+                state.string_array_value.data.extend(v)
+            else:
+                setattr(state, name, v)
+        self.states[widget.id] = state
+
+    async def rerun(self, *, page: str | None = None, query: str = "", click: Widget | None = None) -> Run:
+        """Send one rerun (a page switch, a click) and read until the run has finished."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ClientState_pb2 import ClientState, ContextInfo
+        from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
+
+        if page is not None:
+            self.page_hash = self.pages[page]
+        widgets = list(self.states.values())
+        if click is not None:
+            widgets.append(WidgetState(id=click.id, trigger_value=True))
+        state = ClientState(query_string=query, page_script_hash=self.page_hash,
+                            widget_states=WidgetStates(widgets=widgets),
+                            context_info=ContextInfo(timezone="Asia/Tokyo", timezone_offset=-540, locale="ja-JP",
+                                                     url=f"{self.base_url}/{page or ''}", is_embedded=False,
+                                                     color_scheme="light"))  # fmt: skip
+        await self.ws.send(BackMsg(rerun_script=state).SerializeToString())
+        try:
+            return await asyncio.wait_for(self._read_run(), self.timeout_s)
+        except TimeoutError as e:
+            raise ActionFailed("timeout") from e
+
+    async def _read_run(self) -> Run:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        run = Run()
+        while True:
+            raw = await self.ws.recv()
+            msg = ForwardMsg.FromString(raw)
+            kind = msg.WhichOneof("type")
+            if kind == "new_session":
+                run = Run()  # a new script run (also after st.rerun / switch_page): its deltas count
+                if msg.new_session.page_script_hash:
+                    self.page_hash = msg.new_session.page_script_hash
+            elif kind == "navigation":
+                self.pages = {p.url_pathname or "": p.page_script_hash for p in msg.navigation.app_pages}
+                if msg.navigation.page_script_hash:
+                    self.page_hash = msg.navigation.page_script_hash
+            elif kind == "delta":
+                _collect(msg.delta, run)
+            elif kind == "page_not_found":
+                run.page_not_found = True
+            elif kind == "script_finished":
+                status = msg.script_finished
+                if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue
+                if status == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                    run.exceptions.append("compile error")
+                if status != ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+                    return run
+
+
+def _collect(delta, run: Run) -> None:
+    if delta.WhichOneof("type") != "new_element":
+        return
+    el = delta.new_element
+    which = el.WhichOneof("type")
+    if which is None:
+        return
+    body = getattr(el, which)
+    if which == "exception":
+        run.exceptions.append(f"{body.type}: {body.message}")
+    elif which == "alert":
+        run.alerts.append((body.format, body.body))
+    elif which in ("markdown", "text", "heading", "metric"):
+        run.texts.append(body.body)
+    wid = getattr(body, "id", "")
+    if isinstance(wid, str) and wid.startswith("$$ID-"):
+        run.widgets.append(Widget(id=wid, kind=which, label=getattr(body, "label", ""),
+                                  form_id=getattr(body, "form_id", ""), proto=body))  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------ accounts
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    password: str
+    secret: str
+    ward: str
+
+
+def make_accounts(path: Path, names_wards: list[tuple[str, str]], rounds: int = passwords.BCRYPT_ROUNDS
+                  ) -> list[Account]:  # fmt: skip
+    """Ward-staff accounts (one ward each) in a throw-away users file; hashed at ``rounds``."""
+
+    def one(name_ward: tuple[str, str]) -> tuple[Account, users_mod.UserRecord]:
+        name, ward = name_ward
+        password, secret = secrets.token_urlsafe(12), totp.new_secret()
+        record = users_mod.UserRecord(username=name, role="ward_staff", display_name=f"負荷 {name}",
+                                      password_hash=passwords.hash_password(password, name, rounds),
+                                      totp_secret=secret, ward_codes=(ward,))  # fmt: skip
+        return Account(name, password, secret, ward), record
+
+    with ThreadPoolExecutor(max_workers=4) as pool:  # bcrypt releases the GIL
+        made = list(pool.map(one, names_wards))
+    users_mod.save_users({a.username: r for a, r in made}, path, demo=True)
+    return [a for a, _ in made]
+
+
+@dataclass
+class CityData:
+    """What sessions look for, per ward: surnames (kana) to search and children to open."""
+
+    wards: list[str]  # wards with a child whose home-visit record may be started
+    surnames: dict[str, list[str]]
+    children: dict[str, list[str]]
+
+
+def city_data(per_ward: int = 50) -> CityData:
+    """Read before the server starts (it then holds casework alone)."""
+    from kodomo_dash.casework import funnel
+    from kodomo_dash.infra.db import analytics_path, casework_connection, open_read_only
+
+    with casework_connection(read_only=True) as con:
+        fys = [r[0] for r in con.execute("select distinct fy from wf_list where path = 'ward'").fetchall()]
+        wards = sorted({str(w) for fy in fys for w in funnel.funnel_children(con, fy, "approached")["ward_code"]})
+    if not wards:
+        raise SystemExit("load: no child in the casework whose home-visit record can be started (run `year` first)")
+    con = open_read_only(analytics_path())
+    try:
+        con.execute("use wh")
+        rows = con.execute(
+            "select ward_code, resident_id, name_kana from core.child"
+            " where age_years <= 15 and ward_code in (select unnest(?)) order by resident_id", [wards]
+        ).fetchall()  # fmt: skip
+    finally:
+        con.close()
+    surnames: dict[str, list[str]] = {w: [] for w in wards}
+    children: dict[str, list[str]] = {w: [] for w in wards}
+    for ward, rid, kana in rows:
+        if len(children[ward]) < per_ward:
+            children[ward].append(rid)
+        surname = (kana or "").replace("\u3000", " ").split(" ")[0]
+        if surname and surname not in surnames[ward] and len(surnames[ward]) < per_ward:
+            surnames[ward].append(surname)
+    return CityData(wards, surnames, children)
+
+
+# ------------------------------------------------------------------------------------------ a session
+
+
+@dataclass
+class Tally:
+    page_s: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in PAGES})
+    save_s: list[float] = field(default_factory=list)
+    signin_s: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    error_samples: list[str] = field(default_factory=list)
+    acknowledged: list[tuple[str, int, str, str]] = field(default_factory=list)  # form, version, marker, user
+    forms_started: list[tuple[str, str]] = field(default_factory=list)  # (form id, user)
+    sessions_running: int = 0
+    actions: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ACTIONS, 0))
+
+    def error(self, kind: str, detail: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+        if len(self.error_samples) < 10:
+            self.error_samples.append(f"{kind}: {detail[:300]}")
+
+
+class Session:
+    def __init__(self, client: Client, account: Account, data: CityData, tally: Tally, rng: random.Random) -> None:
+        self.c = client
+        self.a = account
+        self.data = data
+        self.tally = tally
+        self.rng = rng
+        self.form_id = ""
+        self.saves = 0
+
+    async def sign_in(self) -> None:
+        c = self.c
+        run = _checked(await c.rerun(), "open")
+        started = time.perf_counter()
+        user = run.widget(key="kd_login_username")
+        c.set_value(user, string_value=self.a.username)
+        c.set_value(run.widget(key="kd_login_password"), string_value=self.a.password)
+        submit = run.widget(kind="button", label="ログイン")
+        run = _checked(await c.rerun(click=submit), "password")
+        code = run.widget(label="確認コード（6桁）")
+        c.set_value(code, string_value=totp.current_code(self.a.secret))
+        run = _checked(await c.rerun(click=run.widget(kind="button", label="確認")), "code")
+        if not c.pages:
+            raise ActionFailed(f"sign-in: no page list after the code; alerts {run.alerts[:3]}")
+        self.tally.signin_s.append(time.perf_counter() - started)
+        # The code is single-use: forget the sign-in widgets as the browser does when they go.
+        c.states.clear()
+
+    async def start_form(self) -> None:
+        run = _checked(await self.c.rerun(page=FORM_PAGE), "form page")
+        button = run.widget(key=f"kdf_{FORM_TYPE}_new_btn")
+        run = _checked(await self.c.rerun(click=button), "new form")
+        draft = run.widget(kind="button", key_suffix="_draft")
+        self.form_id = draft.key.removeprefix("kdf_").removesuffix("_draft")
+        self.tally.forms_started.append((self.form_id, self.a.username))
+        self._form_run = run
+
+    async def search(self) -> None:
+        run = _checked(await self.c.rerun(page="child_search"), "search page")
+        name = run.widget(key="cs_name")
+        self.c.set_value(name, string_value=self.rng.choice(self.data.surnames[self.a.ward] or ["ア"]))
+        submit = run.widget(kind="button", label="検索")
+        started = time.perf_counter()
+        run = _checked(await self.c.rerun(click=submit), "search")
+        self.tally.page_s["search"].append(time.perf_counter() - started)
+
+    async def card(self) -> None:
+        rid = self.rng.choice(self.data.children[self.a.ward])
+        started = time.perf_counter()
+        run = _checked(await self.c.rerun(page="child_card", query=f"rid={rid}"), "card")
+        self.tally.page_s["card"].append(time.perf_counter() - started)
+        if not any(rid in text for text in run.texts):
+            raise ActionFailed(f"card {rid} not shown: {run.alerts[:3]}")
+
+    async def worklist(self) -> None:
+        started = time.perf_counter()
+        _checked(await self.c.rerun(page="worklist"), "worklist")
+        self.tally.page_s["worklist"].append(time.perf_counter() - started)
+
+    async def save(self) -> None:
+        started = time.perf_counter()
+        run = _checked(await self.c.rerun(page=FORM_PAGE), "form page")
+        prefix = f"kdf_{self.form_id}_"
+        if not run.has_widget(key=f"{prefix}draft"):
+            # The page picks the first record in scope; as a person would, show only my own (the
+            # toggle is dropped with the page when the session goes elsewhere, as in a browser).
+            self.c.set_value(run.widget(key=f"kdf_{FORM_TYPE}_mine"), bool_value=True)
+            run = _checked(await self.c.rerun(), "form page, mine only")
+        self.tally.page_s["form"].append(time.perf_counter() - started)
+        draft = run.widget(kind="button", key=f"{prefix}draft")
+        self.saves += 1
+        marker = f"load {self.a.username} #{self.saves} {secrets.token_hex(4)}"
+        self.c.set_value(run.widget(key_prefix=prefix, key_suffix="_situation"), string_value=marker)
+        self.c.set_value(run.widget(key_prefix=prefix, key_suffix="_method"), string_value="電話")
+        self.c.set_value(run.widget(key_prefix=prefix, key_suffix="_result"), string_value="不在")
+        self.c.set_value(run.widget(key_prefix=prefix, key_suffix="_attempted_on"),
+                         string_array_value=[dt.date.today().strftime("%Y/%m/%d")])  # fmt: skip
+        started = time.perf_counter()
+        run = _checked(await self.c.rerun(click=draft), "save")
+        seconds = time.perf_counter() - started
+        if not run.has_alert(SAVED_JA):
+            raise ActionFailed(f"save without 「{SAVED_JA}」: {run.alerts[:3]}")
+        version = _version_of(run, prefix)
+        self.tally.save_s.append(seconds)
+        self.tally.acknowledged.append((self.form_id, version, marker, self.a.username))
+
+    async def loop(self, until: float, think_s: tuple[float, float]) -> None:
+        kinds, weights = list(ACTIONS), list(ACTIONS.values())
+        while time.monotonic() < until:
+            kind = self.rng.choices(kinds, weights)[0]
+            self.tally.actions[kind] += 1
+            try:
+                await getattr(self, kind)()
+            except ActionFailed as e:
+                self.tally.error(kind, str(e))
+            except Exception as e:  # noqa: BLE001 - a closed websocket, a protocol surprise: an error, counted
+                self.tally.error(f"{kind}_{type(e).__name__}", str(e))
+                return
+            await asyncio.sleep(self.rng.uniform(*think_s))
+
+
+def _version_of(run: Run, prefix: str) -> int:
+    """The version the form's widgets were drawn from (their keys end ``_<version>_<field>``)."""
+    w = run.widget(key_prefix=prefix, key_suffix="_situation")
+    return int(w.key.removeprefix(prefix).split("_", 1)[0])
+
+
+def _checked(run: Run, what: str) -> Run:
+    if run.exceptions:
+        raise ActionFailed(f"{what}: exception {run.exceptions[0]}")
+    if run.page_not_found:
+        raise ActionFailed(f"{what}: page not found")
+    if what not in ("open", "password", "code") and run.has_widget(key="kd_login_username"):
+        raise ActionFailed(f"{what}: signed out ({run.alerts[:2]})")
+    return run
+
+
+# ------------------------------------------------------------------------------------------ one round
+
+
+async def _round(base_url: str, accounts: list[Account], data: CityData, seconds: float,
+                 think_s: tuple[float, float], seed: int) -> Tally:  # fmt: skip
+    tally = Tally()
+    sessions: list[Session] = []
+
+    async def start(i: int, account: Account) -> None:
+        client = Client(base_url)
+        try:
+            await client.open()
+            s = Session(client, account, data, tally, random.Random(seed * 1000 + i))
+            await s.sign_in()
+            await s.start_form()
+            sessions.append(s)
+        except Exception as e:  # noqa: BLE001 - counted; the session takes no part
+            tally.error(f"setup_{type(e).__name__}", f"{account.username}: {e}")
+            await client.close()
+
+    await asyncio.gather(*(start(i, a) for i, a in enumerate(accounts)))
+    until = time.monotonic() + seconds
+    await asyncio.gather(*(s.loop(until, think_s) for s in sessions))
+    for s in sessions:
+        await s.c.close()
+    tally.sessions_running = len(sessions)
+    return tally
+
+
+def verify_saves(acknowledged: Iterable[tuple[str, int, str, str]]) -> tuple[int, int]:
+    """(found, lost): each acknowledged save looked up in casework's form_revision (server stopped)."""
+    from kodomo_dash.infra.db import casework_connection
+
+    found = lost = 0
+    with casework_connection(read_only=True) as con:
+        for form_id, version, marker, user in acknowledged:
+            row = con.execute("select data, saved_by from form_revision where form_id = ? and version = ?",
+                              [form_id, version]).fetchone()  # fmt: skip
+            if row is not None and json.loads(row[0]).get("situation") == marker and row[1] == user:
+                found += 1
+            else:
+                lost += 1
+    return found, lost
+
+
+def _ms(xs: list[float]) -> dict[str, float | None]:
+    if not xs:
+        return {"p50_s": None, "p95_s": None}
+    return {"p50_s": round(statistics.median(xs), 3), "p95_s": round(nearest_rank(xs), 3)}
+
+
+def summarise(n: int, tally: Tally, seconds: float, found: int, lost: int) -> dict:
+    pages = [x for xs in tally.page_s.values() for x in xs]
+    page, save = _ms(pages), _ms(tally.save_s)
+    out = {
+        "sessions": n, "sessions_running": tally.sessions_running, "seconds": seconds,
+        "actions": sum(tally.actions.values()), "actions_by_kind": tally.actions,
+        "page_p50_s": page["p50_s"], "page_p95_s": page["p95_s"],
+        "save_p50_s": save["p50_s"], "save_p95_s": save["p95_s"], "saves": len(tally.save_s),
+        "per_page": {k: {"n": len(v), **_ms(v)} for k, v in tally.page_s.items()},
+        "signin_p95_s": _ms(tally.signin_s)["p95_s"],
+        "errors": sum(tally.errors.values()), "errors_by_kind": tally.errors,
+        "saves_found": found, "lost_saves": lost, "forms_started": len(tally.forms_started),
+    }  # fmt: skip
+    if tally.error_samples:
+        out["error_samples"] = tally.error_samples
+    return out
+
+
+def run_load(sessions: list[int], seconds: float, think_s: tuple[float, float] = (0.5, 1.5), seed: int = 1,
+             rounds: int = passwords.BCRYPT_ROUNDS, log=print) -> dict[int, dict]:  # fmt: skip
+    """Each N in ``sessions``: its own accounts, a fresh server on the warehouse, ``seconds`` of load."""
+    from kodomo_dash.infra.db import warehouse_dir
+    from kodomo_dash.testing.server import start_app
+
+    data = city_data()
+    results: dict[int, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="kodomo-bench-load-") as tmp:
+        folder = Path(tmp)
+        users = folder / "users.yaml"
+        names = [(f"load{n:03d}_{i:03d}", data.wards[i % len(data.wards)]) for n in sessions for i in range(n)]
+        t0 = time.perf_counter()
+        accounts = make_accounts(users, names, rounds)
+        log(f"[load] {len(accounts)} accounts (bcrypt cost {rounds}) in {time.perf_counter() - t0:.1f}s")
+        secrets_file = folder / "secrets.toml"
+        secrets_file.write_text("# no identity provider: password and code only\n", encoding="utf-8")
+        env = {"KODOMO_USERS": str(users), "STREAMLIT_SECRETS_FILES": str(secrets_file)}
+        for n in sessions:
+            mine = [a for a in accounts if a.username.startswith(f"load{n:03d}_")]
+            server = start_app(warehouse_dir(), folder / f"server-{n}.log", extra_env=env)
+            try:
+                tally = asyncio.run(_round(server.url, mine, data, seconds, think_s, seed))
+            finally:
+                server.stop()
+            found, lost = verify_saves(tally.acknowledged)
+            results[n] = summarise(n, tally, seconds, found, lost)
+            log(f"[load] N={n}: {json.dumps(results[n], ensure_ascii=False)}")
+    return results
+
+
+def figures(results: dict[int, dict]) -> dict:
+    out: dict = {}
+    for n, r in results.items():
+        for k in ("sessions_running", "actions", "page_p50_s", "page_p95_s", "save_p50_s", "save_p95_s", "saves",
+                  "errors", "lost_saves"):
+            out[f"load_{n}_{k}"] = r[k]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="kodomo bench load")
+    p.add_argument("--sessions", type=int, nargs="+", default=[10, 30, 60])
+    p.add_argument("--seconds", type=float, default=60.0, help="load time per N (after every session signed in)")
+    p.add_argument("--think", type=float, nargs=2, default=(0.5, 1.5), metavar=("MIN", "MAX"),
+                   help="think time between a session's actions, uniform, seconds")
+    p.add_argument("--bcrypt-rounds", type=int, default=passwords.BCRYPT_ROUNDS)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", type=Path, help="write the results per N as JSON here too")
+    args = p.parse_args(argv)
+    results = run_load(args.sessions, args.seconds, tuple(args.think), args.seed, args.bcrypt_rounds,
+                       log=lambda m: print(m, flush=True))  # fmt: skip
+    record_figures(**figures(results), load=results)
+    if args.out:
+        args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -27,20 +27,39 @@ def ward_of(i: int) -> str:
 def save_draft_run(con: duckdb.DuckDBPyConnection, method: str = "similarity", path: str = "ward",
                    n: int = N) -> str:  # fmt: skip
     """A draft run as the screening page saves it (runs.save_run), for a manager to accept."""
+    ids = [rid(i) for i in range(n)]
+    wards = [ward_of(i) for i in range(n)]
+    schools = [f"27219{i % 3:03d}" for i in range(n)] if path == "school" else None
+    return save_run_listing(con, ids, wards, method=method, schools=schools)
+
+
+def save_run_listing(con: duckdb.DuckDBPyConnection, ids: list[str], wards: list[str], *, method: str = "similarity",
+                     schools: list[str] | None = None, reasons: tuple[str, ...] = ("母の年齢",)) -> str:  # fmt: skip
+    """A draft run that lists exactly these children (of a built city, or made up), scores falling by rank."""
     from kodomo_dash.screening import runs
 
+    n = len(ids)
     lst = pd.DataFrame({
-        "resident_id": [rid(i) for i in range(n)], "ward_code": [ward_of(i) for i in range(n)],
-        "school_code": [f"27219{i % 3:03d}" for i in range(n)] if path == "school" else None,
-        "rank": range(1, n + 1), "score": [1 - i / n for i in range(n)], "reasons": [["母の年齢"]] * n,
+        "resident_id": ids, "ward_code": wards, "school_code": schools,
+        "rank": range(1, n + 1), "score": [1 - i / (n + 9) for i in range(n)], "reasons": [list(reasons)] * n,
     })  # fmt: skip
+    cohort = {w: wards.count(w) * 6 for w in sorted(set(wards))}
     result = runs.RunResult(
         method=method, method_label_ja=method, params={}, method_version=None, cohort="fukuoka_unenrolled_3_6",
         cohort_params={}, as_of=LISTED, exclusions=(), top_n=n, threshold=None, cohort_size=n * 6,
         excluded=pd.DataFrame({"resident_id": [], "reason": []}), scored_count=n * 6, list=lst, score_result=None,
-        ward_cohort={"40131": n * 5, "40132": n},
+        ward_cohort=cohort,
     )  # fmt: skip
     return runs.save_run(con, result, "analyst")
+
+
+def draft_listing(folder: Path, ids: list[str], wards: list[str], **kw) -> str:
+    """save_run_listing on the casework file in ``folder``."""
+    con = duckdb.connect(str(folder / "casework.duckdb"))
+    try:
+        return save_run_listing(con, ids, wards, **kw)
+    finally:
+        con.close()
 
 
 def empty_casework(folder: Path, monkeypatch) -> Path:

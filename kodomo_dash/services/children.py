@@ -85,7 +85,7 @@ def search_children(principal: Principal, criteria: SearchCriteria, limit: int =
     """Children matching all given criteria within the principal's scope (audited as 'search').
 
     Text criteria are normalised here with the linkage normalisers and compared with the keys
-    the build precomputed with the same functions (``core.child_search``, sql/24), so a search
+    the build precomputed with the same functions (``core.child_search``, sql/20_core/25_core_child_search.sql), so a search
     is one columnar scan in DuckDB (milliseconds) instead of normalising every
     child's name in Python on each query (a warehouse from before that table must be rebuilt).
     """

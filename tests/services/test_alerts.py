@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import duckdb
-import pandas as pd
 import pytest
 
 from kodomo_dash.config.alerts import AlertConfigError, alert_rules
@@ -16,7 +14,7 @@ from kodomo_dash.security.matrix import AccessDenied
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.services import alerts, support
 from kodomo_dash.warehouse.ingest.build import build_warehouse
-from tests.casework_people import empty_casework
+from tests.casework_people import draft_listing, empty_casework
 from tests.warehouse.test_ingest import GOOD, REGISTRY_HEADER, write_csv
 from tests.warehouse.test_refresh import CONSULTATION, child, consultation
 
@@ -44,22 +42,7 @@ def month(folder, wh, as_of: str, moved_out_a: bool, consult_b: bool) -> None:
 
 
 def accept_and_assign(folder, nurse_a: str = "nurse_a") -> str:
-    from kodomo_dash.screening import runs
-
-    ids = [A, C, B]
-    lst = pd.DataFrame({"resident_id": ids, "ward_code": ["40131", "40131", "40132"], "school_code": [None] * 3,
-                        "rank": [1, 2, 3], "score": [0.9, 0.8, 0.7], "reasons": [["未就園"]] * 3})  # fmt: skip
-    result = runs.RunResult(
-        method="similarity", method_label_ja="類似度", params={}, method_version=None, cohort="fukuoka_unenrolled_3_6",
-        cohort_params={}, as_of=date(2025, 8, 20), exclusions=(), top_n=3, threshold=None, cohort_size=60,
-        excluded=pd.DataFrame({"resident_id": [], "reason": []}), scored_count=60, list=lst, score_result=None,
-        ward_cohort={"40131": 30, "40132": 30},
-    )  # fmt: skip
-    con = duckdb.connect(str(folder / "casework.duckdb"))
-    try:
-        run_id = runs.save_run(con, result, "analyst")
-    finally:
-        con.close()
+    run_id = draft_listing(folder, [A, C, B], ["40131", "40131", "40132"], reasons=("未就園",))
     list_id = support.accept_run(MANAGER, run_id, fy=2025, programme="fukuoka-unenrolled", accepted_on=date(2025, 8, 20))
     for dept in ("childcare_support", "community_health_welfare", "health"):
         support.record_secondary(MANAGER, list_id, [A, C], department=dept, decision="pass",

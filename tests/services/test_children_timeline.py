@@ -13,7 +13,7 @@ import pytest
 
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.services import children, support
-from tests.casework_people import empty_casework, rows
+from tests.casework_people import draft_listing, empty_casework, rows
 
 MANAGER = Principal("mgr", "manager")
 NURSE = Principal("nurse_higashi", "ward_staff", ward_codes=("40131",))
@@ -41,21 +41,7 @@ def city(built_warehouse, tmp_path, monkeypatch):
 
 def _screen_and_record(folder, rid: str) -> str:
     """A manager accepts a run that lists the child; ward staff record the health division's check."""
-    from kodomo_dash.screening import runs
-
-    lst = pd.DataFrame({"resident_id": [rid], "ward_code": ["40131"], "school_code": [None], "rank": [1],
-                        "score": [0.91], "reasons": [["4か月健診未受診"]]})  # fmt: skip
-    result = runs.RunResult(
-        method="similarity", method_label_ja="類似度", params={}, method_version=None, cohort="fukuoka_unenrolled_3_6",
-        cohort_params={}, as_of=date(2025, 8, 20), exclusions=(), top_n=1, threshold=None, cohort_size=10,
-        excluded=pd.DataFrame({"resident_id": [], "reason": []}), scored_count=10, list=lst, score_result=None,
-        ward_cohort={"40131": 10},
-    )  # fmt: skip
-    con = duckdb.connect(str(folder / "casework.duckdb"))
-    try:
-        run_id = runs.save_run(con, result, "analyst")
-    finally:
-        con.close()
+    run_id = draft_listing(folder, [rid], ["40131"], reasons=("4か月健診未受診",))
     list_id = support.accept_run(MANAGER, run_id, fy=2025, programme="fukuoka-unenrolled", accepted_on=date(2025, 8, 20))
     support.record_secondary(NURSE, list_id, [rid], department="health", decision="pass", event_date=date(2025, 8, 25))
     return run_id
@@ -69,7 +55,7 @@ def test_one_list_holds_the_facts_the_screening_and_the_support_in_date_order(ci
     assert list(tl.columns) == children.TIMELINE_COLUMNS
     assert (tl["kind"] == "data").sum() == sum(facts.values())  # ward staff hold every group but tax
     screening = tl[tl["kind"] == "screening"]
-    assert len(screening) == 1 and run_id in screening["detail"].iloc[0] and "0.910" in screening["detail"].iloc[0]
+    assert len(screening) == 1 and run_id in screening["detail"].iloc[0] and "1.000" in screening["detail"].iloc[0]
     casework = tl[tl["kind"] == "casework"]
     assert len(casework) == 1 and casework["date"].iloc[0] == pd.Timestamp("2025-08-25")
     dated = tl["date"].dropna()

@@ -25,6 +25,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from kodomo_dash.cli.text import refusal
+
 # Services are imported inside each command: `kodomo --help` builds every parser and stays fast.
 
 
@@ -80,11 +82,11 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         try:
             anchor = operator.parse_anchor(args.anchor)
         except ValueError as e:
-            return _fail(str(e))
+            return _fail(refusal(e))
     try:
         result = operator.verify_audit_chain(anchor)
     except Unavailable as e:
-        return _fail(str(e))
+        return _fail(refusal(e))
     if result.ok:
         head = f"{result.head_seq}:{result.head_hash}" if result.head_seq is not None else "empty"
         print(f"audit chain OK: {result.checked} rows verified; head {head}")
@@ -107,11 +109,11 @@ def cmd_audit_prune(args: argparse.Namespace) -> int:
     try:
         result = operator.prune_audit(args.days, operator.cli_actor())
     except Unavailable as e:
-        return _fail(str(e))
+        return _fail(refusal(e))
     except AuditTampered as e:
         print("操作ログが検証できないため削除しません（証拠を残します）/ refusing to prune a broken chain:",
               file=sys.stderr)
-        return _fail(str(e), 1)
+        return _fail(refusal(e), 1)
     if result.pruned:
         print(f"pruned {result.pruned} rows older than {result.days} days (through seq {result.through_seq})")
     else:
@@ -130,7 +132,7 @@ def cmd_audit_retention(args: argparse.Namespace) -> int:
             return 0
         operator.require_casework()
     except Unavailable as e:
-        return _fail(str(e))
+        return _fail(refusal(e))
     if args.days < 1:
         return _fail("--days must be at least 1")
     operator.set_retention_days(args.days, operator.cli_actor())
@@ -148,7 +150,7 @@ def cmd_users_demo(args: argparse.Namespace) -> int:
     try:
         text = operator.create_demo_users(force=args.force)
     except UserFileError as e:
-        return _fail(str(e))
+        return _fail(refusal(e))
     print(text)
     return 0
 
@@ -171,9 +173,9 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
         result = operator.rotate_key(args.db, new_key_env=args.new_key_env, old_key_env=args.old_key_env,
                                      from_plaintext=args.from_plaintext, keep_backup=args.keep_backup)  # fmt: skip
     except (Unavailable, EncryptionError) as e:
-        return _fail(str(e))
+        return _fail(refusal(e))
     except KeyRotationFailed as e:
-        return _fail(str(e), 1)
+        return _fail(refusal(e), 1)
     rows = sum(result.tables.values())
     print(f"{result.path}: re-encrypted under the new key ({len(result.tables)} tables, {rows:,} rows)")
     if result.backup is not None:

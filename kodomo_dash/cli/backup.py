@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from kodomo_dash.cli.text import refusal
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     b = subparsers.add_parser("backup", help="copy casework (forms, decisions, audit trail) to a verified file")
@@ -27,7 +29,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     try:
         done = backup.backup(args.out, cli_actor())
     except (backup.BackupRefused, Unavailable) as e:
-        print(str(e), file=sys.stderr)
+        print(refusal(e), file=sys.stderr)
         return 2
     print(f"バックアップを作成しました: {done.path}（{done.size_bytes:,} バイト、操作ログ {done.audit_rows:,} 行、検証済み）")
     print(f"操作ログの最新ハッシュ（ファイルとは別に控えてください）: {done.audit_head}")
@@ -41,7 +43,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     try:
         done = backup.restore(args.source, cli_actor())
     except backup.BackupRefused as e:
-        print(f"{e}（現在のケースワークはそのままです）", file=sys.stderr)
+        print(refusal(e, "{}（現在のケースワークはそのままです）", "{} (casework is as it was)"), file=sys.stderr)
         return 2
     print(f"復元しました: {done.check.path}（操作ログ {done.check.audit_rows:,} 行、検証済み）")
     if done.kept is not None:

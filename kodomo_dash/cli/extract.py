@@ -21,6 +21,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from kodomo_dash.cli.text import INDENT, refusal
+
 # Services are imported inside each command: `kodomo --help` builds every parser and stays fast.
 
 
@@ -66,11 +68,12 @@ def cmd_create(args: argparse.Namespace) -> int:
         rec = extracts.create_extract(principal, project=args.project, purpose=args.purpose, delete_by=delete_by,
                                       columns=columns, out=Path(args.out) if args.out else None)  # fmt: skip
     except AccessDenied:
-        return _fail(f"利用者 {args.username} の役割には仮名化データを抽出する権限がありません。")
+        return _fail(f"利用者 {args.username} の役割には仮名化データを抽出する権限がありません。\n"
+                     f"{INDENT}The role of user {args.username} may not take pseudonymised extracts.")
     except WarehouseMissing:
         return _fail("ウェアハウスがまだありません。先に kodomo build を実行してください。")
     except (LookupError, ValueError) as e:  # ExtractRefused is a ValueError
-        return _fail(f"抽出できません: {e}")
+        return _fail(refusal(e, "抽出できません: {}", "Cannot extract: {}"))
     print(f"仮名化データを作成しました: {rec.extract_id}")
     print(f"  ファイル {rec.file_path}（{rec.row_count:,} 行, k = {rec.k_achieved}, 秘匿 {rec.suppressed:,} 行）")
     print(f"  鍵 {rec.key_path} — ファイルと鍵を {rec.delete_by.isoformat()} までに削除してください（kodomo extract delete）")
@@ -100,8 +103,9 @@ def cmd_delete(args: argparse.Namespace) -> int:
         principal = principal_for(args.username)
         n = extracts.delete_extracts(principal, args.extract_id, due=args.due)
     except AccessDenied:
-        return _fail(f"利用者 {args.username} の役割には仮名化データを扱う権限がありません。")
+        return _fail(f"利用者 {args.username} の役割には仮名化データを扱う権限がありません。\n"
+                     f"{INDENT}The role of user {args.username} may not handle pseudonymised extracts.")
     except (LookupError, ValueError) as e:
-        return _fail(f"削除できません: {e}")
+        return _fail(refusal(e, "削除できません: {}", "Cannot delete: {}"))
     print(f"{n} 件の抽出を削除しました。")
     return 0

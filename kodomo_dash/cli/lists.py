@@ -15,6 +15,8 @@ import argparse
 import sys
 from datetime import date
 
+from kodomo_dash.cli.text import refusal
+
 # Services are imported inside each command: `kodomo --help` builds every parser and stays fast.
 
 
@@ -46,7 +48,7 @@ def cmd_accept(args: argparse.Namespace) -> int:
     try:
         principal = principal_for(args.username)
     except LookupError as e:
-        return _fail(str(e))
+        return _fail(refusal(e))
     try:
         on = date.fromisoformat(args.on) if args.on else None
     except ValueError:
@@ -66,9 +68,9 @@ def cmd_accept(args: argparse.Namespace) -> int:
     try:
         list_id = support.accept_run(principal, args.run_id, fy=args.fy, programme=programme, accepted_on=on)
     except AccessDenied as e:
-        return _fail(str(e))
+        return _fail(refusal(e))
     except CaseworkError as e:
-        return _fail(e.message_ja)
+        return _fail(refusal(e))
     print(f"対象者リスト {list_id} を確定しました（{args.fy}年度、{programme}、{support.list_size(list_id)}人）。")
     return 0
 

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 
+from kodomo_dash.config.messages import Message, msg
 from kodomo_dash.infra.transaction import transaction
 from kodomo_dash.security.totp import utcnow
 
@@ -44,13 +45,15 @@ class LockStatus:
     failures: int
     locked_until: datetime | None
 
-    def message_ja(self) -> str:
+    def message(self) -> Message | None:
+        """The refusal the sign-in page words in the viewer's language (None when not locked)."""
         if not self.locked or self.locked_until is None:
-            return ""
-        return (
-            "ログインに続けて失敗したため、このアカウントは一時的にロックされています。"
-            "しばらくしてから（最大30分）もう一度お試しください。急ぐ場合は管理者に連絡してください。"
-        )
+            return None
+        return msg("signin.locked")
+
+    def message_ja(self) -> str:
+        m = self.message()
+        return "" if m is None else m.text("ja")
 
 
 def normalise_username(username: str | None) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from kodomo_dash.config.messages import CodedError, Localized, msg
 from kodomo_dash.config.pages import pages as config_pages
 from kodomo_dash.security.principal import ROLES, Principal
 
@@ -35,19 +36,23 @@ log = logging.getLogger(__name__)
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 
 
-class AccessDenied(PermissionError):
-    """The principal may not do this. str() is a Japanese message fit for the page."""
+class AccessDenied(CodedError, PermissionError):
+    """The principal may not do this. ``.message`` is coded (decision 065): the page words it in the
+    viewer's language, str() is the Japanese."""
 
     def __init__(self, principal: Principal | None, page: str, action: str, reason: str = "") -> None:
         self.principal = principal
         self.page = page
         self.action = action
         self.reason = reason
-        label = page_label_ja(page)
-        super().__init__(f"この操作（{label}：{_ACTION_JA.get(action, action)}）を行う権限がありません。")
+        what = Localized(page_label_ja(page), page_label(page, "en"))
+        done = Localized(*_ACTION.get(action, (action, action)))
+        super().__init__(msg("authz.denied", what=what, action=done))
 
 
-_ACTION_JA = {"view": "閲覧", "search": "検索", "save": "保存", "export": "出力", "columns": "項目の閲覧"}
+# The action as a refusal names it (ja, en).
+_ACTION = {"view": ("閲覧", "view"), "search": ("検索", "search"), "save": ("保存", "save"),
+           "export": ("出力", "export"), "columns": ("項目の閲覧", "see these items")}  # fmt: skip
 
 
 class MatrixError(ValueError):
@@ -61,6 +66,7 @@ class Matrix:
     pages: dict[str, dict[str, frozenset[str]]]
     operations: dict[str, dict[str, frozenset[str]]]
     labels: dict[str, str]
+    labels_en: dict[str, str]
     row_scope: dict[str, str]
     column_groups: dict[str, str]
     role_column_groups: dict[str, frozenset[str]]
@@ -81,11 +87,13 @@ def _parse(raw: dict) -> Matrix:
         raise MatrixError(f"actions in matrix {actions} differ from {ACTIONS}")
     groups = dict(raw["column_groups"])
     labels: dict[str, str] = {}
+    labels_en: dict[str, str] = {}
 
     def allow_table(section: dict) -> dict[str, dict[str, frozenset[str]]]:
         out = {}
         for name, spec in section.items():
             labels[name] = spec.get("label_ja", name)
+            labels_en[name] = spec.get("label_en") or name.replace("_", " ")
             allow = spec.get("allow") or {}
             per_role = {}
             for role, acts in allow.items():
@@ -99,7 +107,8 @@ def _parse(raw: dict) -> Matrix:
         return out
 
     # Pages are defined once, in config/pages.yaml (with their menu titles); operations here.
-    pages = allow_table({p.key: {"label_ja": p.title_ja, "allow": dict(p.allow)} for p in config_pages()})
+    pages = allow_table({p.key: {"label_ja": p.title_ja, "label_en": p.title["en"], "allow": dict(p.allow)}
+                         for p in config_pages()})  # fmt: skip
     operations = allow_table(raw.get("operations") or {})
     row_scope = dict(raw["row_scope"])
     if set(row_scope) != set(roles) or not set(row_scope.values()) <= {"all", "ward", "school", "none"}:
@@ -120,6 +129,7 @@ def _parse(raw: dict) -> Matrix:
         pages=pages,
         operations=operations,
         labels=labels,
+        labels_en=labels_en,
         row_scope=row_scope,
         column_groups=groups,
         role_column_groups=rcg,
@@ -140,6 +150,11 @@ def page_names() -> tuple[str, ...]:
 
 def page_label_ja(page: str) -> str:
     return load_matrix().labels.get(page, page)
+
+
+def page_label(page: str, lang: str = "ja") -> str:
+    """A page's or an operation's name as a refusal says it, in ``lang``."""
+    return page_label_ja(page) if lang != "en" else load_matrix().labels_en.get(page, page)
 
 
 # --------------------------------------------------------------------------- page level

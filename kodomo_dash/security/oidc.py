@@ -31,6 +31,7 @@ from typing import Any
 
 import duckdb
 
+from kodomo_dash.config.messages import Message, msg
 from kodomo_dash.infra.transaction import transaction
 from kodomo_dash.security import audit, sessions
 from kodomo_dash.security.sessions import SessionPolicy
@@ -117,6 +118,10 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.session is not None
+
+    def message(self) -> Message | None:
+        """What the person is told of a refusal, worded where it is shown (None for a session)."""
+        return None if self.ok else msg(f"oidc.refused.{self.reason}")
 
 
 def _binding_state(con: duckdb.DuckDBPyConnection, binding: str) -> tuple | None:

@@ -34,6 +34,7 @@ from typing import Any
 
 import duckdb
 
+from kodomo_dash.config.messages import CodedError, Localized, msg
 from kodomo_dash.infra.transaction import transaction
 from kodomo_dash.security import audit, matrix
 from kodomo_dash.security.principal import Principal
@@ -50,8 +51,13 @@ _DENY = re.compile(
 )
 
 
-class ExtractRefused(ValueError):
-    """The extract would carry identifying or tax columns, or cannot reach k."""
+class ExtractRefused(CodedError, ValueError):
+    """The extract would carry identifying or tax columns, or cannot reach k (coded, decision 065: the
+    person running ``kodomo extract`` reads it in Japanese and English)."""
+
+
+def _columns(names: list[str]) -> Localized:
+    return Localized("、".join(names), ", ".join(names))
 
 
 # --------------------------------------------------------------------------- cells
@@ -59,8 +65,8 @@ class ExtractRefused(ValueError):
 
 def pseudonym(key: bytes, project: str, resident_id: str) -> str:
     """32 hex characters (128 bits) of HMAC-SHA256; stable within a project, unlinkable across."""
-    msg = f"{project}\x1f{resident_id}".encode()
-    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:32]
+    data = f"{project}\x1f{resident_id}".encode()
+    return hmac.new(key, data, hashlib.sha256).hexdigest()[:32]
 
 
 def year_month(value: date | datetime | str | None) -> str | None:
@@ -71,7 +77,7 @@ def year_month(value: date | datetime | str | None) -> str | None:
         return f"{value.year:04d}-{value.month:02d}"
     s = str(value)
     if not re.match(r"^\d{4}-\d{2}", s):
-        raise ExtractRefused(f"not a date: {s[:10]!r}")
+        raise ExtractRefused(msg("extract.not_a_date", value=repr(s[:10])))
     return s[:7]
 
 
@@ -150,7 +156,7 @@ def anonymise(
     always satisfies k (or is empty).
     """
     if k < K_MIN:
-        raise ExtractRefused(f"k must be at least {K_MIN}")
+        raise ExtractRefused(msg("extract.k_min", k_min=K_MIN))
     h = {q: list((hierarchies or {}).get(q) or HIERARCHIES.get(q) or DEFAULT_HIERARCHY) for q in qi}
     levels = {q: 0 for q in qi}
     base = [dict(r) for r in rows]
@@ -189,9 +195,9 @@ class ExtractSpec:
 
     def check(self) -> None:
         if not _PROJECT_RE.match(self.project):
-            raise ExtractRefused("project must be 1-40 lower-case letters, digits, _ or -")
+            raise ExtractRefused(msg("extract.project"))
         if not self.purpose.strip():
-            raise ExtractRefused("purpose is required (purpose-limited use)")
+            raise ExtractRefused(msg("extract.purpose"))
         overrides = matrix.load_matrix().column_group_overrides
         bad = [
             c
@@ -199,11 +205,11 @@ class ExtractSpec:
             if _DENY.search(c) or overrides.get(c) in ("identity", "tax") or c in ("pseudonym", "birth_ym")
         ]
         if bad:
-            raise ExtractRefused(f"identifying or tax columns may not be extracted: {bad}")
+            raise ExtractRefused(msg("extract.identifying", columns=_columns(bad)))
         out = set(self.output_columns)
         missing = [q for q in self.quasi_identifiers if q not in out]
         if missing:
-            raise ExtractRefused(f"quasi-identifiers not among the output columns: {missing}")
+            raise ExtractRefused(msg("extract.qi_missing", columns=_columns(missing)))
 
     @property
     def output_columns(self) -> list[str]:
@@ -223,7 +229,7 @@ def build_extract(rows: Iterable[Mapping[str, Any]], spec: ExtractSpec, key: byt
     """Pseudonymise, minimise and k-anonymise rows (pure: no files, no database)."""
     spec.check()
     if len(key) < 32:
-        raise ExtractRefused("project key must be at least 32 bytes")
+        raise ExtractRefused(msg("extract.key_short"))
     out = []
     for r in rows:
         o: dict[str, Any] = {"pseudonym": pseudonym(key, spec.project, str(r[spec.id_column]))}
@@ -234,7 +240,7 @@ def build_extract(rows: Iterable[Mapping[str, Any]], spec: ExtractSpec, key: byt
         out.append(o)
     an = anonymise(out, spec.quasi_identifiers, spec.k, spec.max_suppression)
     if an.rows and an.k_achieved < spec.k:  # cannot happen by construction; refuse loudly if it does
-        raise ExtractRefused(f"k-anonymity {an.k_achieved} < {spec.k}")
+        raise ExtractRefused(msg("extract.k_not_reached", achieved=an.k_achieved, k=spec.k))
     return ExtractResult(spec.output_columns, an.rows, an.k_achieved, an.suppressed, an.levels)
 
 
@@ -274,7 +280,7 @@ def create_extract(
     matrix.require(principal, "pseudonymised_extract", "export")
     now = now or utcnow()
     if delete_by <= now.date():
-        raise ExtractRefused("delete_by must be a future date")
+        raise ExtractRefused(msg("extract.delete_by"))
     key, key_path = project_key(out_dir, spec.project)
     result = build_extract(rows, spec, key)
     extract_id = f"{spec.project}-{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
@@ -340,7 +346,7 @@ def delete_extract(
         [extract_id],
     ).fetchone()
     if row is None:
-        raise ExtractRefused(f"no live extract {extract_id}")
+        raise ExtractRefused(msg("extract.no_live", extract_id=extract_id))
     project, file_path, key_path = row
     Path(file_path).unlink(missing_ok=True)
     with transaction(con):  # the deletion and its audit row commit together

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 
+from kodomo_dash.config.messages import CodedError, Message, msg
 from kodomo_dash.infra.transaction import transaction
 from kodomo_dash.security.totp import utcnow
 
@@ -40,6 +41,8 @@ WARN_BEFORE = timedelta(minutes=5)  # the page warns this long before the idle t
 
 _lock = threading.Lock()
 SHORT_ID = 12  # characters of the stored id shown to people and written to the audit trail
+# Why a session check fails; each has its message, session.<reason> in security/errors.yaml.
+REASONS = frozenset({"idle", "absolute", "epoch", "inactive", "ended", "unknown", "address_changed"})
 EPOCH_REASONS = frozenset({"password_change", "revoke"})  # bump_epoch's reasons (users.py)
 LOCAL = "local"  # the address of a connection from this machine (Streamlit reports loopback as none)
 # The key of the address HMACs: random per process, never written anywhere. A Streamlit session
@@ -58,8 +61,11 @@ class SessionPolicy:
 
     def __post_init__(self) -> None:
         if not (timedelta(0) < self.idle <= MAX_IDLE) or not (timedelta(0) < self.absolute <= MAX_ABSOLUTE):
-            raise ValueError("セッションの設定（sessions.yaml）: 無操作のタイムアウトは30分以内、ログインからの上限は"
-                             "12時間以内にしてください。/ idle must be in (0, 30 min] and absolute in (0, 12 h]")
+            raise SessionConfigError(msg("session_cfg.limits"))
+
+
+class SessionConfigError(CodedError, ValueError):
+    """The city's sessions.yaml asks for what the policy does not allow (coded, decision 065)."""
 
 
 def configured_policy() -> SessionPolicy:
@@ -69,8 +75,7 @@ def configured_policy() -> SessionPolicy:
     raw = city_settings("sessions")
     trusted = raw.get("trusted_proxy", False)
     if not isinstance(trusted, bool):
-        raise ValueError("セッションの設定（sessions.yaml）: trusted_proxy は true か false で指定してください。"
-                         " / trusted_proxy must be true or false")
+        raise SessionConfigError(msg("session_cfg.trusted_proxy"))
     return SessionPolicy(idle=timedelta(minutes=float(raw.get("idle_minutes", 30))),
                          absolute=timedelta(hours=float(raw.get("absolute_hours", 12))),
                          trusted_proxy=trusted)  # fmt: skip
@@ -137,19 +142,15 @@ class SessionInfo:
 @dataclass(frozen=True)
 class SessionCheck:
     ok: bool
-    reason: str = ""  # idle | absolute | epoch | inactive | ended | unknown | address_changed
+    reason: str = ""  # one of REASONS
+
+    def message(self) -> Message | None:
+        """Why the session ended, for the sign-in page to word in the viewer's language (None if ok)."""
+        return msg(f"session.{self.reason}") if self.reason in REASONS else None
 
     def message_ja(self) -> str:
-        return {
-            "idle": "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。",
-            "absolute": "ログインから長時間が経過したため、ログアウトしました。もう一度ログインしてください。",
-            "epoch": "パスワードの変更または権限の取り消しがあったため、ログアウトしました。",
-            "inactive": "このアカウントは現在利用できません。管理者に連絡してください。",
-            "ended": "このセッションは終了しています（管理者による終了、または別の画面でのログアウト）。もう一度ログインしてください。",
-            "unknown": "セッションが確認できないため、ログアウトしました。もう一度ログインしてください。",
-            "address_changed": "ログインした端末と異なる接続元からの操作のため、このセッションを終了しました。"
-                               "もう一度ログインしてください。",
-        }.get(self.reason, "")
+        m = self.message()
+        return "" if m is None else m.text("ja")
 
 
 def session_hash(token: str) -> str:

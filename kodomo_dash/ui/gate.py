@@ -33,10 +33,12 @@ from kodomo_dash.security.principal import Principal
 from kodomo_dash.security.users import UserFileError
 from kodomo_dash.ui.current import principal as current_principal
 from kodomo_dash.ui.current import set_principal
+from kodomo_dash.ui.i18n import error_text
 from kodomo_dash.ui.signin import (
     K_MESSAGE,
     AuthConfig,
     LoginFlow,
+    ui_text,
 )
 
 FLOW_KEY = "_kodomo_login_flow"
@@ -66,7 +68,7 @@ def database_keys_or_stop() -> None:
         for which in ("casework", "analytics"):
             database_key(which)
     except KeyMissing as e:
-        st.error(str(e), icon=":material/key_off:")
+        st.error(error_text(e), icon=":material/key_off:")
         st.stop()
 
 
@@ -87,7 +89,7 @@ def sign_in(users_path: Path | None = None) -> tuple[Principal, Callable[[], Non
         flow = LoginFlow(AuthConfig(users_path=users_path), casework_connection)
         p = flow.principal()
     except (UserFileError, ValueError) as e:  # a broken users file, or session timeouts set too long
-        st.error(str(e))
+        st.error(error_text(e))
         st.stop()
     set_principal(p)
     if p is None:
@@ -181,7 +183,7 @@ def logout_button(logout: Callable[[], None]) -> None:
 
     if st.sidebar.button(t("auth.logout"), key="kd_logout_btn", icon=":material/logout:"):
         logout()
-        st.session_state[K_MESSAGE] = t("auth.logged_out")
+        st.session_state[K_MESSAGE] = ui_text("auth.logged_out")
         # The next person to sign in at this browser starts at home, not on the last card shown.
         st.session_state[AFTER_SIGN_IN] = (HOME_PAGE, {})
         st.query_params.clear()

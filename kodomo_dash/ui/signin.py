@@ -45,13 +45,14 @@ import bcrypt
 import duckdb
 import streamlit as st
 
+from kodomo_dash.config.messages import Joined, Localized, msg
 from kodomo_dash.security import audit, lockout, oidc, passwords, sessions, totp
 from kodomo_dash.security.lockout import LockoutPolicy
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.security.sessions import SessionPolicy
 from kodomo_dash.security.users import UserRecord, load_users
 from kodomo_dash.ui import kept_input
-from kodomo_dash.ui.i18n import t
+from kodomo_dash.ui.i18n import error_text, t
 
 K_SESSION = "kd_auth_session"
 K_PENDING = "kd_auth_pending"
@@ -61,8 +62,15 @@ K_OIDC_TRIED = "kd_auth_oidc_tried"  # the identity this browser session already
 K_OIDC_ERROR = "kd_auth_oidc_error"
 PENDING_MAX = timedelta(minutes=5)
 
-GENERIC_FAILURE_JA = "ユーザー名またはパスワードが正しくありません。"
-TOTP_FAILURE_JA = "確認コードが正しくないか、既に使用されています。次のコードをお待ちください。"
+# What the sign-in page says is kept as a Message (K_MESSAGE, K_ERROR, K_OIDC_ERROR hold one) and worded
+# when shown, in the language the viewer has chosen by then (the toggle is on this page too).
+GENERIC_FAILURE = msg("signin.failed")
+TOTP_FAILURE = msg("signin.totp_failed")
+
+
+def ui_text(key: str) -> Localized:
+    """A UI text (``ui/messages``) in both languages, to keep in session state until it is shown."""
+    return Localized(t(key, "ja"), t(key, "en"))
 
 
 @dataclass(frozen=True)
@@ -106,9 +114,9 @@ class LoginFlow:
                     ss[K_SESSION] = sessions.touch(con, info, now, self.config.session)
                     return user.principal(epoch)
             if check.reason in ("idle", "absolute") and kept_input.keep(info.username):
-                ss[K_MESSAGE] = check.message_ja() + " 入力中の内容は、同じ利用者が再度ログインすると表示されます。"
+                ss[K_MESSAGE] = Joined((check.message(), msg("signin.kept_input")))
             else:
-                ss[K_MESSAGE] = check.message_ja()
+                ss[K_MESSAGE] = check.message()
             if check.reason == "address_changed":
                 self._refuse_moved(info)
             else:
@@ -126,12 +134,12 @@ class LoginFlow:
             pending = None
         if pending is None:
             if ss.get(K_MESSAGE):
-                st.info(ss[K_MESSAGE])
+                st.info(error_text(ss[K_MESSAGE]))
             self._password_step(users, now)
             pending = ss.get(K_PENDING)
             if pending is None:
                 if ss.get(K_ERROR):
-                    st.error(ss.pop(K_ERROR))
+                    st.error(error_text(ss.pop(K_ERROR)))
                 if provider is not None:
                     self._oidc_button(provider)
                 return None
@@ -147,20 +155,20 @@ class LoginFlow:
 
     def logout_button(self, location: str = "sidebar") -> None:
         target = st.sidebar if location == "sidebar" else st
-        if target.button("ログアウト", key="kd_logout"):
+        if target.button(t("auth.logout"), key="kd_logout"):
             self.logout("user")
-            st.session_state[K_MESSAGE] = "ログアウトしました。"
+            st.session_state[K_MESSAGE] = ui_text("auth.logged_out")
             st.rerun()
 
     # ----------------------------------------------------------------- internals
 
     def _password_step(self, users: dict[str, UserRecord], now: datetime) -> None:
         with st.form("kd_login", clear_on_submit=True, enter_to_submit=True):
-            st.subheader("ログイン")
-            username = st.text_input("ユーザー名", key="kd_login_username", autocomplete="username")
-            password = st.text_input("パスワード", type="password", key="kd_login_password",
+            st.subheader(t("auth.form.title"))
+            username = st.text_input(t("auth.form.username"), key="kd_login_username", autocomplete="username")
+            password = st.text_input(t("auth.form.password"), type="password", key="kd_login_password",
                                      autocomplete="current-password")  # fmt: skip
-            submitted = st.form_submit_button("ログイン")
+            submitted = st.form_submit_button(t("auth.form.submit"))
         if submitted and username:
             self._check_password(users, username, password or "", now)
 
@@ -177,7 +185,7 @@ class LoginFlow:
         with self.connection() as con:
             out = oidc.sign_in(con, users, claims, now, self.config.session, address=self.address())
         if not out.ok:
-            ss[K_OIDC_ERROR] = t(f"auth.oidc.refused.{out.reason}")
+            ss[K_OIDC_ERROR] = out.message()
             return None
         ss[K_SESSION] = out.session
         kept_input.signed_in(out.username)
@@ -188,7 +196,7 @@ class LoginFlow:
     def _oidc_button(self, provider: str) -> None:
         ss = st.session_state
         if ss.get(K_OIDC_ERROR):
-            st.error(ss[K_OIDC_ERROR], icon=":material/no_accounts:")
+            st.error(error_text(ss[K_OIDC_ERROR]), icon=":material/no_accounts:")
         st.caption(t("auth.oidc.or"))
         if st.button(t("auth.oidc.button"), key="kd_login_oidc", icon=":material/account_balance:"):
             ss.pop(K_OIDC_ERROR, None)
@@ -202,7 +210,7 @@ class LoginFlow:
             status = lockout.status(con, name, now, self.config.lockout)
             if status.locked:
                 audit.record(con, known, "login_failed", detail={"reason": "locked", "method": "password"}, now=now)
-                ss[K_ERROR] = status.message_ja()
+                ss[K_ERROR] = status.message()
                 return
             pw = passwords.normalise(password)
             ok = False
@@ -218,17 +226,17 @@ class LoginFlow:
             status = lockout.record_failure(con, name, now, self.config.lockout)
             audit.record(con, known, "login_failed",
                          detail={"reason": "password", "method": "password", "locked": status.locked}, now=now)  # fmt: skip
-        ss[K_ERROR] = status.message_ja() if status.locked else GENERIC_FAILURE_JA
+        ss[K_ERROR] = status.message() if status.locked else GENERIC_FAILURE
 
     def _totp_step(self, users: dict[str, UserRecord], pending: dict, now: datetime) -> Principal | None:
         ss = st.session_state
         user = users.get(pending["username"])
-        st.subheader("確認コード")
-        st.caption("認証アプリに表示されている6桁の確認コードを入力してください（30秒ごとに変わります）。")
+        st.subheader(t("auth.totp.title"))
+        st.caption(t("auth.totp.help"))
         with st.form("kd_totp", clear_on_submit=True):
-            code = st.text_input("確認コード（6桁）", max_chars=12, autocomplete="one-time-code")
-            submitted = st.form_submit_button("確認")
-        if st.button("ログイン画面に戻る", key="kd_totp_cancel"):
+            code = st.text_input(t("auth.totp.code"), max_chars=12, autocomplete="one-time-code")
+            submitted = st.form_submit_button(t("auth.totp.submit"))
+        if st.button(t("auth.totp.back"), key="kd_totp_cancel"):
             self._end(None, "cancelled")
             st.rerun()
         if not submitted:
@@ -260,9 +268,9 @@ class LoginFlow:
                          now=now)  # fmt: skip
         if status.locked:
             self._end(None, "locked")
-            ss[K_MESSAGE] = status.message_ja()
+            ss[K_MESSAGE] = status.message()
             st.rerun()
-        st.error(TOTP_FAILURE_JA)
+        st.error(error_text(TOTP_FAILURE))
         return None
 
     def _refuse_moved(self, info: sessions.SessionInfo) -> None:
@@ -391,5 +399,5 @@ def require_page(principal: Principal | None, page: str, action: str = "view") -
     try:
         require(principal, page, action)
     except AccessDenied as e:
-        st.error(str(e))
+        st.error(error_text(e))
         st.stop()

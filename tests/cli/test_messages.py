@@ -30,3 +30,37 @@ def test_a_bad_command_says_why_without_a_traceback(tmp_path, argv, words):
     assert proc.returncode in (1, 2), proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     assert words in proc.stdout + proc.stderr, proc.stderr
+
+
+def test_a_coded_refusal_prints_japanese_then_english_without_a_traceback(tmp_path):
+    """A refusal that carries a coded message (decision 065) reads in both languages on the command line."""
+    env = {k: v for k, v in os.environ.items() if k != "KODOMO_DEBUG"}
+    env |= {"KODOMO_WAREHOUSE": str(tmp_path / "wh"), "KODOMO_ALLOW_PLAINTEXT": "1", "KODOMO_SECRETS_FILE": os.devnull}
+    missing = tmp_path / "nowhere.kdbak"
+    proc = subprocess.run([sys.executable, "-m", "kodomo_dash.cli.commands", "restore", "--from", str(missing)],
+                          capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stdout + proc.stderr
+    assert proc.stderr.splitlines() == [f"{missing} が見つかりません。（現在のケースワークはそのままです）",
+                                        f"  {missing} was not found. (casework is as it was)"]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["save_refused", "coded_value_error"])
+def test_the_last_line_of_defence_prints_a_coded_refusal_in_both_languages(monkeypatch, capsys, kind):
+    from kodomo_dash.cli import commands
+    from kodomo_dash.config.messages import msg
+    from kodomo_dash.security.passwords import PasswordRejected
+    from kodomo_dash.services.errors import CaseworkError
+
+    def refuse(args):
+        if kind == "save_refused":
+            raise CaseworkError(msg("tx.conflict"))
+        raise PasswordRejected([msg("pw.username")])
+
+    monkeypatch.delenv("KODOMO_DEBUG", raising=False)
+    monkeypatch.setattr(commands, "_cmd_contracts_docs", refuse)
+    assert commands.main(["contracts-docs", "--out", "unused"]) == 2
+    err = capsys.readouterr().err
+    first, second = err.splitlines()
+    code = "tx.conflict" if kind == "save_refused" else "pw.username"
+    assert first == f"エラー / error: {msg(code).text('ja')}"
+    assert second == f"  {msg(code).text('en')}" and "Traceback" not in err

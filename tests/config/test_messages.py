@@ -22,12 +22,15 @@ CONVERTED = (
     "kodomo_dash/casework/visit_plan.py", "kodomo_dash/casework/store.py", "kodomo_dash/screening/",
     "kodomo_dash/services/users.py", "kodomo_dash/services/unit_of_work.py", "kodomo_dash/services/workflow.py",
     "kodomo_dash/services/screening.py", "kodomo_dash/services/backup.py", "kodomo_dash/security/users.py",
-    "kodomo_dash/security/passwords.py", "kodomo_dash/config/cities.py",
+    "kodomo_dash/security/passwords.py", "kodomo_dash/config/cities.py", "kodomo_dash/security/sessions.py",
+    "kodomo_dash/security/oidc.py", "kodomo_dash/security/lockout.py", "kodomo_dash/security/matrix.py",
+    "kodomo_dash/security/pseudonymise.py", "kodomo_dash/ui/signin.py", "kodomo_dash/ui/gate.py",
 )  # fmt: skip
 REFUSALS = {"CaseworkError", "TransitionError", "NotFoundError", "SaveRefused", "ConcurrentChangeError",
             "AuditNotWritten", "StaleVersionError", "AlreadySubmittedError", "FormValidationError",
             "FormDefinitionError", "fail", "ChecklistError", "VisitPlanError", "ScreeningError", "_fail", "UserActionRefused", "OutOfScope",
-            "BackupRefused", "UserFileError", "PasswordRejected", "CityConfigError"}  # fmt: skip
+            "BackupRefused", "UserFileError", "PasswordRejected", "CityConfigError", "SessionConfigError",
+            "ExtractRefused", "AccessDenied"}  # fmt: skip
 # Raises in converted modules left as plain text on purpose, each with its reason (path, start of the text):
 NOT_PEOPLES = {
     # users.yaml's shape (top-level mapping, user name, role, hash, TOTP secret, scope codes): read at
@@ -109,3 +112,47 @@ def test_a_screening_refusal_reads_in_english_and_stays_a_value_error() -> None:
     assert isinstance(err.value, ScreeningError) and err.value.code == "out_of_range"
     assert str(err.value) == "訪問できる件数は0以上にしてください。"
     assert text_of(err.value.message, "en") == "The number of visits available must be 0 or more."
+
+
+# The sign-in screens word nothing themselves: their labels are UI texts (t) and what they say of a
+# refusal is a coded message, so the English screen shows no Japanese (the toggle is on the sign-in page).
+SIGN_IN_SCREENS = ("kodomo_dash/ui/signin.py", "kodomo_dash/ui/gate.py")
+
+
+def _japanese(text: str) -> bool:
+    return any(0x3040 <= ord(ch) <= 0x30FF or 0x4E00 <= ord(ch) <= 0x9FFF for ch in text)
+
+
+@pytest.mark.parametrize("rel", SIGN_IN_SCREENS)
+def test_the_sign_in_screens_hold_no_japanese_sentence(rel: str) -> None:
+    tree = ast.parse((REPO / rel).read_text(encoding="utf-8"))
+    docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                  if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef)) and n.body
+                  and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}  # fmt: skip
+    said = [n.value for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]  # fmt: skip
+    assert not [s for s in said if _japanese(s)], rel
+
+
+def test_sign_in_refusals_keep_their_japanese_and_read_in_english() -> None:
+    from kodomo_dash.security import lockout, sessions
+    from kodomo_dash.security.matrix import AccessDenied
+    from kodomo_dash.security.oidc import Outcome
+    from kodomo_dash.security.pseudonymise import ExtractRefused, ExtractSpec
+
+    idle = sessions.SessionCheck(False, "idle")
+    assert idle.message_ja() == "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。"
+    assert idle.message().text("en").startswith("You were signed out after a period without activity")
+    assert sessions.SessionCheck(True).message() is None and sessions.SessionCheck(True).message_ja() == ""
+    locked = lockout.LockStatus(True, 6, dt.datetime(2026, 4, 1, 9, 30))
+    assert "一時的にロック" in locked.message_ja() and "locked" in text_of(locked.message(), "en")
+    assert Outcome(None, "unknown").message().text("en").startswith("The account confirmed by the city's identity")
+    with pytest.raises(ValueError) as err:
+        sessions.SessionPolicy(idle=dt.timedelta(minutes=31))
+    assert "30分以内" in str(err.value) and "30 min" in err.value.text("en")
+    denied = AccessDenied(None, "admin_users", "view")
+    assert str(denied) == "この操作（利用者管理：閲覧）を行う権限がありません。"
+    assert denied.text("en") == "You do not have the right to do this (Users: view)."
+    with pytest.raises(ExtractRefused) as refused:
+        ExtractSpec(project="p", purpose=" ", columns=("sex",)).check()
+    assert "利用目的" in str(refused.value) and "purpose" in refused.value.text("en")

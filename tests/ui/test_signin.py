@@ -478,3 +478,24 @@ def test_a_click_in_a_tab_whose_session_ended_saves_nothing(env, monkeypatch):
         assert c.execute("select count(*) from saved").fetchone()[0] == 1  # the second click did nothing
     finally:
         c.close()
+
+
+def test_the_sign_in_page_in_english_refuses_a_wrong_password_in_english(env):
+    """The language toggle is on the sign-in page too: its form, its refusals and its code step follow it."""
+    at = AppTest.from_function(_app, args=(str(env["users"]), str(env["db"])), default_timeout=30)
+    at.session_state["lang"] = "en"  # as the toggle leaves it, before the first run
+    at = run(at)
+    field(at, "User name").input("ward_staff")
+    field(at, "Password").input("wrong-password-123")
+    at = click(at, "Sign in")
+    assert [e.value for e in at.error] == ["The user name or password is not correct."] and not signed_in(at)
+    assert "ユーザー名またはパスワード" not in texts(at)
+    c = env["creds"]["ward_staff"]
+    field(at, "User name").input(c.username)
+    field(at, "Password").input(c.password)
+    at = click(at, "Sign in")
+    assert "Confirmation code" in [s.value for s in at.subheader] and not at.error
+    field(at, "Confirmation code (6 digits)").input("000000" if totp.current_code(c.totp_secret, T0) != "000000" else "111111")
+    at = click(at, "Confirm")
+    assert [e.value for e in at.error] == ["The confirmation code is not correct or has already been used. "
+                                           "Wait for the next code."]  # fmt: skip

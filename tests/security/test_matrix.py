@@ -157,6 +157,9 @@ def test_every_page_is_defined_once_with_one_title():
     repo = pathlib.Path(__file__).resolve().parents[2]
     assert [p.path for p in ALL_PAGES if not (repo / p.path).is_file()] == []  # every menu entry has its screen
     assert matrix.page_label_ja("admin_users") == "利用者管理"  # the menu's word; a refusal once said ユーザー管理
+    for page in pages():  # an English refusal names the page as the English menu does
+        assert matrix.page_label(page.key, "en") == MESSAGES[f"page.{page.key}"]["en"] == page.title["en"]
+    assert matrix.page_label("pseudonymised_extract", "en") == "Pseudonymised extracts"
     # no second list of page titles anywhere in the package
     import re
 

@@ -18,7 +18,8 @@ every session has its own throw-away ward-staff account, since a code is accepte
 * ``worklist`` — 担当一覧;
 * ``save`` — 「下書き保存」 on its home-visit record, with a unique marker in 聞き取った状況,
 
-with a think time between actions. A page action is timed from the send to the ``script_finished``
+with a think time between actions; a session's first four actions are one of each kind, in an order
+of its own, so every kind is exercised however short the run. A page action is timed from the send to the ``script_finished``
 that ends the run (``FINISHED_SUCCESSFULLY``; a run that ends early for ``st.rerun``/``switch_page``
 is followed to the run after it); a save from the click to the end of the run that shows
 「下書きを保存しました」. Errors: an exception element in any run, a run that never finishes within
@@ -36,6 +37,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import random
 import secrets
 import statistics
@@ -56,6 +58,7 @@ PAGES = ("search", "card", "worklist", "form")  # page times, by what was opened
 ACTION_TIMEOUT_S = 60.0
 FORM_TYPE = "home_visit_record"
 FORM_PAGE = "forms_home_visit"
+SAMPLER = Path(__file__).resolve().parent / "sampler"  # put on the server's PYTHONPATH (sitecustomize)
 SAVED_JA = "下書きを保存しました"
 
 
@@ -306,6 +309,8 @@ class Tally:
     forms_started: list[tuple[str, str]] = field(default_factory=list)  # (form id, user)
     sessions_running: int = 0
     actions: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ACTIONS, 0))
+    server_cpu_s: float = 0.0  # the server process's CPU over the load (not sign-in)
+    load_wall_s: float = 0.0
 
     def error(self, kind: str, detail: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -401,8 +406,9 @@ class Session:
 
     async def loop(self, until: float, think_s: tuple[float, float]) -> None:
         kinds, weights = list(ACTIONS), list(ACTIONS.values())
+        tour = self.rng.sample(kinds, len(kinds))  # each kind once first (in this session's order), then the mix
         while time.monotonic() < until:
-            kind = self.rng.choices(kinds, weights)[0]
+            kind = tour.pop() if tour else self.rng.choices(kinds, weights)[0]
             self.tally.actions[kind] += 1
             try:
                 await getattr(self, kind)()
@@ -433,8 +439,31 @@ def _checked(run: Run, what: str) -> Run:
 # ------------------------------------------------------------------------------------------ one round
 
 
+def _sampled(path: Path) -> dict[str, float | None]:
+    """Shares of the server's script-thread time (sampler/sitecustomize.py): in the casework handle and
+    waiting at its lock (one attachment of the casework file per process, units take turns)."""
+    try:
+        counts = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"casework_lock_wait_share": None, "casework_handle_share": None}
+    total = counts.get("script_samples") or 0
+    if not total:
+        return {"casework_lock_wait_share": None, "casework_handle_share": None}
+    return {"casework_lock_wait_share": round(counts.get("casework_lock_wait", 0) / total, 3),
+            "casework_handle_share": round(counts.get("casework_handle", 0) / total, 3)}
+
+
+def _cpu_s(pid: int | None) -> float:
+    """CPU seconds (user + system) the process has used so far; 0 where /proc cannot tell."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _round(base_url: str, accounts: list[Account], data: CityData, seconds: float,
-                 think_s: tuple[float, float], seed: int) -> Tally:  # fmt: skip
+                 think_s: tuple[float, float], seed: int, server_pid: int | None = None) -> Tally:  # fmt: skip
     tally = Tally()
     sessions: list[Session] = []
 
@@ -451,8 +480,10 @@ async def _round(base_url: str, accounts: list[Account], data: CityData, seconds
             await client.close()
 
     await asyncio.gather(*(start(i, a) for i, a in enumerate(accounts)))
-    until = time.monotonic() + seconds
+    cpu0, wall0 = _cpu_s(server_pid), time.monotonic()
+    until = wall0 + seconds
     await asyncio.gather(*(s.loop(until, think_s) for s in sessions))
+    tally.server_cpu_s, tally.load_wall_s = _cpu_s(server_pid) - cpu0, time.monotonic() - wall0
     for s in sessions:
         await s.c.close()
     tally.sessions_running = len(sessions)
@@ -519,13 +550,19 @@ def run_load(sessions: list[int], seconds: float, think_s: tuple[float, float] =
         env = {"KODOMO_USERS": str(users), "STREAMLIT_SECRETS_FILES": str(secrets_file)}
         for n in sessions:
             mine = [a for a in accounts if a.username.startswith(f"load{n:03d}_")]
-            server = start_app(warehouse_dir(), folder / f"server-{n}.log", extra_env=env)
+            sample = folder / f"samples-{n}.json"
+            sampler = {"PYTHONPATH": os.pathsep.join(filter(None, [str(SAMPLER), os.environ.get("PYTHONPATH")])),
+                       "KODOMO_BENCH_SAMPLE": str(sample)}  # fmt: skip
+            server = start_app(warehouse_dir(), folder / f"server-{n}.log", extra_env={**env, **sampler})
             try:
-                tally = asyncio.run(_round(server.url, mine, data, seconds, think_s, seed))
+                tally = asyncio.run(_round(server.url, mine, data, seconds, think_s, seed, server.process.pid))
             finally:
                 server.stop()
             found, lost = verify_saves(tally.acknowledged)
             results[n] = summarise(n, tally, seconds, found, lost)
+            results[n]["server_cpu_per_s"] = round(tally.server_cpu_s / tally.load_wall_s, 2) if tally.load_wall_s else None
+            results[n]["loadavg_1m"] = round(os.getloadavg()[0], 2)
+            results[n].update(_sampled(sample))
             log(f"[load] N={n}: {json.dumps(results[n], ensure_ascii=False)}")
     return results
 
@@ -534,8 +571,10 @@ def figures(results: dict[int, dict]) -> dict:
     out: dict = {}
     for n, r in results.items():
         for k in ("sessions_running", "actions", "page_p50_s", "page_p95_s", "save_p50_s", "save_p95_s", "saves",
-                  "errors", "lost_saves"):
+                  "errors", "lost_saves", "server_cpu_per_s", "loadavg_1m", "casework_lock_wait_share"):
             out[f"load_{n}_{k}"] = r[k]
+        for page, times in r["per_page"].items():
+            out[f"load_{n}_{page}_p95_s"] = times["p95_s"]
     return out
 
 
@@ -551,7 +590,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     results = run_load(args.sessions, args.seconds, tuple(args.think), args.seed, args.bcrypt_rounds,
                        log=lambda m: print(m, flush=True))  # fmt: skip
-    record_figures(**figures(results), load=results)
+    record_figures(**figures(results))
     if args.out:
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0

@@ -105,7 +105,7 @@ def cmd_audit_prune(args: argparse.Namespace) -> int:
     from kodomo_dash.services.errors import AuditTampered, Unavailable
 
     if args.days is not None and args.days < 1:
-        return _fail("--days must be at least 1")
+        return _fail("--days は 1 以上で指定してください。\n  --days must be at least 1.")
     try:
         result = operator.prune_audit(args.days, operator.cli_actor())
     except Unavailable as e:
@@ -134,7 +134,7 @@ def cmd_audit_retention(args: argparse.Namespace) -> int:
     except Unavailable as e:
         return _fail(refusal(e))
     if args.days < 1:
-        return _fail("--days must be at least 1")
+        return _fail("--days は 1 以上で指定してください。\n  --days must be at least 1.")
     operator.set_retention_days(args.days, operator.cli_actor())
     print(f"retention set to {args.days} days")
     return 0

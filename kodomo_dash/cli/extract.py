@@ -60,7 +60,8 @@ def cmd_create(args: argparse.Namespace) -> int:
     try:
         delete_by = date.fromisoformat(args.delete_by)
     except ValueError:
-        return _fail("--delete-by は YYYY-MM-DD の形式で指定してください。")
+        return _fail("--delete-by は YYYY-MM-DD の形式で指定してください。\n"
+                     f"{INDENT}Give --delete-by as YYYY-MM-DD.")
     columns = (extracts.DEFAULT_COLUMNS if args.columns is None
                else tuple(c.strip() for c in args.columns.split(",") if c.strip()))  # fmt: skip
     try:
@@ -71,7 +72,8 @@ def cmd_create(args: argparse.Namespace) -> int:
         return _fail(f"利用者 {args.username} の役割には仮名化データを抽出する権限がありません。\n"
                      f"{INDENT}The role of user {args.username} may not take pseudonymised extracts.")
     except WarehouseMissing:
-        return _fail("ウェアハウスがまだありません。先に kodomo build を実行してください。")
+        return _fail("ウェアハウスがまだありません。先に kodomo build を実行してください。\n"
+                     f"{INDENT}There is no warehouse yet: run kodomo build first.")
     except (LookupError, ValueError) as e:  # ExtractRefused is a ValueError
         return _fail(refusal(e, "抽出できません: {}", "Cannot extract: {}"))
     print(f"仮名化データを作成しました: {rec.extract_id}")
@@ -98,7 +100,8 @@ def cmd_delete(args: argparse.Namespace) -> int:
     from kodomo_dash.services.operator import principal_for
 
     if bool(args.extract_id) == bool(args.due):
-        return _fail("削除する抽出のIDか --due のどちらか一方を指定してください。")
+        return _fail("削除する抽出のIDか --due のどちらか一方を指定してください。\n"
+                     f"{INDENT}Give either the extract id to delete or --due, not both.")
     try:
         principal = principal_for(args.username)
         n = extracts.delete_extracts(principal, args.extract_id, due=args.due)

@@ -52,18 +52,20 @@ def cmd_accept(args: argparse.Namespace) -> int:
     try:
         on = date.fromisoformat(args.on) if args.on else None
     except ValueError:
-        return _fail(f"--on の日付「{args.on}」が読めません。YYYY-MM-DD の形で指定してください。")
+        return _fail(f"--on の日付「{args.on}」が読めません。YYYY-MM-DD の形で指定してください。\n  Cannot read the --on date {args.on!r}: give it as YYYY-MM-DD.")
     if not 2000 <= args.fy <= 2100:
-        return _fail(f"--fy「{args.fy}」は年度ではありません（例: 2025）。")
+        return _fail(f"--fy「{args.fy}」は年度ではありません（例: 2025）。\n  --fy {args.fy!r} is not a fiscal year (e.g. 2025).")
     programme = args.programme
     if programme is None:
         try:
             found = support.run_programmes(args.run_id)
         except NotFoundError:
-            return _fail(f"スクリーニングの実行 {args.run_id} が見つかりません（kodomo list show で確定済みのリストを確認できます）。")
+            return _fail(f"スクリーニングの実行 {args.run_id} が見つかりません（kodomo list show で確定済みのリストを確認できます）。"
+                         f"\n  Screening run {args.run_id} was not found (kodomo list show lists the accepted lists).")
         if len(found) != 1:
             names = "、".join(found) or "なし"
-            return _fail(f"実行 {args.run_id} に合うプログラムを1つに決められません（候補: {names}）。--programme で指定してください。")
+            return _fail(f"実行 {args.run_id} に合うプログラムを1つに決められません（候補: {names}）。--programme で指定してください。"
+                         f"\n  More than one programme fits run {args.run_id} ({names}): choose one with --programme.")
         programme = found[0]
     try:
         list_id = support.accept_run(principal, args.run_id, fy=args.fy, programme=programme, accepted_on=on)

@@ -61,7 +61,8 @@ def scenario_programme(scenario: str | None, programme: str | None = None) -> st
 
     wf_programme = get_workflow_scenario(scenario).programme
     if programme is not None and programme != wf_programme:
-        raise SystemExit(f"--scenario {scenario} の事業は {wf_programme} です（--programme {programme} と矛盾します）。")
+        raise SystemExit(f"--scenario {scenario} の事業は {wf_programme} です（--programme {programme} と矛盾します）。"
+                         f"\n  The scenario {scenario} is programme {wf_programme}, not {programme}.")
     return wf_programme
 
 

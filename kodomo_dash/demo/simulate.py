@@ -230,7 +230,8 @@ def get_workflow_scenario(name: str) -> WorkflowScenario:
         return WORKFLOW_SCENARIOS[name]
     except KeyError:
         known = ", ".join(sorted(WORKFLOW_SCENARIOS))
-        raise ValueError(f"シナリオ「{name}」のケースワーク設定はありません（登録済み: {known}）。") from None
+        raise ValueError(f"シナリオ「{name}」のケースワーク設定はありません（登録済み: {known}）。 / "
+                         f"Unknown scenario {name!r} for casework (known: {known}).") from None
 
 
 @dataclass(frozen=True)

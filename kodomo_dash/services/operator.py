@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from kodomo_dash.config.messages import CodedError, msg
 from kodomo_dash.infra import encryption
 from kodomo_dash.infra.db import analytics_path, casework_connection, casework_path
 from kodomo_dash.infra.migrate import migrate
@@ -57,6 +58,11 @@ def cli_actor() -> str:
     return f"cli:{who}"[:64]
 
 
+class UnknownPrincipal(CodedError, LookupError):
+    """``--as USER`` names nobody who may act: the users file cannot be read, or the user is unknown or
+    inactive. A LookupError, worded in both languages for the command line (decision 065)."""
+
+
 def principal_for(username: str) -> Principal:
     """The principal of `--as USER` as the app would build it (role, scope, session epoch).
 
@@ -66,9 +72,9 @@ def principal_for(username: str) -> Principal:
     try:
         user = users_mod.load_users().get(username)
     except users_mod.UserFileError as e:
-        raise LookupError(f"利用者ファイルを読めません: {e}") from None
+        raise UnknownPrincipal(msg("op.users_unreadable", reason=getattr(e, "message", str(e)))) from None
     if user is None or not user.active:
-        raise LookupError(f"利用者 {username!r} は存在しないか無効です。")
+        raise UnknownPrincipal(msg("op.unknown_user", username=username))
     with casework() as con:
         return user.principal(sessions.get_epoch(con, username))
 

@@ -12,12 +12,16 @@ import pytest
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["synth", "--scale", "10", "--out", "{tmp}/s"], "scale"),
-        (["synth", "--scenario", "nowhere", "--scale", "0.01", "--out", "{tmp}/s"], "シナリオ"),
-        (["build", "--source", "{tmp}/nowhere"], "抽出フォルダがありません"),
-        (["build", "--source", "{tmp}", "--as-of", "2025-13-01"], "入力を確認してください"),
-        (["list", "accept", "--as", "nobody", "--run", "r", "--fy", "2025"], "利用者ファイル"),
-        (["report", "funnel", "--fy", "2025", "--scenario", "nowhere"], "シナリオ"),
+        (["synth", "--scale", "10", "--out", "{tmp}/s"], ("scale は", "scale must")),
+        (["synth", "--scenario", "nowhere", "--scale", "0.01", "--out", "{tmp}/s"], ("シナリオ", "Unknown scenario")),
+        (["build", "--source", "{tmp}/nowhere"], ("抽出フォルダがありません", "no such folder")),
+        (["build", "--source", "{tmp}", "--as-of", "2025-13-01"], ("入力を確認してください", "please check the input")),
+        (["list", "accept", "--as", "nobody", "--run", "r", "--fy", "2025"], ("利用者ファイル", "users file")),
+        (["report", "funnel", "--fy", "2025", "--scenario", "nowhere"], ("シナリオ", "Unknown scenario")),
+        (["list", "accept", "--as", "nobody", "--run", "r", "--fy", "2025", "--on", "someday"],
+         ("利用者ファイル", "users file")),
+        (["extract", "create", "--as", "nobody", "--project", "p", "--purpose", "q", "--delete-by", "soon"],
+         ("形式で指定してください", "Give --delete-by as YYYY-MM-DD")),
     ],
 )
 def test_a_bad_command_says_why_without_a_traceback(tmp_path, argv, words):
@@ -29,7 +33,8 @@ def test_a_bad_command_says_why_without_a_traceback(tmp_path, argv, words):
                           timeout=120)  # fmt: skip
     assert proc.returncode in (1, 2), proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
-    assert words in proc.stdout + proc.stderr, proc.stderr
+    for word in words:  # Japanese first, and the same in English (issue 17, point 3)
+        assert word in proc.stdout + proc.stderr, proc.stdout + proc.stderr
 
 
 def test_a_coded_refusal_prints_japanese_then_english_without_a_traceback(tmp_path):

@@ -353,7 +353,6 @@ class Session:
         draft = run.widget(kind="button", key_suffix="_draft")
         self.form_id = draft.key.removeprefix("kdf_").removesuffix("_draft")
         self.tally.forms_started.append((self.form_id, self.a.username))
-        self._form_run = run
 
     async def search(self) -> None:
         run = _checked(await self.c.rerun(page="child_search"), "search page")

@@ -212,17 +212,20 @@ class LoginFlow:
                 audit.record(con, known, "login_failed", detail={"reason": "locked", "method": "password"}, now=now)
                 ss[K_ERROR] = status.message()
                 return
-            pw = passwords.normalise(password)
-            ok = False
-            if not (name in users and users[name].active):
-                # Same bcrypt work as for a real account: response time must not tell.
-                passwords.verify_password(pw, _dummy_hash())
-            elif len(pw.encode("utf-8")) <= passwords.MAX_BYTES:
-                ok = passwords.verify_password(pw, users[name].password_hash)
-            if ok:
-                ss[K_PENDING] = {"username": name, "method": "password", "authenticated_at": now, "at": now}
-                ss.pop(K_ERROR, None)
-                return
+        # bcrypt (~0.3 s at the production cost) runs outside any unit of work: casework is not held
+        # while it works, so other people's clicks do not queue behind a sign-in (decision 068).
+        pw = passwords.normalise(password)
+        ok = False
+        if not (name in users and users[name].active):
+            # Same bcrypt work as for a real account: response time must not tell.
+            passwords.verify_password(pw, _dummy_hash())
+        elif len(pw.encode("utf-8")) <= passwords.MAX_BYTES:
+            ok = passwords.verify_password(pw, users[name].password_hash)
+        if ok:
+            ss[K_PENDING] = {"username": name, "method": "password", "authenticated_at": now, "at": now}
+            ss.pop(K_ERROR, None)
+            return
+        with self.connection() as con:
             status = lockout.record_failure(con, name, now, self.config.lockout)
             audit.record(con, known, "login_failed",
                          detail={"reason": "password", "method": "password", "locked": status.locked}, now=now)  # fmt: skip

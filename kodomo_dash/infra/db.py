@@ -231,23 +231,31 @@ def _retrying(open_, wait_s: float = 10.0):
 
 
 class _Casework:
-    """One in-memory instance per casework file in this process; the file is attached per unit of work.
+    """One in-memory instance per casework file in this process; the file is attached while units of
+    work use it and detached when the last one ends.
 
     Loading the crypto extension costs ~170 ms per instance, attaching ~2 ms, so the instance is
-    kept and the file attached and detached around each unit of work — which leaves the file
-    lock free between units for other processes (the CLI, a second app worker). A plaintext file
-    (tests and development only, ``KODOMO_ALLOW_PLAINTEXT``) takes the same route without the key,
-    so what runs in tests is what runs in a city. DuckDB refuses a second attach of one file in
-    one process, so units of work in this process take turns (they are short). A unit opened
-    inside another on the same thread (a helper that opens its own connection) shares the
-    attachment; the outermost unit detaches.
+    kept, and the file is detached whenever no unit of work is open, which leaves the file lock
+    free for other processes (the CLI, a second app worker) between clicks. A plaintext file (tests
+    and development only, ``KODOMO_ALLOW_PLAINTEXT``) takes the same route without the key, so what
+    runs in tests is what runs in a city.
+
+    Units of work that overlap share one attachment, each on its own cursor (a DuckDB connection of
+    its own, with its own transaction): many sessions' clicks run side by side instead of taking
+    turns, which the load test found was the limit (decision 068). DuckDB's MVCC keeps their
+    transactions apart; the audit chain serialises the saves that write it (security/audit.py). The
+    lock here guards only attaching and detaching. A unit that needs to write while the file is
+    attached read-only waits for the readers to finish, unless its own thread holds one of them (a
+    nested unit shares what its caller opened, as before).
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.alias = _alias_for(path)
-        self.lock = threading.RLock()
-        self._depth = 0
+        self.cond = threading.Condition(threading.Lock())
+        self._users = 0
+        self._attached: str | None = None  # "ro" or "rw" while attached
+        self._mine = threading.local()  # units this thread holds open
         self._con: duckdb.DuckDBPyConnection | None = None
         self._encrypted: bool | None = None
 
@@ -258,9 +266,23 @@ class _Casework:
         escaped = str(self.path).replace("'", "''")
         base.execute(f"attach '{escaped}' as {self.alias}" + (" (read_only)" if read_only else ""))
 
+    def _detach(self) -> None:
+        assert self._con is not None
+        self._con.execute("use memory")
+        self._con.execute(f"detach {self.alias}")
+        self._attached = None
+
     @contextmanager
     def unit(self, key: str | None, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self.lock:
+        mine = getattr(self._mine, "depth", 0)
+        with self.cond:
+            if not read_only and mine == 0:
+                while self._attached == "ro" and self._users > 0:  # let the readers finish first
+                    self.cond.wait()
+            if self._attached is not None and self._users == 0 and (
+                self._encrypted != (key is not None) or (self._attached == "ro" and not read_only)
+            ):
+                self._detach()
             if self._con is None or self._encrypted != (key is not None):
                 if self._con is not None:
                     self._con.close()
@@ -271,19 +293,23 @@ class _Casework:
                 )
                 self._encrypted = key is not None
             base = self._con
-            if self._depth == 0:
+            if self._attached is None:
                 _retrying(lambda: self._attach(base, key, read_only))
-            self._depth += 1
+                self._attached = "ro" if read_only else "rw"
+            self._users += 1
             cur = base.cursor()
-            try:
-                cur.execute(f"use {self.alias}")
-                yield cur
-            finally:
-                cur.close()
-                self._depth -= 1
-                if self._depth == 0:
-                    base.execute("use memory")
-                    base.execute(f"detach {self.alias}")
+        self._mine.depth = mine + 1
+        try:
+            cur.execute(f"use {self.alias}")
+            yield cur
+        finally:
+            cur.close()
+            self._mine.depth = mine
+            with self.cond:
+                self._users -= 1
+                if self._users == 0 and self._attached is not None:
+                    self._detach()
+                self.cond.notify_all()
 
 
 _casework: dict[str, _Casework] = {}

@@ -108,6 +108,13 @@ def _is_conflict(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower()
 
 
+# One transaction at a time in this process, taken *before* BEGIN: DuckDB gives a transaction the
+# snapshot of its start, and the audit chain's head (one row every save updates) must be read after
+# every earlier save has committed. Reads outside a transaction (the warehouse, most of a page) run
+# side by side; the transactions themselves are a few statements each (decision 068).
+WRITERS = threading.RLock()
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[bool]:
     """BEGIN … COMMIT, or join the transaction() already open on `con` (yields True when we own it).
@@ -128,8 +135,14 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[bool]:
             outer.failed = True
             raise
         return
-    con.execute("begin transaction")
+    WRITERS.acquire()
+    try:
+        con.execute("begin transaction")
+    except BaseException:
+        WRITERS.release()
+        raise
     tx = _open[key] = _Tx()
+    tx.held.append(WRITERS)
     try:
         try:
             yield True

@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ from typing import Any
 
 import duckdb
 
-from kodomo_dash.infra.transaction import hold_until_end, transaction
+from kodomo_dash.infra.transaction import WRITERS, hold_until_end, transaction
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.security.totp import utcnow
 
@@ -90,7 +89,7 @@ _FORBIDDEN_KEY = re.compile(
 _RESIDENT_ID = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
 _SHORT = 200
 
-_write_lock = threading.RLock()
+_write_lock = WRITERS  # the transactions' own order (infra/transaction.py): the head is read after every commit
 
 
 class AuditError(ValueError):

@@ -16,6 +16,7 @@ import datetime as dt
 import pandas as pd
 
 from kodomo_dash.config.alerts import AlertRule, alert_rules
+from kodomo_dash.infra.db import WarehouseMissing
 from kodomo_dash.security.principal import Principal
 from kodomo_dash.services.unit_of_work import Work, unit_of_work
 
@@ -50,7 +51,10 @@ def _alerts(w: Work, rules: dict[str, AlertRule], only_mine: bool) -> pd.DataFra
         watched = watched[watched["mine"].fillna(False)]
     if watched.empty or not rules:
         return pd.DataFrame(columns=COLUMNS)
-    cur = w.analytics()
+    try:
+        cur = w.analytics()
+    except WarehouseMissing:  # casework before any build: nothing has arrived to alert on
+        return pd.DataFrame(columns=COLUMNS)
     has_log = cur.execute("select count(*) from duckdb_tables() where database_name = current_database()"
                           " and schema_name = 'core' and table_name = 'child_change_log'").fetchone()[0]  # fmt: skip
     if not has_log:

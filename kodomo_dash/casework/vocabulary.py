@@ -116,6 +116,35 @@ ONCE_PER_CHILD = frozenset({"conference", "approach", "contact", "screening_shee
                             "school_decision"})  # fmt: skip
 
 # Every code domain, as stored in wf_code_label (domain, code, label_ja).
+# The kinds of fact a build records per child (warehouse/sql/35_events, decision 066), as the card's
+# timeline names them. Facts of the extracts, not workflow codes, so they stay out of CODE_DOMAINS.
+EVENT_KINDS: dict[str, str] = {
+    "moved_in": "転入", "moved_out": "転出", "left_registry": "住基から削除", "checkup": "乳幼児健診",
+    "missed_checkup": "健診未受診", "pregnancy_notification": "妊娠届", "prenatal_checkup": "妊婦健診",
+    "postnatal_checkup": "産婦健診", "immunisation": "予防接種", "newborn_visit": "訪問", "nurse_contact": "保健師の関わり",
+    "allowance": "手当", "public_assistance": "生活保護", "disability_handbook": "障害者手帳", "medical_subsidy": "医療費助成",
+    "single_parent_loan": "ひとり親資金貸付", "disability_service": "障害児サービス", "nursery_start": "入園",
+    "nursery_end": "退園", "consultation": "児童相談", "temporary_protection": "一時保護", "yotaikyo": "要対協登録",
+    "school_absence": "欠席日数",
+}  # fmt: skip
+EVENT_KINDS_EN: dict[str, str] = {"moved_in": "Moved in", "moved_out": "Moved out", "left_registry": "Gone from the registry",
+               "checkup": "Infant check-up", "missed_checkup": "Check-up missed",
+               "pregnancy_notification": "Pregnancy notification", "prenatal_checkup": "Prenatal check-up",
+               "postnatal_checkup": "Postnatal check-up", "immunisation": "Immunisation", "newborn_visit": "Visit",
+               "nurse_contact": "Public-health nurse contact", "allowance": "Allowance",
+               "public_assistance": "Public assistance", "disability_handbook": "Disability handbook",
+               "medical_subsidy": "Medical subsidy", "single_parent_loan": "Single-parent loan",
+               "disability_service": "Disability service", "nursery_start": "Nursery start",
+               "nursery_end": "Nursery end", "consultation": "Child consultation",
+               "temporary_protection": "Temporary protection", "yotaikyo": "Yotaikyo registration",
+               "school_absence": "Days absent"}  # fmt: skip
+
+
+def event_kind_label(kind: str, lang: str = "ja") -> str:
+    """How the card and the alerts name a kind of fact (not a workflow code: no domain of CODE_DOMAINS)."""
+    return (EVENT_KINDS_EN if lang == "en" else EVENT_KINDS).get(kind, kind)
+
+
 CODE_DOMAINS: dict[str, dict[str, str]] = {
     "path": PATHS,
     "stage": STAGES,

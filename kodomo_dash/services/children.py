@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from kodomo_dash.casework import vocabulary
 from kodomo_dash.reports import summary_sheet
 from kodomo_dash.security import matrix
 from kodomo_dash.security.principal import Principal
@@ -369,21 +370,12 @@ def _data_events(cur, rid: str, groups: frozenset[str], schema: _Schema) -> pd.D
     return pd.DataFrame({
         "date": df["date"], "kind": "data",
         "what": [contracts[src].label_ja if src in contracts else src for src in df["source"]],
-        "detail": [f"{EVENT_KINDS.get(k, k)}{'：' + d if d else ''}" for k, d in zip(df["kind"], details, strict=True)],
+        "detail": [f"{vocabulary.event_kind_label(k)}{'：' + d if d else ''}"
+                   for k, d in zip(df["kind"], details, strict=True)],
         "first_seen": df["first_seen"],
     })  # fmt: skip
 
 
-# How the card names each kind of fact (core.child_event.kind).
-EVENT_KINDS = {
-    "moved_in": "転入", "moved_out": "転出", "left_registry": "住基から削除", "checkup": "乳幼児健診",
-    "missed_checkup": "健診未受診", "pregnancy_notification": "妊娠届", "prenatal_checkup": "妊婦健診",
-    "postnatal_checkup": "産婦健診", "immunisation": "予防接種", "newborn_visit": "訪問", "nurse_contact": "保健師の関わり",
-    "allowance": "手当", "public_assistance": "生活保護", "disability_handbook": "障害者手帳", "medical_subsidy": "医療費助成",
-    "single_parent_loan": "ひとり親資金貸付", "disability_service": "障害児サービス", "nursery_start": "入園",
-    "nursery_end": "退園", "consultation": "児童相談", "temporary_protection": "一時保護", "yotaikyo": "要対協登録",
-    "school_absence": "欠席日数",
-}  # fmt: skip
 
 
 def _timeline(data: pd.DataFrame, screening: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:

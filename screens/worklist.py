@@ -48,7 +48,7 @@ else:
                                 "assignees": st.column_config.TextColumn(t("wl.alerts.col.assignees"))})  # fmt: skip
     if principal.role in ("manager", "admin"):
         st.caption(t("wl.alerts.by_ward"))
-        st.dataframe(qa.counts_by_ward(principal), hide_index=True, width="stretch", key="wl_alerts_by_ward",
+        st.dataframe(qa.counts_per_ward(alerts), hide_index=True, width="stretch", key="wl_alerts_by_ward",
                      column_config={"ward_code": st.column_config.TextColumn(t("wl.col.ward")),
                                     **{c: st.column_config.NumberColumn(t(f"wl.alerts.col.{c}"))
                                        for c in ("current", "expired", "children")}})  # fmt: skip

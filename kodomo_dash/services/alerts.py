@@ -90,6 +90,11 @@ def counts_by_ward(principal: Principal) -> pd.DataFrame:
     """Current and expired alerts per ward, for a manager's overview (within the principal's scope)."""
     with unit_of_work(principal, PAGE, "view") as w:
         alerts = _alerts(w, alert_rules(), only_mine=False)
+    return counts_per_ward(alerts)
+
+
+def counts_per_ward(alerts: pd.DataFrame) -> pd.DataFrame:
+    """The per-ward counts of alerts already read (the worklist has them: no second read)."""
     if alerts.empty:
         return pd.DataFrame(columns=["ward_code", "current", "expired", "children"])
     table = alerts.pivot_table(index="ward_code", columns="status", values="kind", aggfunc="count", fill_value=0)

@@ -358,7 +358,7 @@ def _data_events(cur, rid: str, groups: frozenset[str], schema: _Schema) -> pd.D
         [rid, allowed],
     ).fetchdf()
     labels = dict(((s, v), lab) for s, v, lab in cur.execute(
-        "select source, code, label_ja from meta.code_label").fetchall())  # fmt: skip
+        "select source, code, label_ja from meta.code_label where list_contains(?, source)", [allowed]).fetchall())  # fmt: skip
     details = []
     for src, code, value in zip(df["source"], df["code"], df["value"], strict=True):
         parts = []

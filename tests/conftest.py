@@ -23,6 +23,10 @@ os.environ["KODOMO_ALLOW_PLAINTEXT"] = "1"
 os.environ["KODOMO_SECRETS_FILE"] = os.devnull
 for _name in ("KODOMO_DB_KEY", "KODOMO_CASEWORK_KEY", "KODOMO_ANALYTICS_KEY"):
     os.environ.pop(_name, None)
+# For the same reason casework is detached as soon as a unit of work ends (decision 069): a test's own
+# duckdb.connect of the file must not meet the app's lingering attachment in this process. The linger
+# itself, and the callers that must release it, are tested with it set (tests/infra/test_db_linger.py).
+os.environ["KODOMO_CASEWORK_LINGER_S"] = "0"
 
 FIXTURE_SCENARIO = "fukuoka-fy2025"
 FIXTURE_SCALE = 0.01  # about 2,100 children: every source, ward and rule appears, in seconds

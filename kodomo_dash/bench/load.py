@@ -540,7 +540,10 @@ def run_load(sessions: list[int], seconds: float, think_s: tuple[float, float] =
     with tempfile.TemporaryDirectory(prefix="kodomo-bench-load-") as tmp:
         folder = Path(tmp)
         users = folder / "users.yaml"
-        names = [(f"load{n:03d}_{i:03d}", data.wards[i % len(data.wards)]) for n in sessions for i in range(n)]
+        # New names on every run: a name from an earlier run on the same warehouse would find that run's
+        # records as its own, and 訪問記録 would show the first of them rather than the one it starts.
+        run = secrets.token_hex(3)
+        names = [(f"load{n:03d}_{run}_{i:03d}", data.wards[i % len(data.wards)]) for n in sessions for i in range(n)]
         t0 = time.perf_counter()
         accounts = make_accounts(users, names, rounds)
         log(f"[load] {len(accounts)} accounts (bcrypt cost {rounds}) in {time.perf_counter() - t0:.1f}s")

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from kodomo_dash.infra.db import REPO_ROOT, warehouse_dir
+from kodomo_dash.infra.db import REPO_ROOT, release_casework, warehouse_dir
 
 
 def data_dir(scenario: str) -> Path:
@@ -104,6 +104,7 @@ def _ensure_secrets() -> None:
         print(f"[demo] {path} にキーを書き込みました (database keys)", file=sys.stderr)
     cw = casework_path()
     if key is not None and cw.exists() and not is_encrypted(cw):
+        release_casework(cw)
         rotate_key(cw, None, key)
         print("[demo] 既存のケースワークを暗号化しました (casework encrypted in place)", file=sys.stderr)
 

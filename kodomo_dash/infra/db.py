@@ -13,6 +13,7 @@ Every connection to either file is made here, so no caller can forget the key.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import threading
@@ -121,6 +122,8 @@ def connect_file(
     For work that owns the file for a while in its own process: the build, migrations, the
     durability workers. Encrypted when a key is configured for `which`.
     """
+    if which == "casework":
+        release_casework(path)  # DuckDB refuses a second handle on a file this process has attached
     key = database_key(which)
     if key is None:
         return duckdb.connect(str(path), read_only=read_only, config=config or {})
@@ -240,6 +243,14 @@ class _Casework:
     and development only, ``KODOMO_ALLOW_PLAINTEXT``) takes the same route without the key, so what
     runs in tests is what runs in a city.
 
+    The attachment outlives its last unit by a short linger (``KODOMO_CASEWORK_LINGER_S``, default
+    1 s; decision 069): a session's next click, or another session's, finds the file attached and its
+    pages already in DuckDB's buffer, instead of paying the encrypted attach, the detach's
+    checkpoint and cold reads on every unit. After the linger a background thread detaches it, so
+    the CLI (which waits up to 10 s for the lock) still gets the file between bursts of use. A
+    caller that replaces or rewrites the file itself (restore, key rotation) calls
+    :func:`release_casework` first.
+
     Units of work that overlap share one attachment, each on its own cursor (a DuckDB connection of
     its own, with its own transaction): many sessions' clicks run side by side instead of taking
     turns, which the load test found was the limit (decision 068). DuckDB's MVCC keeps their
@@ -258,6 +269,8 @@ class _Casework:
         self._mine = threading.local()  # units this thread holds open
         self._con: duckdb.DuckDBPyConnection | None = None
         self._encrypted: bool | None = None
+        self._idle_since = 0.0
+        self._reaper: threading.Thread | None = None
 
     def _attach(self, base: duckdb.DuckDBPyConnection, key: str | None, read_only: bool) -> None:
         if key is not None:
@@ -308,12 +321,77 @@ class _Casework:
             with self.cond:
                 self._users -= 1
                 if self._users == 0 and self._attached is not None:
-                    self._detach()
+                    linger = linger_seconds()
+                    if linger <= 0:
+                        self._detach()
+                    else:
+                        self._idle_since = time.monotonic()
+                        self._start_reaper()
                 self.cond.notify_all()
+
+    def _start_reaper(self) -> None:
+        """One daemon thread per file that detaches it once it has been idle for the linger (cond held)."""
+        if self._reaper is None or not self._reaper.is_alive():
+            self._reaper = threading.Thread(target=self._reap, name=f"kodomo-casework-linger-{self.alias}",
+                                            daemon=True)  # fmt: skip
+            self._reaper.start()
+
+    def _reap(self) -> None:
+        with self.cond:
+            while self._attached is not None:
+                if self._users > 0:
+                    self.cond.wait()
+                    continue
+                left = self._idle_since + linger_seconds() - time.monotonic()
+                if left > 0:
+                    self.cond.wait(left)
+                    continue
+                self._detach()
+                self.cond.notify_all()
+
+    def release(self) -> None:
+        """Detach now, once the units open at this moment have ended (the file is then free)."""
+        with self.cond:
+            while self._users > 0:
+                self.cond.wait()
+            if self._attached is not None:
+                self._detach()
+            self.cond.notify_all()
 
 
 _casework: dict[str, _Casework] = {}
 _casework_lock = threading.Lock()
+LINGER_ENV = "KODOMO_CASEWORK_LINGER_S"
+
+
+def linger_seconds() -> float:
+    """How long casework stays attached after its last unit of work (0 = detach at once)."""
+    try:
+        return max(0.0, float(os.environ.get(LINGER_ENV, "1.0")))
+    except ValueError:
+        return 1.0
+
+
+def release_casework(path: Path | None = None) -> None:
+    """Detach this process's attachment of the casework file now (before the file is replaced or
+    rewritten by restore or key rotation); waits for units of work open at this moment to end."""
+    with _casework_lock:
+        handle = _casework.get(str(Path(path or casework_path())))
+    if handle is not None:
+        handle.release()
+
+
+def _release_all() -> None:
+    with _casework_lock:
+        handles = list(_casework.values())
+    for handle in handles:
+        try:
+            handle.release()
+        except Exception:  # noqa: BLE001,S110 - leaving the process: DuckDB replays the WAL on the next open
+            pass
+
+
+atexit.register(_release_all)
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from kodomo_dash.config.messages import CodedError, msg
-from kodomo_dash.infra.db import casework_connection, casework_path, connect_file
+from kodomo_dash.infra.db import casework_connection, casework_path, connect_file, release_casework
 from kodomo_dash.infra.migrate import migrate
 from kodomo_dash.security import audit
 from kodomo_dash.services.errors import Unavailable
@@ -48,6 +48,9 @@ def check_copy(path: Path) -> BackupCheck:
     except (duckdb.Error, OSError) as e:
         raise BackupRefused(msg("bk.unopenable", path=path, error=type(e).__name__)) from None
     try:
+        expected = _expected_size(con)
+        if path.stat().st_size < expected:  # the tables may still read; the file's own blocks do not
+            raise BackupRefused(msg("bk.truncated", path=path, size=path.stat().st_size, expected=expected))
         result = audit.verify(con)
         rows = con.execute("select count(*) from audit_log").fetchone()[0]
     except duckdb.Error as e:
@@ -59,6 +62,16 @@ def check_copy(path: Path) -> BackupCheck:
         raise BackupRefused(msg("bk.audit_unverified", path=path, where=where))
     head = f"{result.head_seq}:{result.head_hash}" if result.head_seq is not None else "empty"
     return BackupCheck(path, path.stat().st_size, int(rows), head)
+
+
+DUCKDB_HEADER_BYTES = 3 * 4096  # the file header and the two database headers before the first block
+
+
+def _expected_size(con: duckdb.DuckDBPyConnection) -> int:
+    """The bytes a whole DuckDB file holds: its headers and every block its header counts."""
+    row = con.execute("select block_size, total_blocks from pragma_database_size()"
+                      " where database_name = current_database()").fetchone()  # fmt: skip
+    return DUCKDB_HEADER_BYTES + int(row[0]) * int(row[1]) if row else 0
 
 
 def backup(dest: Path | str, actor: str) -> BackupCheck:
@@ -104,6 +117,7 @@ def restore(source: Path | str, actor: str, now: datetime | None = None) -> Rest
         if target.exists():
             with casework_connection():  # fails while another process holds casework: the app must be stopped
                 pass
+            release_casework(target)  # nor may this process's own (lingering) attachment
             stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
             kept = target.with_name(f"{target.name}.before-restore-{stamp}")
             os.replace(target, kept)

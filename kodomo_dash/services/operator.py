@@ -27,7 +27,7 @@ import duckdb
 
 from kodomo_dash.config.messages import CodedError, msg
 from kodomo_dash.infra import encryption
-from kodomo_dash.infra.db import analytics_path, casework_connection, casework_path
+from kodomo_dash.infra.db import analytics_path, casework_connection, casework_path, release_casework
 from kodomo_dash.infra.migrate import migrate
 from kodomo_dash.infra.transaction import transaction
 from kodomo_dash.security import audit, sessions
@@ -259,6 +259,8 @@ def rotate_key(db: str, *, new_key_env: str | None = None, old_key_env: str | No
         old_key = _old_key(db, old_key_env, from_plaintext)
         if old_key is not None and old_key == new_key:
             raise encryption.EncryptionError("新旧のキーが同じです / the new key equals the old key")
+        if db == "casework":
+            release_casework(path)  # this process's lingering attachment must not hold the old file
         return encryption.rotate_key(path, old_key, new_key, keep_backup=keep_backup)
     except encryption.EncryptionError:
         raise

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from kodomo_dash.infra import encryption
-from kodomo_dash.infra.db import casework_connection
+from kodomo_dash.infra.db import casework_connection, release_casework
 from kodomo_dash.infra.migrate import migrate
 from kodomo_dash.security import audit
 from kodomo_dash.security.principal import Principal
@@ -25,10 +25,14 @@ NURSE = Principal("ward_staff", "ward_staff", ward_codes=("40131",))
 
 @pytest.fixture(params=["plain", "encrypted"])
 def casework(request, tmp_path, monkeypatch) -> Path:
-    """A casework with ten audited card views, plaintext or under a key."""
+    """A casework with ten audited card views, plaintext or under a key.
+
+    With the app's linger on (decision 069), long enough that only restore's own release can free the
+    file this process has attached."""
     warehouse = tmp_path / "warehouse"
     warehouse.mkdir()
     monkeypatch.setenv("KODOMO_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("KODOMO_CASEWORK_LINGER_S", "30")
     if request.param == "encrypted":
         monkeypatch.delenv("KODOMO_ALLOW_PLAINTEXT", raising=False)
         monkeypatch.setenv("KODOMO_CASEWORK_KEY", encryption.generate_key())
@@ -91,6 +95,7 @@ def test_a_broken_backup_is_refused_and_casework_stays_as_it_was(casework, tmp_p
 
 
 def test_the_commands_print_a_verified_backup_and_refuse_in_japanese(casework, tmp_path):
+    release_casework()  # as the app's linger does after a second of quiet: the CLI's turn
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     out = tmp_path / "nightly.duckdb"
     made = subprocess.run([sys.executable, "-m", "kodomo_dash.cli", "backup", "--out", str(out)],

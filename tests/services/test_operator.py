@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from kodomo_dash.infra import encryption
+from kodomo_dash.infra.db import casework_connection
 from kodomo_dash.infra.migrate import migrate
 from kodomo_dash.security import audit
 from kodomo_dash.security.principal import Principal
@@ -196,6 +197,9 @@ def _extension_available() -> bool:
 
 @pytest.mark.skipif(not _extension_available(), reason="duckdb-ext-httpfs not installed")
 def test_rotation_reencrypts_and_a_wrong_old_key_fails_without_naming_a_key(casework, monkeypatch):
+    monkeypatch.setenv("KODOMO_CASEWORK_LINGER_S", "30")  # this process's attachment is released first
+    with casework_connection() as con:
+        con.execute("select 1")
     first, second = operator.generate_key(), operator.generate_key()
     monkeypatch.setenv("KODOMO_NEW_KEY", first)
     result = operator.rotate_key("casework", from_plaintext=True)

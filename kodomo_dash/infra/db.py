@@ -299,10 +299,13 @@ class _Casework:
             if self._con is None or self._encrypted != (key is not None):
                 if self._con is not None:
                     self._con.close()
+                # One thread per query: casework is small, so a second thread only adds scheduling to
+                # queries of a hundred operators over a few thousand rows; sessions are the parallelism
+                # (decision 069).
                 self._con = (
-                    encryption.new_connection(encryption.default_temp_dir(self.path))
+                    encryption.new_connection(encryption.default_temp_dir(self.path), threads=CASEWORK_THREADS)
                     if key is not None
-                    else duckdb.connect(":memory:")
+                    else duckdb.connect(":memory:", config={"threads": CASEWORK_THREADS})
                 )
                 self._encrypted = key is not None
             base = self._con
@@ -362,6 +365,7 @@ class _Casework:
 _casework: dict[str, _Casework] = {}
 _casework_lock = threading.Lock()
 LINGER_ENV = "KODOMO_CASEWORK_LINGER_S"
+CASEWORK_THREADS = 1
 
 
 def linger_seconds() -> float:

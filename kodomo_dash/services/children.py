@@ -241,7 +241,7 @@ def _fmt(value: Any, kind: str) -> tuple[str, bool]:
 
 
 class _Schema:
-    """Tables and columns of the build's stg, raw and core schemas, read in one query per card.
+    """Tables and columns of the build's stg, core and meta schemas, read in one query per card.
 
     The card looks at some forty source tables; asking information_schema once per table cost
     more than all the card's data reads together.
@@ -251,7 +251,7 @@ class _Schema:
         self.columns: dict[tuple[str, str], set[str]] = {}
         for schema, table, column in cur.execute(
             "select schema_name, table_name, column_name from duckdb_columns()"
-            " where database_name = current_database() and schema_name in ('stg', 'raw', 'core')"
+            " where database_name = current_database() and schema_name in ('stg', 'core', 'meta')"
         ).fetchall():
             self.columns.setdefault((schema, table), set()).add(column)
 
@@ -277,9 +277,11 @@ def child_card(principal: Principal, resident_id: str) -> ChildCard | None:
         cols = matrix.allowed_columns(principal, IDENTITY_COLUMNS)
         # core.person, not core.child: a child who moved out keeps a card (転出) with the casework and
         # the timeline, in the scope of the ward they last lived in (decision 066).
+        # The 宛名番号 alone in the scan, so the index answers it (decision 069); then the age rule.
         row = cur.execute(
-            f"select {', '.join('c.' + c for c in cols)}, c.address_code, c.is_resident, c.moved_out_date"  # noqa: S608 - identifiers from code, values bound
-            " from core.person as c where c.resident_id = ? and c.age_years between 0 and 17",
+            "with c as materialized (select * from core.person where resident_id = ?)"  # noqa: S608 - identifiers from code, values bound
+            f" select {', '.join('c.' + c for c in cols)}, c.address_code, c.is_resident, c.moved_out_date"
+            " from c where c.age_years between 0 and 17",
             [rid],
         ).fetchdf()
         if row.empty or not w.in_scope(ward_code=row.iloc[0]["ward_code"]):
@@ -348,14 +350,15 @@ def _data_events(cur, rid: str, groups: frozenset[str], schema: _Schema) -> pd.D
     allowed = [src for src in sources if matrix.column_group("event_date", src) in groups]
     if not allowed:
         return pd.DataFrame(columns=TIMELINE_COLUMNS)
-    first_seen = ("left join (select event_key, min(as_of) as first_seen from core.child_change_log group by 1) l"
-                  " using (event_key)") if "child_change_log" in schema.tables("core") else ""  # fmt: skip
+    first_seen = ("left join (select event_key, min(as_of) as first_seen from core.child_change_log"
+                  " where resident_id = $rid group by 1) l using (event_key)"
+                  ) if "child_change_log" in schema.tables("core") else ""  # fmt: skip
     df = cur.execute(
         "select e.event_date as date, e.kind, e.source, e.code, e.value, "  # noqa: S608 - fixed text, values bound
         + ("l.first_seen" if first_seen else "null::date as first_seen")
-        + f" from core.child_event e {first_seen} where e.resident_id = ? and list_contains(?, e.source)"
+        + f" from core.child_event e {first_seen} where e.resident_id = $rid and list_contains($allowed, e.source)"
         " order by e.event_date nulls last, e.kind",
-        [rid, allowed],
+        {"rid": rid, "allowed": allowed},
     ).fetchdf()
     labels = dict(((s, v), lab) for s, v, lab in cur.execute(
         "select source, code, label_ja from meta.code_label where list_contains(?, source)", [allowed]).fetchall())  # fmt: skip
@@ -416,13 +419,17 @@ def _household(cur, basic: dict, groups: frozenset[str], principal: Principal) -
                              "school_expense_aid") if FEATURE_GROUPS.get(c) in groups]
     scope_sql, params = matrix.scope_predicate(principal, "m.ward_code")
     flags = ", ".join(f"f.{c}" for c in flag_cols)
+    # Each table read by the index on its key (materialized keeps other conditions out of the scan,
+    # decision 069); names from core.person, one row per 宛名番号.
     sql = (
-        "select m.resident_id, r.name_kanji, r.name_kana, m.relationship, m.sex, m.age_years"  # noqa: S608 - identifiers from code, values bound
+        "with m as materialized (select * from core.household_member where address_code = ?),"  # noqa: S608 - identifiers from code, values bound
+        " r as materialized (select resident_id, name_kanji, name_kana from core.person"
+        "  where resident_id in (select resident_id from m)),"
+        " f as materialized (select * from features.programme_flags where resident_id in (select resident_id from m))"
+        " select m.resident_id, r.name_kanji, r.name_kana, m.relationship, m.sex, m.age_years"
         + (f", {flags}" if flags else "")
-        + " from core.household_member as m"
-        " left join stg.resident_registry as r on r.resident_id = m.resident_id"
-        " left join features.programme_flags as f on f.resident_id = m.resident_id"
-        f" where m.address_code = ? and {scope_sql} order by m.age_years desc nulls last, m.resident_id"
+        + " from m left join r on r.resident_id = m.resident_id left join f on f.resident_id = m.resident_id"
+        f" where {scope_sql} order by m.age_years desc nulls last, m.resident_id"
     )
     df = cur.execute(sql, [address] + params).fetchdf()
     df = df.drop_duplicates(subset=["resident_id"])
@@ -432,28 +439,22 @@ def _household(cur, basic: dict, groups: frozenset[str], principal: Principal) -
 
 
 def _quarantine(cur, rid: str, groups: frozenset[str], schema: _Schema) -> pd.DataFrame:
-    """Values of this child's rows that broke a rule, exactly as they came (raw.<source>)."""
-    have = schema.tables("raw")
-    sources = [r[0] for r in cur.execute("select distinct source from meta.quarantine").fetchall()]
-    parts, params = [], []
-    for source in sources:
-        if source not in have or matrix.column_group("x", source) not in groups:
-            continue
-        cols = schema.table_columns("raw", source)
-        person = next((c for c in ("resident_id", "child_resident_id") if c in cols), None)
-        if person is None:
-            continue
-        parts.append(
-            f"select q.source, q.source_row, q.column_name, q.rule, q.raw_value from meta.quarantine as q"  # noqa: S608 - identifiers from code, values bound
-            f" join raw.{source} as r on r.source_row = q.source_row where q.source = ? and r.{person} = ?"
-        )
-        params += [source, rid]
-    if not parts:
-        return pd.DataFrame(columns=["source", "source_row", "column_name", "rule", "raw_value"])
-    df = cur.execute(" union all ".join(parts), params).fetchdf()
-    # Tax columns never leave here for roles without the tax group, even as a raw value.
-    keep = [matrix.column_group(c, s) in groups for c, s in zip(df["column_name"], df["source"], strict=True)]
-    return df[keep].reset_index(drop=True)
+    """Values of this child's rows that broke a rule, exactly as they came (meta.quarantine), found
+    through the build's index of whose row each one is (meta.quarantine_person, decision 069)."""
+    columns = ["source", "source_row", "column_name", "rule", "raw_value"]
+    if "quarantine_person" not in schema.tables("meta"):  # a build from before that table shows none
+        return pd.DataFrame(columns=columns)
+    df = cur.execute(
+        "with p as materialized (select source, source_row from meta.quarantine_person where resident_id = ?)"
+        " select q.source, q.source_row, q.column_name, q.rule, q.raw_value"
+        " from p join meta.quarantine as q using (source, source_row) order by q.source, q.source_row, q.column_name",
+        [rid],
+    ).fetchdf()
+    # A source only for the roles whose column groups hold it; tax columns never leave here for roles
+    # without the tax group, even as a raw value.
+    keep = [matrix.column_group("x", s) in groups and matrix.column_group(c, s) in groups
+            for c, s in zip(df["column_name"], df["source"], strict=True)]  # fmt: skip
+    return df[pd.Series(keep, index=df.index, dtype=bool)].reset_index(drop=True)
 
 
 def _tax(cur, household_id: str | None, schema: _Schema) -> dict[str, Any] | None:

@@ -56,33 +56,47 @@ PERSON_COLUMNS = ["resident_id", "is_self", "name_kanji", "name_kana", "relation
                   "ward_name"]  # fmt: skip
 SUPPORT_COLUMNS = ["support_fy", "support_stage", "support_open", "assignee"]
 
+# The child by 宛名番号 alone in the scan (the index answers it; decision 069), then the card's age rule.
+CHILD_SQL = """
+with c as materialized (select * from core.person where resident_id = ?)
+select ward_code, household_id, address_code from c where age_years between 0 and 17
+"""
+
 # The people of the child's household and address code, each marked in or out of the principal's
 # scope ($all_wards / $wards carry the matrix's row scope; no ward list at all = nobody in scope).
 # Out-of-scope people are only counted (the two hidden_ columns): nothing else of theirs is selected.
 # The rest: each in-scope person's programme use and (if $tax) their household's latest resident tax.
 PEOPLE_SQL = """
 with
-target as (
-    -- the child's household and address; for a child who moved out, the last ones in the city
-    select household_id, address_code from core.person where resident_id = $rid
-),
+-- The child's household and the others at its address ($hh, $addr: the child's own, read first; for a
+-- child who moved out, the last ones in the city). Each is one equality answered by an index on
+-- core.person; "materialized" keeps any other condition out of that scan, since DuckDB drops the
+-- index for a scan that carries a second filter (decision 069).
+by_household as materialized (select * from core.person where household_id = $hh),
+at_address as materialized (select * from core.person where address_code = $addr),
 people as (
+    select p.*, true as same_household
+    from by_household as p
+    where p.is_resident or p.resident_id = $rid
+    union all
+    select p.*, false as same_household
+    from at_address as p
+    where coalesce(p.household_id <> $hh, true) and (p.is_resident or p.resident_id = $rid)
+),
+scoped as (
     select
         p.*,
         p.resident_id = $rid as is_self,
-        coalesce(p.household_id = t.household_id, false) as same_household,
         coalesce($all_wards or list_contains(cast($wards as varchar[]), p.ward_code), false) as in_scope
-    from core.person as p
-    cross join target as t
-    where (p.is_resident or p.resident_id = $rid)
-      and (p.household_id = t.household_id or p.address_code = t.address_code)
+    from people as p
 ),
-shown as (select * from people where in_scope),
+shown as (select * from scoped where in_scope),
 params as (select as_of from meta.build_info),
-assistance as (  -- household level, as features.programme_flags counts it
+assistance as (  -- household level, as features.programme_flags counts it; a household's residents
+    -- all live at its address, so they are all among the people read above
     select distinct m.household_id
     from stg.public_assistance as pa
-    join core.person as m using (resident_id)
+    join people as m using (resident_id)
     cross join params as p
     where m.household_id in (select household_id from shown)
       and pa.start_date <= p.as_of and (pa.end_date is null or pa.end_date > p.as_of)
@@ -101,6 +115,11 @@ handbook as (
 subsidy as (
     select distinct resident_id from stg.medical_subsidy
     where subsidy_type = '2' and resident_id in (select resident_id from shown)
+),
+pf as materialized (select * from features.programme_flags where resident_id in (select resident_id from shown)),
+cf as materialized (
+    select resident_id, yotaikyo_open, missed_checkup_4m, missed_checkup_18m, missed_checkup_3y
+    from features.child_features where resident_id in (select resident_id from shown)
 ),
 tax as (
     select household_id,
@@ -143,11 +162,11 @@ select
     tx.tax_fiscal_year,
     tx.tax_exempt,
     tx.income_band,
-    (select count(*) from people where not in_scope and same_household) as hidden_members,
-    (select count(*) from people where not in_scope and not same_household) as hidden_same_address
+    (select count(*) from scoped where not in_scope and same_household) as hidden_members,
+    (select count(*) from scoped where not in_scope and not same_household) as hidden_same_address
 from shown as s
-left join features.programme_flags as pf using (resident_id)
-left join features.child_features as cf using (resident_id)
+left join pf using (resident_id)
+left join cf using (resident_id)
 left join tax as tx on tx.household_id = s.household_id
 order by s.same_household desc, s.age_years desc nulls last, s.resident_id
 """
@@ -213,8 +232,7 @@ def household_view(principal: Principal, resident_id: str) -> HouseholdView | No
         rid = str(resident_id or "")[:32]
         cur = w.analytics()
         # core.person like the card: a child who moved out keeps the view of the household they left
-        child = cur.execute("select ward_code from core.person where resident_id = ? and age_years between 0 and 17",
-                            [rid]).fetchone()  # fmt: skip
+        child = cur.execute(CHILD_SQL, [rid]).fetchone()
         if child is None or not w.in_scope(ward_code=child[0]):
             if child is not None:
                 w.record("access_denied", resident_id=rid, target="household",
@@ -225,6 +243,8 @@ def household_view(principal: Principal, resident_id: str) -> HouseholdView | No
         kind = matrix.row_scope(principal)
         params: dict[str, Any] = {
             "rid": rid,
+            "hh": child[1],
+            "addr": child[2],
             "all_wards": kind == "all",
             "wards": list(principal.ward_codes) if kind == "ward" else [],
         }

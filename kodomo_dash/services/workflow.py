@@ -359,17 +359,15 @@ def candidates_for_new_form(form_type: str, principal: Principal) -> pd.DataFram
         con = w.con
         fys = [r[0] for r in con.execute("select distinct fy from wf_list where path = 'ward'").fetchall()]
         frames = [funnel.funnel_children(con, fy, stage, ward_codes=w.scope.wards) for fy in fys]
-        have = {
-            (r[0], r[1])
-            for r in con.execute(
-                "select list_id, resident_id from form_record where form_type = ?", [form_type]
-            ).fetchall()
-        }
-    if not frames:
-        return empty
-    frame = pd.concat(frames, ignore_index=True)[["list_id", "resident_id", "ward_code"]]
-    if form_type == "conference_sheet":
-        frame = frame[[(a, b) not in have for a, b in zip(frame["list_id"], frame["resident_id"], strict=True)]]
+        if not frames:
+            return empty
+        frame = pd.concat(frames, ignore_index=True)[["list_id", "resident_id", "ward_code"]]
+        if form_type == "conference_sheet":  # one conference sheet per child and list; home visits are many
+            have = con.execute(
+                "select distinct list_id, resident_id from form_record where form_type = ?", [form_type]
+            ).fetchdf()
+            frame = frame.merge(have.assign(_have=True), on=["list_id", "resident_id"], how="left")
+            frame = frame[frame["_have"].isna()].drop(columns="_have")
     return frame.reset_index(drop=True)
 
 

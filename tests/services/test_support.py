@@ -269,3 +269,26 @@ def test_the_bench_times_acceptance_and_a_bulk_save_of_200_through_the_services(
     assert figures["list_accept_children"] == 200 and figures["list_accept_s"] > 0
     assert figures["bulk_secondary_200_s"] > 0
     assert str(tmp_path) == __import__("os").environ["KODOMO_WAREHOUSE"]  # restored after its private folder
+
+
+def test_new_sheets_are_offered_once_per_conference_child_and_again_for_home_visits(casework_dir, ward_list):
+    """The 「新規作成」 choices: a conference sheet once per child and list; home-visit records for every
+    approached child however many the child has; another ward's children never."""
+    walk_to_visit(ward_list, rid(7))
+    nurse = Principal("nurse_a", "ward_staff", ward_codes=("40131",))
+    before = list(workflow.candidates_for_new_form("home_visit_record", nurse)["resident_id"])
+    assert before == [rid(7)]
+    workflow.start_form("home_visit_record", ward_list, rid(7), nurse, "forms_home_visit", client_token="h1")
+    assert list(workflow.candidates_for_new_form("home_visit_record", nurse)["resident_id"]) == before
+
+    child, other = rid(3), rid(4)
+    for c in (child, other):
+        for dept in vocabulary.DEPARTMENTS:
+            support.record_secondary(STAFF, ward_list, [c], department=dept, decision="pass",
+                                     event_date=date(2025, 8, 27), today=TODAY)  # fmt: skip
+    conference = set(workflow.candidates_for_new_form("conference_sheet", STAFF)["resident_id"])
+    assert {child, other} <= conference
+    workflow.start_form("conference_sheet", ward_list, child, STAFF, "forms_conference", client_token="c1")
+    conference = set(workflow.candidates_for_new_form("conference_sheet", STAFF)["resident_id"])
+    assert child not in conference and other in conference
+    assert workflow.candidates_for_new_form("conference_sheet", OTHER_WARD).empty

@@ -133,3 +133,15 @@ def test_each_warehouse_sql_file_makes_one_table_or_view_and_says_so_first():
         assert text.startswith(f"-- {path.stem}: "), path.name
         made = re.findall(r"create or replace (?:table|view) ([a-z_]+\.[a-z_0-9]+)", text, flags=re.IGNORECASE)
         assert len(made) == 1, (path.name, made)
+
+
+def test_the_tables_read_one_person_at_a_time_carry_their_lookup_indexes(wh):
+    """Decision 069: the card, the household view and the summary sheet look people up by key; without
+    these indexes each lookup scans the whole table (a benchmark figure, not asserted here)."""
+    have = {(t, c) for t, c in wh.execute(
+        "select table_name, unnest(regexp_extract_all(sql, '\\(([a-z_]+)\\)', 1)) from duckdb_indexes()"
+        " where database_name = current_database()").fetchall()}  # fmt: skip
+    assert {("person", "resident_id"), ("person", "household_id"), ("person", "address_code"),
+            ("household_member", "address_code"), ("programme_flags", "resident_id"),
+            ("child_features", "resident_id"), ("quarantine_person", "resident_id")} <= have
+

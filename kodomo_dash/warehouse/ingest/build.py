@@ -291,6 +291,32 @@ def _write_code_labels(con: duckdb.DuckDBPyConnection, contracts: list[Contract]
     con.executemany("insert into meta.code_label values (?, ?, ?, ?)", rows)
 
 
+PERSON_COLUMNS = ("resident_id", "child_resident_id")  # whose row it is, by the first a contract has
+
+
+def _index_quarantine_by_person(con: duckdb.DuckDBPyConnection, contracts: list[Contract]) -> None:
+    """meta.quarantine_person: whose row each quarantined row is, so the child card finds a child's
+    quarantined values by an index instead of scanning every raw table for the child (decision 069).
+
+    A row whose person value itself was unreadable still names it as it came (raw keeps the text).
+    """
+    con.execute("create table meta.quarantine_person (source varchar, source_row bigint, resident_id varchar)")
+    raw = {r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'raw' and database_name = current_database()"
+    ).fetchall()}  # fmt: skip
+    for contract in contracts:
+        person = next((c for c in PERSON_COLUMNS if c in contract.column_names), None)
+        if person is None or contract.name not in raw:
+            continue
+        con.execute(
+            f"insert into meta.quarantine_person select distinct q.source, q.source_row, r.{person}"  # noqa: S608 - names from the contracts
+            f" from meta.quarantine as q join raw.{contract.name} as r using (source_row)"
+            f" where q.source = ? and r.{person} is not null",
+            [contract.name],
+        )
+    con.execute("create index meta_quarantine_person_resident_id on meta.quarantine_person (resident_id)")
+
+
 def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target: Path | None = None,
                     log=_progress, accept_drop: set[str] | None = None,
                     compare_with_served: bool = True, accepted_by: str | None = None,
@@ -361,6 +387,7 @@ def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target
             [uuid.uuid4().hex, str(source_dir), as_of_date, __version__],
         )
         _write_code_labels(con, contracts)
+        _index_quarantine_by_person(con, contracts)
         _link_school_records(con, log)
         log("コア・特徴量を作成中 (building core and features)")
         run_sql_files(con, log=log)

@@ -77,3 +77,6 @@ final as (
     left join enrolled_last_preschool_day ep using (resident_id)
 )
 select * from final;
+
+-- the card and the household view read a few people at a time (decision 069)
+create index features_programme_flags_resident_id on features.programme_flags (resident_id);

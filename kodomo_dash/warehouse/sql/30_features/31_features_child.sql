@@ -190,3 +190,6 @@ final as (
     left join tax tx using (household_id)
 )
 select * from final;
+
+-- the card and the household view read a few children at a time (decision 069)
+create index features_child_features_resident_id on features.child_features (resident_id);

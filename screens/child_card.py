@@ -49,6 +49,7 @@ if card is None:
     st.stop()
 if card.alert:
     st.warning(card.alert, icon=":material/warning:")
+ui.alert_banner(card.alerts)  # what the monthly builds brought that alerts (config/alerts.yaml)
 
 b = card.basic
 if b.get("is_resident") is False or (b.get("is_resident") is not None and not bool(b.get("is_resident"))):
@@ -116,7 +117,11 @@ with tab_sup:
                                             ("stage_label", "event_date", "what", "recorded_by", "voided",
                                              "void_reason")})  # fmt: skip
         if not card.screening.empty:
-            st.dataframe(card.screening, hide_index=True, width="stretch", key="cc_screening")
+            st.caption(t("ccard.flag.caption"))
+            flags = card.screening.assign(status=[t(f"ccard.flag.{s}") for s in card.screening["status"]])
+            st.dataframe(flags, hide_index=True, width="stretch", key="cc_screening",
+                         column_config={"status": st.column_config.Column(t("ccard.flag.status")),
+                                        "expires_on": st.column_config.DateColumn(t("ccard.flag.expires_on"))})
 with tab_forms:
     if card.forms.empty:
         st.info(t("ccard.forms.none"))

@@ -28,6 +28,20 @@ class AlertRule:
         return self.label_en if lang == "en" else self.label_ja
 
 
+def screening_flag_days() -> int:
+    """How long a screening result stays a current flag (days after its build's as-of)."""
+    spec = city_settings("alerts").get("screening_flag") or {}
+    try:
+        days = int(spec["expires_days"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AlertConfigError("alerts.yaml の screening_flag に expires_days（日数）が必要です。"
+                               f" / screening_flag needs expires_days ({exc})") from exc  # fmt: skip
+    if days <= 0:
+        raise AlertConfigError("alerts.yaml の screening_flag の expires_days は1以上にしてください。"
+                               " / screening_flag: expires_days must be 1 or more")  # fmt: skip
+    return days
+
+
 def alert_rules() -> dict[str, AlertRule]:
     """The rules in force, by kind (the city's file wins kind by kind; ``null`` removes a rule)."""
     raw = city_settings("alerts", deep=("rules",)).get("rules") or {}

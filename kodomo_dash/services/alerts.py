@@ -55,28 +55,44 @@ def _alerts(w: Work, rules: dict[str, AlertRule], only_mine: bool) -> pd.DataFra
         cur = w.analytics()
     except WarehouseMissing:  # casework before any build: nothing has arrived to alert on
         return pd.DataFrame(columns=COLUMNS)
+    arrived = arrived_alerts(cur, list(watched["resident_id"]), rules)
+    if arrived.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    out = arrived.merge(watched[["resident_id", "ward_code", "assignees"]], on="resident_id")
+    return out[COLUMNS].reset_index(drop=True)
+
+
+ARRIVED_COLUMNS = ["resident_id", "kind", "label_ja", "label_en", "event_date", "arrived_on", "status"]
+
+
+def arrived_alerts(cur, resident_ids: list[str], rules: dict[str, AlertRule]) -> pd.DataFrame:
+    """The alerting facts the monthly builds brought for these children (core.child_change_log), each
+    current or expired by its rule's period counted from the build that brought it to the build now
+    served. The caller has checked the principal's scope for every id (the card, the worklist)."""
+    if not resident_ids or not rules:
+        return pd.DataFrame(columns=ARRIVED_COLUMNS)
     has_log = cur.execute("select count(*) from duckdb_tables() where database_name = current_database()"
                           " and schema_name = 'core' and table_name = 'child_change_log'").fetchone()[0]  # fmt: skip
     if not has_log:
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=ARRIVED_COLUMNS)
     (as_of,) = cur.execute("select as_of from meta.build_info").fetchone()
     changes = cur.execute(
         "select resident_id, kind, event_date, value, min(as_of) as arrived_on from core.child_change_log"
         " where list_contains(?, resident_id) and list_contains(?, kind) group by all order by arrived_on, resident_id",
-        [list(watched["resident_id"]), list(rules)],
+        [resident_ids, list(rules)],
     ).df()  # fmt: skip
     keep = [rules[k].min_value is None or (v is not None and not pd.isna(v) and v >= rules[k].min_value)
             for k, v in zip(changes["kind"], changes["value"], strict=True)]  # fmt: skip
-    changes = changes[keep]
+    changes = changes[pd.Series(keep, index=changes.index, dtype=bool)]
     if changes.empty:
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=ARRIVED_COLUMNS)
     today = as_of if isinstance(as_of, dt.date) else pd.Timestamp(as_of).date()
-    out = changes.merge(watched[["resident_id", "ward_code", "assignees"]], on="resident_id")
+    out = changes.copy()
     out["label_ja"] = [rules[k].label_ja for k in out["kind"]]
     out["label_en"] = [rules[k].label_en for k in out["kind"]]
     age = [(today - pd.Timestamp(a).date()).days for a in out["arrived_on"]]
     out["status"] = ["expired" if d > rules[k].expires_days else "current" for k, d in zip(out["kind"], age, strict=True)]
-    return out[COLUMNS].reset_index(drop=True)
+    return out[ARRIVED_COLUMNS].reset_index(drop=True)
 
 
 def watched_alerts(principal: Principal, *, only_mine: bool = False) -> pd.DataFrame:

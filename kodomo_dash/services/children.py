@@ -21,9 +21,11 @@ from typing import Any
 import pandas as pd
 
 from kodomo_dash.casework import vocabulary
+from kodomo_dash.config.alerts import alert_rules, screening_flag_days
 from kodomo_dash.reports import summary_sheet
 from kodomo_dash.security import matrix
 from kodomo_dash.security.principal import Principal
+from kodomo_dash.services.alerts import arrived_alerts
 from kodomo_dash.services.household import relationship_label
 from kodomo_dash.services.unit_of_work import unit_of_work
 from kodomo_dash.warehouse.linkage.normalise import kana_loose, name_strict
@@ -225,7 +227,9 @@ class ChildCard:
     funnel: pd.DataFrame = field(default_factory=pd.DataFrame)
     forms: pd.DataFrame = field(default_factory=pd.DataFrame)
     support_history: pd.DataFrame = field(default_factory=pd.DataFrame)  # every stage record, voids marked
-    alert: str | None = None
+    alert: str | None = None  # the mass-download alert of the viewer's own views (security/audit)
+    # what the monthly builds brought that alerts (config/alerts.yaml), current or expired (decision 067)
+    alerts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _fmt(value: Any, kind: str) -> tuple[str, bool]:
@@ -300,7 +304,9 @@ def child_card(principal: Principal, resident_id: str) -> ChildCard | None:
         event = w.record("view_child", resident_id=rid)
         if event.alert is not None:
             card.alert = event.alert.message_ja()
+        card.alerts = arrived_alerts(cur, [rid], alert_rules())
         card.screening, card.funnel, card.forms, card.support_history = _casework(w.con, rid)
+        card.screening = _flag_status(card.screening, _build_as_of(cur), screening_flag_days())
         card.timeline = _timeline(data_events, card.screening, card.support_history)
     return card
 
@@ -381,6 +387,24 @@ def _data_events(cur, rid: str, groups: frozenset[str], schema: _Schema) -> pd.D
 
 
 
+def _build_as_of(cur) -> dt.date | None:
+    row = cur.execute("select as_of from meta.build_info").fetchone()
+    return None if row is None or row[0] is None else pd.Timestamp(row[0]).date()
+
+
+def _flag_status(screening: pd.DataFrame, as_of: dt.date | None, days: int) -> pd.DataFrame:
+    """Each screening result current or expired: a flag scored on a build more than ``days`` before
+    the build now served is no longer a current risk (config/alerts.yaml, screening_flag)."""
+    if screening.empty:
+        return screening
+    out = screening.copy()
+    scored = [pd.Timestamp(a).date() if a is not None and not pd.isna(a) else None for a in out["as_of"]]
+    out["expires_on"] = [s + dt.timedelta(days=days) if s is not None else None for s in scored]
+    out["status"] = ["expired" if as_of is not None and e is not None and as_of > e else "current"
+                     for e in out["expires_on"]]  # fmt: skip
+    return out
+
+
 def _timeline(data: pd.DataFrame, screening: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """One chronological list (decision 066): the facts the builds brought, every screening run
     that listed the child (which run, how, score, reasons) and every casework step, voids included."""
@@ -389,8 +413,9 @@ def _timeline(data: pd.DataFrame, screening: pd.DataFrame, history: pd.DataFrame
         parts.append(pd.DataFrame({
             "date": screening["as_of"], "kind": "screening",
             "what": [f"スクリーニング（{m}）" for m in screening["method"]],
-            "detail": [f"実行 {r}・順位 {k}・スコア {sc:.3f}・{why}" for r, k, sc, why in
-                       zip(screening["run_id"], screening["rank"], screening["score"], screening["reasons"], strict=True)],
+            "detail": [f"実行 {r}・順位 {k}・スコア {sc:.3f}・{why}" + ("・期限切れ（現在のリスクではない）" if st == "expired" else "")
+                       for r, k, sc, why, st in zip(screening["run_id"], screening["rank"], screening["score"],
+                                                    screening["reasons"], screening["status"], strict=True)],
             "first_seen": None,
         }))  # fmt: skip
     if not history.empty:

@@ -146,3 +146,21 @@ def code_multiselect(label: str, domain: str, key: str, **kwargs: Any) -> list[s
     lang = i18n.current_lang()
     return st.multiselect(label, list(CODE_DOMAINS[domain]), format_func=lambda c: i18n.label(domain, c, lang),
                           key=key, select_all=False, **kwargs)  # fmt: skip
+
+
+def alert_banner(alerts) -> None:
+    """A child's alerts from the monthly builds (services.alerts.arrived_alerts): the current ones as a
+    warning, the expired ones as a quiet line (no longer a current risk, but not hidden)."""
+    if alerts is None or alerts.empty:
+        return
+    label_col = "label_en" if i18n.current_lang() == "en" else "label_ja"
+
+    def items(rows) -> str:
+        return "、".join(t("ccard.alerts.item", label=lab, date=i18n.fmt_date(a.date() if hasattr(a, "date") else a))
+                        for lab, a in zip(rows[label_col], rows["arrived_on"], strict=True))  # fmt: skip
+
+    now, old = alerts[alerts["status"] == "current"], alerts[alerts["status"] != "current"]
+    if not now.empty:
+        st.warning(t("ccard.alerts.current", items=items(now)), icon=":material/notifications_active:")
+    if not old.empty:
+        st.caption(t("ccard.alerts.expired", items=items(old)))

@@ -40,3 +40,15 @@ def test_the_assigned_nurse_sees_the_alert_badge_and_the_manager_the_counts(tmp_
     manager = _open("manager")
     by_ward = _table(manager, "children").set_index("ward_code")
     assert by_ward.loc["40131", "current"] == 1 and by_ward.loc["40132", "current"] == 1
+
+    # she opens the child's card from the worklist: the alert on top, the move in the timeline, the
+    # household the child left
+    card = app_as("ward_staff", page="child_card", ward_codes=("40131",))
+    card.query_params["rid"] = A
+    card.run()
+    assert not card.exception, [e.value for e in card.exception]
+    assert any("新しいお知らせ：転出" in w.value for w in card.warning)
+    assert "転出" in " ".join(_table(card, "first_seen")["detail"])
+    household = _table(card, "relationship")
+    assert household["me"].astype(bool).sum() == 1 and len(household) >= 2  # the child, marked, and its household
+    assert list(_table(card, "expires_on")["status"]) == ["有効"]  # the screening flag, still current

@@ -111,3 +111,36 @@ def test_the_child_who_moved_out_keeps_a_card_with_the_move_in_its_timeline(city
 
     view = household.household_view(NURSE_A, A)  # the household the child left, the child marked in it
     assert view is not None and A in set(view.members["resident_id"]) and "0000000001" in set(view.members["resident_id"])
+
+
+def test_the_card_shows_the_childs_alert_and_its_screening_flag_current_then_expired(city, tmp_path, monkeypatch):
+    """The card (not only the worklist) says what arrived, and a screening result past the city's
+    screening_flag period is shown as expired, in its table and in the timeline."""
+    from kodomo_dash.services import children
+
+    card = children.child_card(NURSE_A, A)
+    assert list(zip(card.alerts["kind"], card.alerts["status"], strict=True)) == [("moved_out", "current")]
+    assert list(card.screening["status"]) == ["current"]  # scored 2025-08-20, served build 2025-10-01
+    assert "期限切れ" not in " ".join(card.timeline["detail"])
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "alerts.yaml").write_text("rules:\n  moved_out: {label_ja: 転出, expires_days: 20}\n"
+                                       "screening_flag: {expires_days: 30}\n", encoding="utf-8")  # fmt: skip
+    monkeypatch.setenv("KODOMO_CITIES", str(rules))
+    month(tmp_path / "m3", tmp_path, "2025-11-01", moved_out_a=True, consult_b=True)
+    card = children.child_card(NURSE_A, A)
+    assert list(card.alerts["status"]) == ["expired"]
+    assert list(card.screening["status"]) == ["expired"]
+    assert card.screening["expires_on"].iloc[0] == date(2025, 9, 19)  # 30 days after 2025-08-20
+    screening_rows = card.timeline[card.timeline["kind"] == "screening"]
+    assert len(screening_rows) == 1 and "期限切れ" in screening_rows["detail"].iloc[0]
+
+
+def test_a_broken_screening_flag_period_is_refused_in_japanese(tmp_path, monkeypatch):
+    from kodomo_dash.config.alerts import screening_flag_days
+
+    (tmp_path / "alerts.yaml").write_text("screening_flag: {expires_days: 0}\n", encoding="utf-8")
+    monkeypatch.setenv("KODOMO_CITIES", str(tmp_path))
+    with pytest.raises(AlertConfigError, match="screening_flag"):
+        screening_flag_days()

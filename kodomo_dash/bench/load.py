@@ -348,6 +348,8 @@ class Session:
 
     async def start_form(self) -> None:
         run = _checked(await self.c.rerun(page=FORM_PAGE), "form page")
+        self.c.set_value(run.widget(key=f"kdf_{FORM_TYPE}_new_open"), bool_value=True)  # 「新しく記入する」
+        run = _checked(await self.c.rerun(), "new form choices")
         button = run.widget(key=f"kdf_{FORM_TYPE}_new_btn")
         run = _checked(await self.c.rerun(click=button), "new form")
         draft = run.widget(kind="button", key_suffix="_draft")
@@ -557,7 +559,11 @@ def run_load(sessions: list[int], seconds: float, think_s: tuple[float, float] =
                        "KODOMO_BENCH_SAMPLE": str(sample)}  # fmt: skip
             server = start_app(warehouse_dir(), folder / f"server-{n}.log", extra_env={**env, **sampler})
             try:
-                tally = asyncio.run(_round(server.url, mine, data, seconds, think_s, seed, server.process.pid))
+                # A thread of its own: the caller's thread may already run an event loop (Playwright's
+                # sync API in a test worker does), and asyncio.run refuses to nest.
+                with ThreadPoolExecutor(max_workers=1) as own:
+                    tally = own.submit(asyncio.run, _round(server.url, mine, data, seconds, think_s, seed,
+                                                           server.process.pid)).result()  # fmt: skip
             finally:
                 server.stop()
             found, lost = verify_saves(tally.acknowledged)

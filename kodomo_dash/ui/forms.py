@@ -206,7 +206,12 @@ def form_page(page: str, form_type: str, principal: Principal) -> None:
 
 
 def _new_form(form_type: str, principal: Principal, page: str) -> None:
-    with st.expander(t("form.new"), icon=":material/add:"):
+    # A toggle, not an expander: an expander's body runs on every rerun even when closed, and the
+    # children a sheet may be started for are the heaviest read of the page (the funnel's state of
+    # every listed child), paid on every save of every session (decision 069).
+    if not st.toggle(t("form.new"), key=f"kdf_{form_type}_new_open"):
+        return
+    with st.container(border=True):
         cands = q.candidates_for_new_form(form_type, principal)
         if cands.empty:
             st.caption(t("form.new.none"))
@@ -228,3 +233,4 @@ def _on_new(form_type: str, principal: Principal, page: str, pick: str | None, t
     rec = q.start_form(form_type, list_id, resident_id, principal, page, client_token=st.session_state[token_key])
     st.session_state.pop(token_key, None)
     st.session_state[f"kdf_{form_type}_pick"] = rec.form_id
+    st.session_state[f"kdf_{form_type}_new_open"] = False  # started: back to the form itself

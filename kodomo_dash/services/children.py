@@ -508,7 +508,10 @@ def _casework(con, rid: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, 
             "、".join(json.loads(r)) if isinstance(r, str) and r.startswith("[") else str(r)
             for r in screening.pop("reasons_json")
         ]
-    funnel = _safe_df(con, "select * from wf_child_state where resident_id = ?", [rid])
+    # The workflow's state view costs some 15 ms to plan whatever it returns: read it only for a child
+    # on a list (decision 069).
+    listed = _safe_df(con, "select 1 from wf_list_member where resident_id = ? limit 1", [rid])
+    funnel = _safe_df(con, "select * from wf_child_state where resident_id = ?", [rid]) if not listed.empty else pd.DataFrame()
     forms = _safe_df(
         con,
         "select form_type, status, version, updated_at, submitted_at from form_record where resident_id = ?"

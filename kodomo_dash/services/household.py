@@ -271,9 +271,13 @@ def household_view(principal: Principal, resident_id: str) -> HouseholdView | No
 
 
 def _support(con, ids: list[str]) -> pd.DataFrame:
-    if not ids:
+    # Only people on a list have a support status. The workflow's views cost some 30 ms to plan
+    # whatever they return, and few households hold anyone listed: ask the list first (decision 069).
+    listed = [r[0] for r in con.execute("select distinct resident_id from wf_list_member"
+                                        " where list_contains(?, resident_id)", [ids]).fetchall()] if ids else []  # fmt: skip
+    if not listed:
         return pd.DataFrame(columns=["resident_id", *SUPPORT_COLUMNS])
-    return con.execute(SUPPORT_SQL, {"ids": ids}).fetchdf()
+    return con.execute(SUPPORT_SQL, {"ids": listed}).fetchdf()
 
 
 def _frame(people: pd.DataFrame, support: pd.DataFrame, codes: tuple[str, ...], tax: bool) -> pd.DataFrame:

@@ -27,8 +27,8 @@ the timeout, a closed websocket, a save without its message, a page that signs t
 Afterwards (server stopped) every acknowledged save — (form, version, marker) — is looked up in
 casework's ``form_revision``: ``lost_saves`` counts those not there.
 
-Run as ``python -m kodomo_dash.bench.load --sessions 10 30 60 --seconds 60`` (``kodomo bench``'s
-step ``load``); figures go to KODOMO_BENCH_FIGURES as ``load_<N>_*``.
+Run as ``python -m kodomo_dash.bench.load --sessions 10 30 60 --pace people stress`` (``kodomo bench``'s
+step ``load``); figures go to KODOMO_BENCH_FIGURES as ``load_<pace>_<N>_*`` (PACES, decision 069).
 """
 
 from __future__ import annotations
@@ -54,6 +54,13 @@ from kodomo_dash.security import passwords, totp
 from kodomo_dash.security import users as users_mod
 
 ACTIONS = {"search": 0.35, "card": 0.25, "worklist": 0.2, "save": 0.2}  # weights of the mix
+# How fast the sessions click (decision 069). "people": a busy member of staff — a name typed and the
+# list read, a card read, a record filled — one action every 5–15 s. "stress": one click a second,
+# ten times that: the server's capacity (decision 068's figures were taken at this pace).
+PACES: dict[str, tuple[tuple[float, float], float]] = {  # name -> (think time range s, seconds per N)
+    "people": ((5.0, 15.0), 90.0),
+    "stress": ((0.5, 1.5), 60.0),
+}
 PAGES = ("search", "card", "worklist", "form")  # page times, by what was opened ("form": the save's page)
 ACTION_TIMEOUT_S = 60.0
 FORM_TYPE = "home_visit_record"
@@ -408,6 +415,10 @@ class Session:
     async def loop(self, until: float, think_s: tuple[float, float]) -> None:
         kinds, weights = list(ACTIONS), list(ACTIONS.values())
         tour = self.rng.sample(kinds, len(kinds))  # each kind once first (in this session's order), then the mix
+        # People do not all click at the same instant: each session's first action comes after a think
+        # time of its own, as every later one does (without it, N sessions signed in together make a
+        # burst of N clicks at the start that no steady pace has).
+        await asyncio.sleep(self.rng.uniform(0, think_s[1]))
         while time.monotonic() < until:
             kind = tour.pop() if tour else self.rng.choices(kinds, weights)[0]
             self.tally.actions[kind] += 1
@@ -575,32 +586,39 @@ def run_load(sessions: list[int], seconds: float, think_s: tuple[float, float] =
     return results
 
 
-def figures(results: dict[int, dict]) -> dict:
+def figures(results: dict[int, dict], pace: str) -> dict:
     out: dict = {}
     for n, r in results.items():
         for k in ("sessions_running", "actions", "page_p50_s", "page_p95_s", "save_p50_s", "save_p95_s", "saves",
                   "errors", "lost_saves", "server_cpu_per_s", "loadavg_1m", "casework_lock_wait_share"):
-            out[f"load_{n}_{k}"] = r[k]
+            out[f"load_{pace}_{n}_{k}"] = r[k]
         for page, times in r["per_page"].items():
-            out[f"load_{n}_{page}_p95_s"] = times["p95_s"]
+            out[f"load_{pace}_{n}_{page}_p95_s"] = times["p95_s"]
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="kodomo bench load")
     p.add_argument("--sessions", type=int, nargs="+", default=[10, 30, 60])
-    p.add_argument("--seconds", type=float, default=60.0, help="load time per N (after every session signed in)")
-    p.add_argument("--think", type=float, nargs=2, default=(0.5, 1.5), metavar=("MIN", "MAX"),
-                   help="think time between a session's actions, uniform, seconds")
+    p.add_argument("--pace", nargs="+", choices=sorted(PACES), default=["people", "stress"],
+                   help="how fast sessions click: people (think 5-15 s, 90 s per N), stress (0.5-1.5 s, 60 s per N)")
+    p.add_argument("--seconds", type=float, help="load time per N (after every session signed in); else the pace's")
+    p.add_argument("--think", type=float, nargs=2, metavar=("MIN", "MAX"),
+                   help="think time between a session's actions, uniform, seconds; else the pace's")
     p.add_argument("--bcrypt-rounds", type=int, default=passwords.BCRYPT_ROUNDS)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--out", type=Path, help="write the results per N as JSON here too")
+    p.add_argument("--out", type=Path, help="write the results per pace and N as JSON here too")
     args = p.parse_args(argv)
-    results = run_load(args.sessions, args.seconds, tuple(args.think), args.seed, args.bcrypt_rounds,
-                       log=lambda m: print(m, flush=True))  # fmt: skip
-    record_figures(**figures(results))
+    everything: dict[str, dict[int, dict]] = {}
+    for pace in args.pace:
+        think, seconds = PACES[pace]
+        print(f"[load] pace {pace}", flush=True)
+        results = run_load(args.sessions, args.seconds or seconds, tuple(args.think or think), args.seed,
+                           args.bcrypt_rounds, log=lambda m: print(m, flush=True))  # fmt: skip
+        record_figures(**figures(results, pace))
+        everything[pace] = results
     if args.out:
-        args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+        args.out.write_text(json.dumps(everything, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0
 
 

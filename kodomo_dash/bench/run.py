@@ -41,8 +41,9 @@ def bench_steps(scale: float, seed: int, work: Path) -> list[Step]:
         Step("signin_oidc", [*steps_module, "signin-oidc"]),
         Step("forms", ["-m", "kodomo_dash.bench.forms", "--kills", "200"]),
         Step("refused", [*steps_module, "refused", "--extracts", str(extracts)]),
-        # many users at once: N = 10, 30, 60 signed-in sessions on the real server, 60 s each (decision 068)
-        Step("load", ["-m", "kodomo_dash.bench.load", "--sessions", "10", "30", "60", "--seconds", "60"]),
+        # many users at once: N = 10, 30, 60 signed-in sessions on the real server, at people's pace and at
+        # the stress pace (decisions 068, 069)
+        Step("load", ["-m", "kodomo_dash.bench.load", "--sessions", "10", "30", "60", "--pace", "people", "stress"]),
         # last: it replaces the warehouse every step above reads with the city's next month
         Step("refresh", [*steps_module, "refresh", "--extracts", str(extracts), "--seed", str(seed)]),
     ]
@@ -171,9 +172,11 @@ def write_benchmarks_doc(result: dict, doc: Path) -> None:
         "Monthly refresh (issue 14, step `refresh`, last: the city's next month from `kodomo synth --follow-on`",
         "built over the served warehouse): refresh_build_s ≤ refresh_first_build_s; refresh_change_detection_s is",
         "the build's share spent finding refresh_changes; refresh_changes_match_truth compares them with the truth.",
-        "Many users at once (issue 14, step `load`, docs/decisions/068): N signed-in sessions drive the real server",
-        "over its websocket for 60 s (search, card, worklist, a form's draft save); targets at N = 30:",
-        "load_30_page_p95_s ≤ 2, load_30_save_p95_s ≤ 0.3, load_30_errors = 0, load_30_lost_saves = 0.",
+        "Many users at once (issue 14, step `load`, docs/decisions/068 and 069): N signed-in sessions drive the real",
+        "server over its websocket (search, card, worklist, a form's draft save), at people's pace (`load_people_*`:",
+        "an action every 5-15 s, 90 s per N) and at the stress pace (`load_stress_*`: every 0.5-1.5 s, 60 s per N;",
+        "runs before 2026-12-07 21:00 name it `load_<N>_*`); targets at N = 30: load_people_30_page_p95_s ≤ 2,",
+        "load_people_30_save_p95_s ≤ 0.3, errors 0 and lost saves 0 at every pace and N.",
         "",
         f"## Latest run — {result['started_at']}, scale {result['scale']}, "
         f"{result['machine']['cpus']} CPUs, Python {result['machine']['python']}",

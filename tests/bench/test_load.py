@@ -11,7 +11,7 @@ import shutil
 import duckdb
 import pytest
 
-from kodomo_dash.bench.load import ACTIONS, run_load
+from kodomo_dash.bench.load import ACTIONS, figures, run_load
 
 
 @pytest.fixture
@@ -43,6 +43,8 @@ def test_two_sessions_sign_in_do_every_action_and_every_save_is_in_casework(work
     assert all(r["per_page"][k]["n"] >= 1 for k in ("search", "card", "worklist", "form")), r["per_page"]
     assert r["saves"] >= 1 and r["saves_found"] == r["saves"] and r["lost_saves"] == 0
     assert 0 < r["page_p50_s"] <= r["page_p95_s"] and 0 < r["save_p50_s"] <= r["save_p95_s"]
+    named = figures(results, "people")  # the bench's names: pace, then N
+    assert named["load_people_2_errors"] == 0 and named["load_people_2_save_p95_s"] == r["save_p95_s"]
 
     with duckdb.connect(str(worked_city / "casework.duckdb"), read_only=True) as con:
         drafts = con.execute("select count(*) from form_revision where saved_by like 'load002_%' and op = 'draft'"

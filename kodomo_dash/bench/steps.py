@@ -127,8 +127,9 @@ def step_refresh(extracts: Path, seed: int) -> None:
     """Next month of the bench's city (kodomo synth --follow-on), built over the served warehouse.
 
     Run last: the warehouse the other steps read (and the funnel they record) is then the first
-    month's. refresh_build_s is the whole second build as `kodomo build` runs it; the target is
-    refresh_build_s <= refresh_first_build_s (the first build's own time, meta.build_info).
+    month's. refresh_build_s and refresh_first_build_s are the same measure of each build, its own
+    meta.build_info.duration_s (the build's work, before the gate's last check and the swap); the target
+    is refresh_build_s <= refresh_first_build_s. refresh_wall_s is the whole second `kodomo build` call.
     """
     from kodomo_dash.demo.synth.follow_on import generate_follow_on
     from kodomo_dash.infra.db import analytics_path, open_read_only
@@ -151,11 +152,13 @@ def step_refresh(extracts: Path, seed: int) -> None:
         con.execute("use wh")
         exact = _truth_matches(con, follow.truth_dir)
         builds = con.execute("select count(*) from meta.build_chain").fetchone()[0]
+        own_s = float(con.execute("select duration_s from meta.build_info").fetchone()[0])
+        carried = con.execute("select count(*) from meta.staging_fingerprint where carried_over").fetchone()[0]
     finally:
         con.close()
-    record_figures(refresh_synth_s=round(synth_s, 2), refresh_build_s=round(build_s, 2),
-                   refresh_first_build_s=round(float(first_s), 2),
-                   refresh_within_first_build=bool(build_s <= float(first_s)),
+    record_figures(refresh_synth_s=round(synth_s, 2), refresh_build_s=round(own_s, 2), refresh_wall_s=round(build_s, 2),
+                   refresh_first_build_s=round(float(first_s), 2), refresh_carried_sources=int(carried),
+                   refresh_within_first_build=bool(own_s <= float(first_s)),
                    refresh_changes=int(report.changes), refresh_change_detection_s=round(report.changes_seconds, 2),
                    refresh_truth_changes=int(follow.changes), refresh_changes_match_truth=bool(exact),
                    refresh_build_chain=int(builds))  # fmt: skip

@@ -146,25 +146,20 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     the file that is on disk now.
     """
     key = database_key("analytics")
-    if key is not None:
-        con = encryption.new_connection(encryption.default_temp_dir(path))
-        try:
-            encryption.attach(con, path, "wh", key, read_only=True)
-            con.execute("use wh")
-        except Exception:
-            con.close()
-            raise
-        return con
-    con = duckdb.connect()
-    escaped = str(path).replace("'", "''")
-    con.execute(f"attach '{escaped}' as wh (read_only)")
-    con.execute("use wh")
+    con = encryption.new_connection(encryption.default_temp_dir(path)) if key is not None else duckdb.connect()
+    try:
+        attach_read_only(con, path, "wh", "analytics")
+        con.execute("use wh")
+    except Exception:
+        con.close()
+        raise
     return con
 
 
 def attach_read_only(con: duckdb.DuckDBPyConnection, path: Path, alias: str, which: str) -> None:
     """Attach another database file to ``con`` read-only under ``alias`` (with its key when encrypted):
-    the monthly refresh compares the build it makes with the one being served."""
+    the app reads the served build so, and the monthly refresh compares the build it makes with the one
+    being served and carries over the sources delivered unchanged."""
     key = database_key(which)
     if key is not None:
         encryption.attach(con, path, alias, key, read_only=True)

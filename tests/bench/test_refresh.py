@@ -23,6 +23,7 @@ def test_refresh_step_builds_the_next_month_and_leaves_its_figures(tmp_path, mon
     figures = json.loads(figures_file.read_text())
     assert figures["refresh_changes"] > 0 and figures["refresh_build_chain"] == 2
     assert figures["refresh_changes_match_truth"] is True
+    assert figures["refresh_carried_sources"] > 0  # the follow-on month leaves most files as they were
     assert {"refresh_build_s", "refresh_first_build_s", "refresh_change_detection_s", "refresh_synth_s",
-            "refresh_within_first_build", "refresh_truth_changes"} <= set(figures)  # fmt: skip
+            "refresh_within_first_build", "refresh_truth_changes", "refresh_wall_s"} <= set(figures)  # fmt: skip
     assert (tmp_path / "extracts_next" / "extract_date.txt").read_text().strip() == "2025-10-01"

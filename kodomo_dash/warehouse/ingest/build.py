@@ -26,7 +26,7 @@ from kodomo_dash.infra.db import analytics_path, connect_file, sql_files
 from kodomo_dash.infra.encryption import default_temp_dir
 from kodomo_dash.warehouse import refresh
 from kodomo_dash.warehouse.contracts import Contract, all_contracts
-from kodomo_dash.warehouse.ingest import gate, history
+from kodomo_dash.warehouse.ingest import carry_over, gate, history
 from kodomo_dash.warehouse.ingest import validate as v
 from kodomo_dash.warehouse.ingest.reader import UnreadableExtract, escaped, open_extract
 from kodomo_dash.warehouse.ingest.report import BuildReport, SourceResult
@@ -343,21 +343,32 @@ def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target
     con = connect_file(tmp_path, "analytics")
     try:
         _create_meta(con)
+        served_sources = carry_over.served_sources(con, target) if compare_with_served else {}
+        carried: set[str] = set()
         with tempfile.TemporaryDirectory(prefix="kodomo-build-") as work:
             for i, contract in enumerate(contracts, 1):
                 t0 = time.perf_counter()
                 res = SourceResult(contract.name, contract.label_ja, contract.file_name)
-                try:
-                    _load_raw(con, contract, source_dir, Path(work), res)
-                except UnreadableExtract as exc:
-                    res.status, res.message = "unreadable", str(exc)
-                    report.errors.append(str(exc))
-                    _create_empty_raw(con, contract)
-                _stage(con, contract, res)
+                prior = served_sources.get(contract.name)
+                if carry_over.unchanged(prior, contract, source_dir):  # the same file: last build's staging
+                    carry_over.carry(con, contract, prior, res)
+                    carried.add(contract.name)
+                else:
+                    try:
+                        _load_raw(con, contract, source_dir, Path(work), res)
+                    except UnreadableExtract as exc:
+                        res.status, res.message = "unreadable", str(exc)
+                        report.errors.append(str(exc))
+                        _create_empty_raw(con, contract)
+                    _stage(con, contract, res)
                 res.seconds = time.perf_counter() - t0
                 report.sources.append(res)
                 log(f"[{i:2d}/{len(contracts)}] {contract.name:<28} {res.rows_in:>9,} 行 "
-                    f"取込 {res.rows_staged:,} 隔離 {res.rows_quarantined:,} ({res.seconds:.1f}s) {res.status}")
+                    f"取込 {res.rows_staged:,} 隔離 {res.rows_quarantined:,} ({res.seconds:.1f}s) {res.status}"
+                    + ("（前回から引き継ぎ / carried over）" if contract.name in carried else ""))
+        if served_sources:
+            carry_over.release(con)
+        carry_over.record(con, contracts, carried)
         # Fail fast: a required source (the resident registry) missing or empty refuses the build now,
         # before 名寄せ and the SQL run for nothing (the full gate runs again before the swap).
         loaded = gate.Figures({r.source: r.rows_staged for r in report.sources},

@@ -53,7 +53,8 @@ def escaped(raw: bytes) -> str:
     return "".join(chr(b) if 0x20 <= b < 0x7F else f"\\x{b:02x}" for b in raw.rstrip(b"\r\n"))
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The delivered file's sha256 (what the load manifest records and a refresh compares)."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(CHUNK), b""):
@@ -156,5 +157,5 @@ def open_extract(path: Path, work_dir: Path) -> OpenedExtract:
     header = [h.strip().lstrip("\ufeff") for h in header]
     if not any(header):
         raise UnreadableExtract(f"{path.name}: 見出し行がありません (no header line)")
-    return OpenedExtract(path=target, original=path, encoding=encoding, sha256=_sha256(path), header=header,
+    return OpenedExtract(path=target, original=path, encoding=encoding, sha256=file_sha256(path), header=header,
                          bad_lines=tuple(others))

@@ -125,7 +125,7 @@ EVENT_KINDS: dict[str, str] = {
     "allowance": "手当", "public_assistance": "生活保護", "disability_handbook": "障害者手帳", "medical_subsidy": "医療費助成",
     "single_parent_loan": "ひとり親資金貸付", "disability_service": "障害児サービス", "nursery_start": "入園",
     "nursery_end": "退園", "consultation": "児童相談", "temporary_protection": "一時保護", "yotaikyo": "要対協登録",
-    "school_absence": "欠席日数",
+    "school_absence": "欠席日数", "household_changed": "世帯の変更", "renumbered": "宛名番号の変更",
 }  # fmt: skip
 EVENT_KINDS_EN: dict[str, str] = {"moved_in": "Moved in", "moved_out": "Moved out", "left_registry": "Gone from the registry",
                "checkup": "Infant check-up", "missed_checkup": "Check-up missed",
@@ -137,7 +137,8 @@ EVENT_KINDS_EN: dict[str, str] = {"moved_in": "Moved in", "moved_out": "Moved ou
                "disability_service": "Disability service", "nursery_start": "Nursery start",
                "nursery_end": "Nursery end", "consultation": "Child consultation",
                "temporary_protection": "Temporary protection", "yotaikyo": "Yotaikyo registration",
-               "school_absence": "Days absent"}  # fmt: skip
+               "school_absence": "Days absent", "household_changed": "Household changed",
+               "renumbered": "Resident number changed"}  # fmt: skip
 
 
 def event_kind_label(kind: str, lang: str = "ja") -> str:

@@ -351,19 +351,25 @@ def _data_events(cur, rid: str, groups: frozenset[str], schema: _Schema) -> pd.D
     if "child_event" not in schema.tables("core"):
         return pd.DataFrame(columns=TIMELINE_COLUMNS)
     contracts = all_contracts()
-    sources = [r[0] for r in cur.execute("select distinct source from core.child_event where resident_id = ?",
-                                         [rid]).fetchall()]  # fmt: skip
-    allowed = [src for src in sources if matrix.column_group("event_date", src) in groups]
+    sources = {r[0] for r in cur.execute("select distinct source from core.child_event where resident_id = ?",
+                                         [rid]).fetchall()} | {"resident_registry"}  # fmt: skip
+    allowed = sorted(src for src in sources if matrix.column_group("event_date", src) in groups)
     if not allowed:
         return pd.DataFrame(columns=TIMELINE_COLUMNS)
     first_seen = ("left join (select event_key, min(as_of) as first_seen from core.child_change_log"
                   " where resident_id = $rid group by 1) l using (event_key)"
                   ) if "child_change_log" in schema.tables("core") else ""  # fmt: skip
+    # The registry's own changes (a new household, a new 宛名番号) are no fact of the extracts: they are
+    # found by comparing two builds and kept in the change log, dated by the build that found them.
+    registry_changes = (" union all select c.as_of, c.kind, c.source, c.code, c.value, c.as_of"
+                        " from core.child_change_log c where c.resident_id = $rid"
+                        " and c.kind in ('household_changed', 'renumbered') and list_contains($allowed, c.source)"
+                        ) if first_seen else ""  # fmt: skip
     df = cur.execute(
         "select e.event_date as date, e.kind, e.source, e.code, e.value, "  # noqa: S608 - fixed text, values bound
         + ("l.first_seen" if first_seen else "null::date as first_seen")
         + f" from core.child_event e {first_seen} where e.resident_id = $rid and list_contains($allowed, e.source)"
-        " order by e.event_date nulls last, e.kind",
+        + registry_changes + " order by 1 nulls last, 2",
         {"rid": rid, "allowed": allowed},
     ).fetchdf()
     labels = dict(((s, v), lab) for s, v, lab in cur.execute(

@@ -72,3 +72,24 @@ def test_another_wards_staff_get_no_timeline_and_the_refusal_is_audited(city):
                         " and resident_id = ?", [rid]) == [(1,)]  # fmt: skip
     assert rows(folder, "select count(*) from audit_log where action = 'view_child' and username = 'nurse_hakata'") == [
         (0,)]
+
+
+def test_a_new_number_and_a_new_household_show_on_the_childs_timeline(tmp_path, monkeypatch):
+    """The registry renumbered a child and another left with a parent: each card says so, dated by the
+    build that found it, with the old number or the new household (decision 069)."""
+    from tests.warehouse.test_ingest import GOOD
+    from tests.warehouse.test_refresh import child, deliver
+
+    empty_casework(tmp_path, monkeypatch)
+    kids = [child(i) for i in range(30)]
+    deliver(tmp_path / "m1", [GOOD[0], *kids], [], [], "2025-08-01", tmp_path)
+    kids2 = [list(k) for k in kids]
+    kids2[5][0] = "0000009105"
+    kids2[6][1], kids2[6][10] = "1000000077", "4013100020002"
+    deliver(tmp_path / "m2", [GOOD[0], *kids2], [], [], "2025-09-01", tmp_path)
+
+    renumbered = children.child_card(MANAGER, "0000009105").timeline
+    assert any(d == "宛名番号の変更：0000000105" for d in renumbered["detail"])
+    moved = children.child_card(MANAGER, "0000000106").timeline
+    row = moved[moved["detail"] == "世帯の変更：1000000077"]
+    assert len(row) == 1 and row["date"].iloc[0] == pd.Timestamp("2025-09-01")

@@ -117,3 +117,43 @@ def test_a_check_up_that_becomes_overdue_is_a_change_of_the_month_it_did(tmp_pat
     deliver(tmp_path / "m2", registry, [], [], "2025-09-01", wh)
     assert changes(wh) == {("0000000199", "missed_checkup", None, "3y")}
     assert query(wh, "select as_of::varchar from core.child_change_log") == [("2025-09-01",)]
+
+
+# --------------------------------------------------------------------------- the bad months
+
+
+def test_last_months_extracts_after_this_months_are_refused_and_nothing_changes(tmp_path):
+    wh = tmp_path / "wh"
+    wh.mkdir()
+    kids = [child(i) for i in range(30)]
+    deliver(tmp_path / "m2", [GOOD[0], *kids], [], [], "2025-09-01", wh)
+    served = hashlib.sha256((wh / "kodomo.duckdb").read_bytes()).hexdigest()
+    old = tmp_path / "m1"
+    old.mkdir()
+    write_csv(old / "resident_registry.csv", REGISTRY_HEADER, [GOOD[0], *kids])
+    report = build_warehouse(old, as_of="2025-08-01", target=wh / "kodomo.duckdb", log=lambda _m: None)
+    assert not report.swapped
+    (refusal,) = report.refusals
+    assert refusal.name == "as_of" and "古い月の抽出" in refusal.message_ja and "2025-09-01" in refusal.message_ja
+    assert "--accept-drop as_of" in refusal.message_ja  # how to take it on purpose (a correction)
+    assert hashlib.sha256((wh / "kodomo.duckdb").read_bytes()).hexdigest() == served
+    again = build_warehouse(old, as_of="2025-08-01", target=wh / "kodomo.duckdb", log=lambda _m: None,
+                            accept_drop={"as_of"})  # fmt: skip
+    assert again.swapped and [r.name for r in again.accepted] == ["as_of"]
+
+
+def test_a_new_number_and_a_split_household_are_recorded_changes(tmp_path):
+    wh = tmp_path / "wh"
+    wh.mkdir()
+    kids = [child(i) for i in range(30)]
+    deliver(tmp_path / "m1", [GOOD[0], *kids], [], [], "2025-08-01", wh)
+    kids2 = [list(k) for k in kids]
+    kids2[5][0] = "0000009105"  # the registry gave child 5 a new 宛名番号
+    kids2[6][1], kids2[6][10] = "1000000077", "4013100020002"  # child 6 left with a parent: a household of its own
+    deliver(tmp_path / "m2", [GOOD[0], *kids2], [], [], "2025-09-01", wh)
+    assert changes(wh) == {
+        ("0000009105", "renumbered", None, "0000000105"),
+        ("0000000105", "renumbered", None, "0000009105"),
+        ("0000000105", "left_registry", None, None),
+        ("0000000106", "household_changed", None, "1000000077"),
+    }

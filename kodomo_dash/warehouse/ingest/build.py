@@ -372,7 +372,8 @@ def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target
         # Fail fast: a required source (the resident registry) missing or empty refuses the build now,
         # before 名寄せ and the SQL run for nothing (the full gate runs again before the swap).
         loaded = gate.Figures({r.source: r.rows_staged for r in report.sources},
-                              {r.source: r.status for r in report.sources}, children=1, link_rate=None)  # fmt: skip
+                              {r.source: r.status for r in report.sources}, children=1, link_rate=None,
+                              as_of=as_of_date)  # fmt: skip
         served = gate.previous_figures(target) if compare_with_served else None
         thresholds, accepted = gate.load_config(), set(accept_drop or ())
         early = gate.judge(loaded, served, thresholds, accepted, required_only=True)

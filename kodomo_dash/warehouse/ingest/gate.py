@@ -11,6 +11,7 @@ are refused when missing or header-only even on a first build.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from kodomo_dash.config.settings import city_settings
 
 CHILDREN = "core.child"  # the --accept-drop name of the children count
 LINKAGE = "linkage"  # the --accept-drop name of the link rate
+AS_OF = "as_of"  # the --accept-drop name of a delivery older than the build being served
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class Figures:
     statuses: dict[str, str]
     children: int
     link_rate: float | None
+    as_of: dt.date | None = None  # the extracts' as-of date (meta.build_info)
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,9 @@ def figures(con: duckdb.DuckDBPyConnection, schema: str = "") -> Figures:
         f"select (select count(*) from {schema}link.student_link),"  # noqa: S608
         f" (select count(distinct student_no) from {schema}stg.student_roster)"
     ).fetchone()
+    (as_of,) = con.execute(f"select max(as_of) from {schema}meta.build_info").fetchone()  # noqa: S608
     return Figures({r[0]: int(r[1]) for r in rows}, {r[0]: str(r[2]) for r in rows}, int(children),
-                   (linked / pupils) if pupils else None)  # fmt: skip
+                   (linked / pupils) if pupils else None, as_of)  # fmt: skip
 
 
 def previous_figures(path: Path) -> Figures | None:
@@ -116,6 +120,11 @@ def judge(new: Figures, old: Figures | None, config: GateConfig, accept: set[str
             refuse(source, _n(old, source), "ファイルなし", f"{source} が届いていません")
         elif rows == 0:
             refuse(source, _n(old, source), "0行", f"{source} に取り込める行がありません（空または見出しだけ）")
+    if old is not None and old.as_of is not None and new.as_of is not None and new.as_of < old.as_of:
+        # Last month's extracts after this month's: every change would run backwards and the children
+        # who arrived since would look gone. Refused unless a person says it is meant (a correction).
+        refuse(AS_OF, old.as_of.isoformat(), new.as_of.isoformat(),
+               "抽出の基準日が配信中のビルドより前です（古い月の抽出です）")  # fmt: skip
     if required_only:
         return verdict
     if old is not None:

@@ -349,6 +349,8 @@ class _Casework:
 
     def release(self) -> None:
         """Detach now, once the units open at this moment have ended (the file is then free)."""
+        if getattr(self._mine, "depth", 0):  # waiting for our own unit would wait for ever
+            raise RuntimeError("release_casework inside a unit of work of the same thread")
         with self.cond:
             while self._users > 0:
                 self.cond.wait()

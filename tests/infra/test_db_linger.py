@@ -85,3 +85,11 @@ def test_zero_linger_detaches_at_once(plain, monkeypatch):
         con.execute("create table t (n int)")
     out = _other_process_writes()
     assert out.returncode == 0 and out.stdout.strip() == "1", out.stderr
+
+
+def test_releasing_inside_ones_own_unit_is_refused_not_a_hang(plain, monkeypatch):
+    monkeypatch.setenv(db.LINGER_ENV, "30")
+    with casework_connection() as con:
+        con.execute("create table t (n int)")
+        with pytest.raises(RuntimeError, match="inside a unit of work"):
+            release_casework()

@@ -594,6 +594,8 @@ def figures(results: dict[int, dict], pace: str) -> dict:
             out[f"load_{pace}_{n}_{k}"] = r[k]
         for page, times in r["per_page"].items():
             out[f"load_{pace}_{n}_{page}_p95_s"] = times["p95_s"]
+        if r["errors"]:  # which kind of action failed (the samples, which may name a child, stay out)
+            out[f"load_{pace}_{n}_errors_by_kind"] = r["errors_by_kind"]
     return out
 
 

@@ -366,8 +366,7 @@ def build_warehouse(source_dir: Path, as_of: str | dt.date | None = None, target
                 log(f"[{i:2d}/{len(contracts)}] {contract.name:<28} {res.rows_in:>9,} 行 "
                     f"取込 {res.rows_staged:,} 隔離 {res.rows_quarantined:,} ({res.seconds:.1f}s) {res.status}"
                     + ("（前回から引き継ぎ / carried over）" if contract.name in carried else ""))
-        if served_sources:
-            carry_over.release(con)
+        carry_over.release(con)
         carry_over.record(con, contracts, carried)
         # Fail fast: a required source (the resident registry) missing or empty refuses the build now,
         # before 名寄せ and the SQL run for nothing (the full gate runs again before the swap).

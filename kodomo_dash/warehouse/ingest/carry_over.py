@@ -92,12 +92,12 @@ def carry(con: duckdb.DuckDBPyConnection, contract: Contract, prior: Staged, res
     result.rows_in, result.rows_staged = prior.rows_in, prior.rows_staged
     result.rows_quarantined, result.values_nullified = prior.rows_quarantined, prior.values_nullified
     result.status = prior.status
-    result.message = "; ".join(m for m in (prior.message.removesuffix("; " + CARRIED_NOTE).removesuffix(CARRIED_NOTE),
-                                           CARRIED_NOTE) if m)  # fmt: skip
+    kept = [m for m in prior.message.split("; ") if m and m != CARRIED_NOTE]  # the note once, however often carried
+    result.message = "; ".join([*kept, CARRIED_NOTE])
 
 
 def release(con: duckdb.DuckDBPyConnection) -> None:
-    """Detach the served build (before the new one is checked and swapped in)."""
+    """Detach the served build, if attached (before the new one is checked and swapped in)."""
     try:
         con.execute(f"detach {ALIAS}")
     except duckdb.Error:
